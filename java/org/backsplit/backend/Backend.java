@@ -1,0 +1,102 @@
+package org.backsplit.backend;
+
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * Every operation that training needs, and nothing else. The CPU backend is the fast reference that runs
+ * everywhere; the double-precision reference backend is the oracle for gradient checks; a GPU backend
+ * implements the same contract.
+ *
+ * <p>Layouts (all row-major, outermost first):
+ * <ul>
+ *   <li>activations and labels: [N, D, H, W, C] (labels have C = 1 and hold class indices as floats, as
+ *       nnU-Net's targets do);
+ *   <li>convolution weights: [K, kd, kh, kw, C] (CUTLASS's KTRSC), bias [K];
+ *   <li>transposed-convolution weights (kernel = stride): [Cin, kd, kh, kw, Cout], bias [Cout];
+ *   <li>instance-norm scale and shift: [C].
+ * </ul>
+ * Operations return new tensors and never modify their inputs, except the optimizer steps and
+ * {@link #scaleInPlace}, which update their first argument.
+ */
+public interface Backend {
+
+    String name();
+
+    // ---- storage ----
+
+    Tensor zeros(Shape shape);
+
+    Tensor upload(float[] data, Shape shape);
+
+    float[] download(Tensor t);
+
+    /** Uploads double values; a float32 backend rounds them. Gradient checks use this to stay in double. */
+    Tensor uploadExact(double[] data, Shape shape);
+
+    /** Downloads as double, without rounding on a double-precision backend. */
+    double[] downloadExact(Tensor t);
+
+    // ---- convolution (padding as in the geometry) ----
+
+    Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g);
+
+    /** The gradient with respect to the input of {@link #conv3d}; xShape is the input's shape. */
+    Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape);
+
+    /** The gradients with respect to weight and bias (bias gradient null when withBias is false). */
+    WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias);
+
+    // ---- transposed convolution with kernel = stride and no padding (nnU-Net's upsampling) ----
+
+    Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride);
+
+    Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] stride);
+
+    WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias);
+
+    // ---- normalisation and activation ----
+
+    /** Instance norm over D,H,W per sample and channel, biased variance, affine. */
+    NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps);
+
+    NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved);
+
+    Tensor leakyRelu(Tensor x, double slope);
+
+    /** The gradient of LeakyReLU from its output y (y > 0 exactly where x > 0 for slope > 0). */
+    Tensor leakyReluBackward(Tensor dy, Tensor y, double slope);
+
+    // ---- tensor plumbing ----
+
+    /** Concatenates along channels: [a, b]. */
+    Tensor concatChannels(Tensor a, Tensor b);
+
+    /** Splits channels [0, first) and [first, C): the backward pass of {@link #concatChannels}. */
+    Tensor[] splitChannels(Tensor t, int first);
+
+    Tensor add(Tensor a, Tensor b);
+
+    // ---- loss ----
+
+    /**
+     * Softmax cross-entropy plus soft Dice on logits [N,D,H,W,K] against labels [N,D,H,W,1], as nnU-Net's
+     * DC_and_CE_loss computes them; the gradient with respect to the logits is scaled by spec.weight().
+     */
+    LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec);
+
+    /** Nearest-neighbour ("nearest-exact") resizing of a label map to another spatial size. */
+    Tensor downsampleLabels(Tensor labels, Shape target);
+
+    // ---- optimizer ----
+
+    double sumOfSquares(Tensor t);
+
+    void scaleInPlace(Tensor t, double factor);
+
+    /** One SGD step as torch.optim.SGD computes it (weight decay added to the gradient, dampening 0). */
+    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step);
+
+    /** One Adam or AdamW step as torch.optim.Adam/AdamW compute it; step.t() counts from 1. */
+    void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamStep step);
+}

@@ -1,0 +1,309 @@
+package org.backsplit.backend.cpu;
+
+import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.LossResult;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NormForward;
+import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.WeightGrads;
+import org.backsplit.backend.reference.ReferenceBackend;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * The float32 CPU backend: multithreaded over all cores, convolutions as im2col + a Vector-API GEMM.
+ * Deterministic: the same inputs give bit-identical outputs whatever the thread count.
+ */
+public final class CpuBackend implements Backend {
+    private static final int ELEMENTS_PER_TASK = 1 << 16;
+
+    private final Parallel parallel;
+    private final CpuConvolution conv;
+    private final CpuInstanceNorm norm;
+    private final CpuDiceCrossEntropy loss;
+
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        this.parallel = new Parallel(threads);
+        this.conv = new CpuConvolution(parallel);
+        this.norm = new CpuInstanceNorm(parallel);
+        this.loss = new CpuDiceCrossEntropy(parallel);
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + parallel.threads() + " threads)";
+    }
+
+    private static float[] f(Tensor t) {
+        if (!(t instanceof CpuTensor c)) {
+            throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CPU backend");
+        }
+        return c.data;
+    }
+
+    private static float[] fOrNull(Tensor t) {
+        return t == null ? null : f(t);
+    }
+
+    private CpuTensor wrap(Shape s, float[] data) {
+        return new CpuTensor(this, s, data);
+    }
+
+    @Override
+    public Tensor zeros(Shape shape) {
+        return wrap(shape, new float[shape.size()]);
+    }
+
+    @Override
+    public Tensor upload(float[] data, Shape shape) {
+        return wrap(shape, data.clone());
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        return f(t).clone();
+    }
+
+    @Override
+    public Tensor uploadExact(double[] data, Shape shape) {
+        float[] v = new float[data.length];
+        for (int i = 0; i < v.length; i++) v[i] = (float) data[i];
+        return wrap(shape, v);
+    }
+
+    @Override
+    public double[] downloadExact(Tensor t) {
+        float[] v = f(t);
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
+    }
+
+    // ---- convolution ----
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
+        int k = weight.shape().dim(0);
+        Shape ys = g.outShape(x.shape(), k);
+        return wrap(ys, conv.forward(f(x), x.shape(), f(weight), k, fOrNull(bias), g, ys));
+    }
+
+    @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape) {
+        return wrap(xShape, conv.backwardData(f(dy), dy.shape(), f(weight), g, xShape));
+    }
+
+    @Override
+    public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
+        int[] k = g.kernel();
+        int ko = dy.shape().c();
+        float[][] r = conv.backwardWeight(f(x), x.shape(), f(dy), dy.shape(), g, withBias);
+        return new WeightGrads(wrap(new Shape(ko, k[0], k[1], k[2], x.shape().c()), r[0]),
+                withBias ? wrap(new Shape(ko), r[1]) : null);
+    }
+
+    @Override
+    public Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride) {
+        Shape xs = x.shape();
+        int co = weight.shape().dim(4);
+        Shape ys = Shape.ndhwc(xs.n(), xs.d() * stride[0], xs.h() * stride[1], xs.w() * stride[2], co);
+        return wrap(ys, conv.transposedForward(f(x), xs, f(weight), co, fOrNull(bias), stride, ys));
+    }
+
+    @Override
+    public Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] stride) {
+        Shape ys = dy.shape();
+        int ci = weight.shape().dim(0);
+        Shape xs = Shape.ndhwc(ys.n(), ys.d() / stride[0], ys.h() / stride[1], ys.w() / stride[2], ci);
+        return wrap(xs, conv.transposedBackwardData(f(dy), ys, f(weight), ci, stride, xs));
+    }
+
+    @Override
+    public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
+        int ci = x.shape().c(), co = dy.shape().c();
+        float[][] r = conv.transposedBackwardWeight(f(x), x.shape(), f(dy), dy.shape(), stride, withBias);
+        return new WeightGrads(wrap(new Shape(ci, stride[0], stride[1], stride[2], co), r[0]),
+                withBias ? wrap(new Shape(co), r[1]) : null);
+    }
+
+    // ---- normalisation and activation ----
+
+    @Override
+    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Shape s = x.shape();
+        float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), f(gamma), f(beta), eps);
+        Shape stats = new Shape(s.n(), s.c());
+        return new NormForward(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
+    }
+
+    @Override
+    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        Shape s = x.shape();
+        float[][] r = norm.backward(f(dy), f(x), s.n(), s.spatial(), s.c(), f(gamma), f(saved.mean()), f(saved.rstd()));
+        return new NormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
+    }
+
+    @Override
+    public Tensor leakyRelu(Tensor x, double slope) {
+        float[] in = f(x), out = new float[in.length];
+        float a = (float) slope;
+        elementwise(in.length, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = in[i] > 0 ? in[i] : a * in[i];
+        });
+        return wrap(x.shape(), out);
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
+        float[] g = f(dy), yv = f(y), out = new float[g.length];
+        float a = (float) slope;
+        elementwise(g.length, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = yv[i] > 0 ? g[i] : a * g[i];
+        });
+        return wrap(y.shape(), out);
+    }
+
+    // ---- plumbing ----
+
+    @Override
+    public Tensor concatChannels(Tensor a, Tensor b) {
+        Shape as = a.shape();
+        int ca = as.c(), cb = b.shape().c(), c = ca + cb, voxels = as.n() * as.spatial();
+        float[] av = f(a), bv = f(b), out = new float[voxels * c];
+        elementwise(voxels, (from, to) -> {
+            for (int v = from; v < to; v++) {
+                System.arraycopy(av, v * ca, out, v * c, ca);
+                System.arraycopy(bv, v * cb, out, v * c + ca, cb);
+            }
+        });
+        return wrap(as.withChannels(c), out);
+    }
+
+    @Override
+    public Tensor[] splitChannels(Tensor t, int first) {
+        Shape s = t.shape();
+        int c = s.c(), second = c - first, voxels = s.n() * s.spatial();
+        float[] in = f(t), a = new float[voxels * first], b = new float[voxels * second];
+        elementwise(voxels, (from, to) -> {
+            for (int v = from; v < to; v++) {
+                System.arraycopy(in, v * c, a, v * first, first);
+                System.arraycopy(in, v * c + first, b, v * second, second);
+            }
+        });
+        return new Tensor[] {wrap(s.withChannels(first), a), wrap(s.withChannels(second), b)};
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        float[] av = f(a), bv = f(b), out = new float[av.length];
+        elementwise(av.length, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = av[i] + bv[i];
+        });
+        return wrap(a.shape(), out);
+    }
+
+    // ---- loss ----
+
+    @Override
+    public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
+        Shape s = logits.shape();
+        if (s.c() != spec.numClasses()) throw new IllegalArgumentException("logits have " + s.c() + " channels, loss expects " + spec.numClasses());
+        float[] grad = new float[s.size()];
+        LossResult r = loss.compute(f(logits), f(labels), s.n(), s.spatial(), spec, grad);
+        return new LossResult(r.loss(), r.crossEntropy(), r.dice(), wrap(s, grad));
+    }
+
+    @Override
+    public Tensor downsampleLabels(Tensor labels, Shape t) {
+        Shape s = labels.shape();
+        float[] in = f(labels), out = new float[t.size()];
+        int[] mz = new int[t.d()], my = new int[t.h()], mx = new int[t.w()];
+        for (int i = 0; i < mz.length; i++) mz[i] = ReferenceBackend.nearestExact(i, s.d(), t.d());
+        for (int i = 0; i < my.length; i++) my[i] = ReferenceBackend.nearestExact(i, s.h(), t.h());
+        for (int i = 0; i < mx.length; i++) mx[i] = ReferenceBackend.nearestExact(i, s.w(), t.w());
+        for (int n = 0; n < t.n(); n++)
+            for (int z = 0; z < t.d(); z++)
+                for (int y = 0; y < t.h(); y++)
+                    for (int x = 0; x < t.w(); x++) {
+                        out[((n * t.d() + z) * t.h() + y) * t.w() + x] = in[((n * s.d() + mz[z]) * s.h() + my[y]) * s.w() + mx[x]];
+                    }
+        return wrap(t, out);
+    }
+
+    // ---- optimizer ----
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        float[] v = f(t);
+        int tasks = Math.max(1, Math.min(64, v.length / ELEMENTS_PER_TASK));
+        double[] part = new double[tasks];
+        parallel.forEach(tasks, task -> {
+            double s = 0;
+            for (int i = Parallel.sliceStart(v.length, tasks, task); i < Parallel.sliceStart(v.length, tasks, task + 1); i++) {
+                s += (double) v[i] * v[i];
+            }
+            part[task] = s;
+        });
+        double total = 0;
+        for (double p : part) total += p;
+        return total;
+    }
+
+    @Override
+    public void scaleInPlace(Tensor t, double factor) {
+        float[] v = f(t);
+        float s = (float) factor;
+        elementwise(v.length, (from, to) -> {
+            for (int i = from; i < to; i++) v[i] *= s;
+        });
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor buffer, SgdStep st) {
+        float[] p = f(param), g = f(grad), b = f(buffer);
+        float lr = (float) st.lr(), mom = (float) st.momentum(), wd = (float) st.weightDecay();
+        elementwise(p.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = g[i] + wd * p[i];
+                b[i] = st.first() ? gi : mom * b[i] + gi;
+                p[i] -= lr * (st.nesterov() ? gi + mom * b[i] : b[i]);
+            }
+        });
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor mt, Tensor vt, AdamStep st) {
+        float[] p = f(param), g = f(grad), m = f(mt), v = f(vt);
+        float b1 = (float) st.beta1(), b2 = (float) st.beta2(), eps = (float) st.eps(), wd = (float) st.weightDecay();
+        float lr = (float) st.lr();
+        float stepSize = (float) (st.lr() / (1 - Math.pow(st.beta1(), st.t())));
+        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(st.beta2(), st.t()));
+        elementwise(p.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = g[i];
+                if (st.decoupled()) p[i] *= 1 - lr * wd;
+                else gi += wd * p[i];
+                m[i] = b1 * m[i] + (1 - b1) * gi;
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+                p[i] -= stepSize * m[i] / ((float) Math.sqrt(v[i]) / bc2Sqrt + eps);
+            }
+        });
+    }
+
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Splits an element-wise loop into chunks; each element is computed alone, so any split is deterministic. */
+    private void elementwise(int length, Range body) {
+        int tasks = Math.max(1, Math.min(4 * parallel.threads(), length / ELEMENTS_PER_TASK));
+        parallel.forEach(tasks, t -> body.run(Parallel.sliceStart(length, tasks, t), Parallel.sliceStart(length, tasks, t + 1)));
+    }
+}

@@ -1,0 +1,455 @@
+package org.backsplit.backend.reference;
+
+import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.LossResult;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NormForward;
+import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.WeightGrads;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * The oracle: every operation written as plainly as its definition, in double precision, single-threaded.
+ * Its own gradients are checked by central finite differences; the fast backends are checked against it.
+ * Never fast, never clever.
+ */
+public final class ReferenceBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "reference-f64";
+    }
+
+    private static double[] d(Tensor t) {
+        return ((ReferenceTensor) t).data;
+    }
+
+    private ReferenceTensor make(Shape s) {
+        return new ReferenceTensor(this, s, new double[s.size()]);
+    }
+
+    private static int at(Shape s, int n, int z, int y, int x, int c) {
+        return (((n * s.d() + z) * s.h() + y) * s.w() + x) * s.c() + c;
+    }
+
+    @Override
+    public Tensor zeros(Shape shape) {
+        return make(shape);
+    }
+
+    @Override
+    public Tensor upload(float[] data, Shape shape) {
+        double[] v = new double[data.length];
+        for (int i = 0; i < v.length; i++) v[i] = data[i];
+        return new ReferenceTensor(this, shape, v);
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        double[] v = d(t);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
+    }
+
+    @Override
+    public Tensor uploadExact(double[] data, Shape shape) {
+        return new ReferenceTensor(this, shape, data.clone());
+    }
+
+    @Override
+    public double[] downloadExact(Tensor t) {
+        return d(t).clone();
+    }
+
+    // ---- convolution ----
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
+        Shape xs = x.shape(), ws = weight.shape();
+        int K = ws.dim(0), C = xs.c();
+        Shape ys = g.outShape(xs, K);
+        ReferenceTensor y = make(ys);
+        double[] xd = d(x), wd = d(weight), yd = y.data, bd = bias == null ? null : d(bias);
+        int[] k = g.kernel(), s = g.stride(), p = g.padding();
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++)
+                        for (int ko = 0; ko < K; ko++) {
+                            double acc = bd == null ? 0 : bd[ko];
+                            for (int t = 0; t < k[0]; t++)
+                                for (int r = 0; r < k[1]; r++)
+                                    for (int q = 0; q < k[2]; q++) {
+                                        int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
+                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                        for (int c = 0; c < C; c++) {
+                                            acc += xd[at(xs, n, iz, iy, ix, c)] * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
+                                        }
+                                    }
+                            yd[at(ys, n, oz, oy, ox, ko)] = acc;
+                        }
+        return y;
+    }
+
+    @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xs) {
+        Shape ys = dy.shape();
+        int K = ys.c(), C = xs.c();
+        ReferenceTensor dx = make(xs);
+        double[] dyd = d(dy), wd = d(weight), dxd = dx.data;
+        int[] k = g.kernel(), s = g.stride(), p = g.padding();
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++)
+                        for (int t = 0; t < k[0]; t++)
+                            for (int r = 0; r < k[1]; r++)
+                                for (int q = 0; q < k[2]; q++) {
+                                    int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
+                                    if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                    for (int ko = 0; ko < K; ko++) {
+                                        double gy = dyd[at(ys, n, oz, oy, ox, ko)];
+                                        for (int c = 0; c < C; c++) {
+                                            dxd[at(xs, n, iz, iy, ix, c)] += gy * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
+                                        }
+                                    }
+                                }
+        return dx;
+    }
+
+    @Override
+    public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
+        Shape xs = x.shape(), ys = dy.shape();
+        int K = ys.c(), C = xs.c();
+        int[] k = g.kernel(), s = g.stride(), p = g.padding();
+        ReferenceTensor dw = make(new Shape(K, k[0], k[1], k[2], C));
+        ReferenceTensor db = withBias ? make(new Shape(K)) : null;
+        double[] xd = d(x), dyd = d(dy), dwd = dw.data;
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++)
+                        for (int ko = 0; ko < K; ko++) {
+                            double gy = dyd[at(ys, n, oz, oy, ox, ko)];
+                            if (db != null) db.data[ko] += gy;
+                            for (int t = 0; t < k[0]; t++)
+                                for (int r = 0; r < k[1]; r++)
+                                    for (int q = 0; q < k[2]; q++) {
+                                        int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
+                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                        for (int c = 0; c < C; c++) {
+                                            dwd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c] += gy * xd[at(xs, n, iz, iy, ix, c)];
+                                        }
+                                    }
+                        }
+        return new WeightGrads(dw, db);
+    }
+
+    // ---- transposed convolution, kernel = stride ----
+
+    @Override
+    public Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] st) {
+        Shape xs = x.shape(), ws = weight.shape();
+        int Ci = xs.c(), Co = ws.dim(4);
+        Shape ys = Shape.ndhwc(xs.n(), xs.d() * st[0], xs.h() * st[1], xs.w() * st[2], Co);
+        ReferenceTensor y = make(ys);
+        double[] xd = d(x), wd = d(weight), bd = bias == null ? null : d(bias);
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++) {
+                        int iz = oz / st[0], iy = oy / st[1], ix = ox / st[2];
+                        int t = oz % st[0], r = oy % st[1], q = ox % st[2];
+                        for (int ko = 0; ko < Co; ko++) {
+                            double acc = bd == null ? 0 : bd[ko];
+                            for (int c = 0; c < Ci; c++) {
+                                acc += xd[at(xs, n, iz, iy, ix, c)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
+                            }
+                            y.data[at(ys, n, oz, oy, ox, ko)] = acc;
+                        }
+                    }
+        return y;
+    }
+
+    @Override
+    public Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] st) {
+        Shape ys = dy.shape(), ws = weight.shape();
+        int Ci = ws.dim(0), Co = ys.c();
+        Shape xs = Shape.ndhwc(ys.n(), ys.d() / st[0], ys.h() / st[1], ys.w() / st[2], Ci);
+        ReferenceTensor dx = make(xs);
+        double[] dyd = d(dy), wd = d(weight);
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++) {
+                        int iz = oz / st[0], iy = oy / st[1], ix = ox / st[2];
+                        int t = oz % st[0], r = oy % st[1], q = ox % st[2];
+                        for (int c = 0; c < Ci; c++) {
+                            double acc = 0;
+                            for (int ko = 0; ko < Co; ko++) {
+                                acc += dyd[at(ys, n, oz, oy, ox, ko)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
+                            }
+                            dx.data[at(xs, n, iz, iy, ix, c)] += acc;
+                        }
+                    }
+        return dx;
+    }
+
+    @Override
+    public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] st, boolean withBias) {
+        Shape xs = x.shape(), ys = dy.shape();
+        int Ci = xs.c(), Co = ys.c();
+        ReferenceTensor dw = make(new Shape(Ci, st[0], st[1], st[2], Co));
+        ReferenceTensor db = withBias ? make(new Shape(Co)) : null;
+        double[] xd = d(x), dyd = d(dy);
+        for (int n = 0; n < ys.n(); n++)
+            for (int oz = 0; oz < ys.d(); oz++)
+                for (int oy = 0; oy < ys.h(); oy++)
+                    for (int ox = 0; ox < ys.w(); ox++) {
+                        int iz = oz / st[0], iy = oy / st[1], ix = ox / st[2];
+                        int t = oz % st[0], r = oy % st[1], q = ox % st[2];
+                        for (int ko = 0; ko < Co; ko++) {
+                            double gy = dyd[at(ys, n, oz, oy, ox, ko)];
+                            if (db != null) db.data[ko] += gy;
+                            for (int c = 0; c < Ci; c++) {
+                                dw.data[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko] += gy * xd[at(xs, n, iz, iy, ix, c)];
+                            }
+                        }
+                    }
+        return new WeightGrads(dw, db);
+    }
+
+    // ---- instance norm ----
+
+    @Override
+    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Shape s = x.shape();
+        int N = s.n(), C = s.c(), V = s.spatial();
+        double[] xd = d(x), gd = d(gamma), bd = d(beta);
+        ReferenceTensor y = make(s), mean = make(new Shape(N, C)), rstd = make(new Shape(N, C));
+        for (int n = 0; n < N; n++)
+            for (int c = 0; c < C; c++) {
+                double sum = 0;
+                for (int v = 0; v < V; v++) sum += xd[(n * V + v) * C + c];
+                double mu = sum / V, sq = 0;
+                for (int v = 0; v < V; v++) {
+                    double e = xd[(n * V + v) * C + c] - mu;
+                    sq += e * e;
+                }
+                double rs = 1.0 / Math.sqrt(sq / V + eps);
+                mean.data[n * C + c] = mu;
+                rstd.data[n * C + c] = rs;
+                for (int v = 0; v < V; v++) {
+                    int i = (n * V + v) * C + c;
+                    y.data[i] = (xd[i] - mu) * rs * gd[c] + bd[c];
+                }
+            }
+        return new NormForward(y, mean, rstd);
+    }
+
+    @Override
+    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        Shape s = x.shape();
+        int N = s.n(), C = s.c(), V = s.spatial();
+        double[] xd = d(x), dyd = d(dy), gd = d(gamma), md = d(saved.mean()), rd = d(saved.rstd());
+        ReferenceTensor dx = make(s), dg = make(new Shape(C)), db = make(new Shape(C));
+        for (int n = 0; n < N; n++)
+            for (int c = 0; c < C; c++) {
+                double mu = md[n * C + c], rs = rd[n * C + c];
+                double sumDy = 0, sumDyXhat = 0;
+                for (int v = 0; v < V; v++) {
+                    int i = (n * V + v) * C + c;
+                    double xhat = (xd[i] - mu) * rs;
+                    sumDy += dyd[i];
+                    sumDyXhat += dyd[i] * xhat;
+                }
+                dg.data[c] += sumDyXhat;
+                db.data[c] += sumDy;
+                for (int v = 0; v < V; v++) {
+                    int i = (n * V + v) * C + c;
+                    double xhat = (xd[i] - mu) * rs;
+                    dx.data[i] = gd[c] * rs * (dyd[i] - sumDy / V - xhat * sumDyXhat / V);
+                }
+            }
+        return new NormGrads(dx, dg, db);
+    }
+
+    // ---- activation and plumbing ----
+
+    @Override
+    public Tensor leakyRelu(Tensor x, double slope) {
+        double[] xd = d(x);
+        ReferenceTensor y = make(x.shape());
+        for (int i = 0; i < xd.length; i++) y.data[i] = xd[i] > 0 ? xd[i] : slope * xd[i];
+        return y;
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
+        double[] dyd = d(dy), yd = d(y);
+        ReferenceTensor dx = make(y.shape());
+        for (int i = 0; i < yd.length; i++) dx.data[i] = yd[i] > 0 ? dyd[i] : slope * dyd[i];
+        return dx;
+    }
+
+    @Override
+    public Tensor concatChannels(Tensor a, Tensor b) {
+        Shape as = a.shape();
+        int ca = as.c(), cb = b.shape().c(), V = as.n() * as.spatial();
+        ReferenceTensor out = make(as.withChannels(ca + cb));
+        for (int v = 0; v < V; v++) {
+            System.arraycopy(d(a), v * ca, out.data, v * (ca + cb), ca);
+            System.arraycopy(d(b), v * cb, out.data, v * (ca + cb) + ca, cb);
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor[] splitChannels(Tensor t, int first) {
+        Shape s = t.shape();
+        int C = s.c(), V = s.n() * s.spatial();
+        ReferenceTensor a = make(s.withChannels(first)), b = make(s.withChannels(C - first));
+        for (int v = 0; v < V; v++) {
+            System.arraycopy(d(t), v * C, a.data, v * first, first);
+            System.arraycopy(d(t), v * C + first, b.data, v * (C - first), C - first);
+        }
+        return new Tensor[] {a, b};
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        ReferenceTensor out = make(a.shape());
+        for (int i = 0; i < out.data.length; i++) out.data[i] = d(a)[i] + d(b)[i];
+        return out;
+    }
+
+    // ---- loss ----
+
+    @Override
+    public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
+        Shape s = logits.shape();
+        int N = s.n(), K = s.c(), V = s.spatial();
+        double[] z = d(logits), lab = d(labels);
+        double[] p = new double[z.length];
+        for (int i = 0; i < N * V; i++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int k = 0; k < K; k++) max = Math.max(max, z[i * K + k]);
+            for (int k = 0; k < K; k++) sum += Math.exp(z[i * K + k] - max);
+            for (int k = 0; k < K; k++) p[i * K + k] = Math.exp(z[i * K + k] - max) / sum;
+        }
+        int groups = spec.batchDice() ? 1 : N;
+        double[][] tp = new double[groups][K], sp = new double[groups][K], sg = new double[groups][K];
+        double ceSum = 0;
+        long valid = 0;
+        for (int n = 0; n < N; n++)
+            for (int v = 0; v < V; v++) {
+                int i = n * V + v, y = (int) lab[i], g = spec.batchDice() ? 0 : n;
+                if (y == spec.ignoreLabel()) continue;
+                valid++;
+                ceSum -= Math.log(p[i * K + y]);
+                for (int k = 0; k < K; k++) {
+                    sp[g][k] += p[i * K + k];
+                    if (k == y) {
+                        tp[g][k] += p[i * K + k];
+                        sg[g][k] += 1;
+                    }
+                }
+            }
+        int[] dc = spec.diceClasses();
+        double ce = valid > 0 ? ceSum / valid : 0;
+        double diceMean = 0;
+        // dL/dp for each class and group, L = weightCe*ce - weightDice*mean(dice)
+        double[][] aTp = new double[groups][K], aSp = new double[groups][K];
+        int terms = groups * dc.length;
+        for (int g = 0; g < groups; g++)
+            for (int k : dc) {
+                double den = Math.max(sp[g][k] + sg[g][k] + spec.smooth(), 1e-8);
+                double num = 2 * tp[g][k] + spec.smooth();
+                diceMean += num / den / terms;
+                aTp[g][k] = -spec.weightDice() / terms * 2 / den;
+                aSp[g][k] = spec.weightDice() / terms * num / (den * den);
+            }
+        double loss = spec.weightCe() * ce - spec.weightDice() * diceMean;
+        ReferenceTensor grad = make(s);
+        for (int n = 0; n < N; n++)
+            for (int v = 0; v < V; v++) {
+                int i = n * V + v, y = (int) lab[i], g = spec.batchDice() ? 0 : n;
+                if (y == spec.ignoreLabel()) continue;
+                double[] a = new double[K];
+                for (int k = 0; k < K; k++) a[k] = aSp[g][k] + (k == y ? aTp[g][k] : 0);
+                double pa = 0;
+                for (int k = 0; k < K; k++) pa += p[i * K + k] * a[k];
+                for (int k = 0; k < K; k++) {
+                    double pk = p[i * K + k];
+                    double dce = (pk - (k == y ? 1 : 0)) / valid * spec.weightCe();
+                    grad.data[i * K + k] = spec.weight() * (dce + pk * (a[k] - pa));
+                }
+            }
+        return new LossResult(loss, ce, diceMean, grad);
+    }
+
+    @Override
+    public Tensor downsampleLabels(Tensor labels, Shape target) {
+        Shape s = labels.shape();
+        ReferenceTensor out = make(target);
+        for (int n = 0; n < target.n(); n++)
+            for (int z = 0; z < target.d(); z++)
+                for (int y = 0; y < target.h(); y++)
+                    for (int x = 0; x < target.w(); x++) {
+                        int sz = nearestExact(z, s.d(), target.d()), sy = nearestExact(y, s.h(), target.h());
+                        int sx = nearestExact(x, s.w(), target.w());
+                        out.data[at(target, n, z, y, x, 0)] = d(labels)[at(s, n, sz, sy, sx, 0)];
+                    }
+        return out;
+    }
+
+    /** PyTorch's interpolate(mode='nearest-exact'): the source voxel whose centre is nearest. */
+    public static int nearestExact(int dst, int in, int out) {
+        return Math.min((int) Math.floor((dst + 0.5) * in / out), in - 1);
+    }
+
+    // ---- optimizer ----
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        double s = 0;
+        for (double v : d(t)) s += v * v;
+        return s;
+    }
+
+    @Override
+    public void scaleInPlace(Tensor t, double factor) {
+        double[] v = d(t);
+        for (int i = 0; i < v.length; i++) v[i] *= factor;
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor buf, SgdStep st) {
+        double[] p = d(param), g = d(grad), b = d(buf);
+        for (int i = 0; i < p.length; i++) {
+            double gi = g[i] + st.weightDecay() * p[i];
+            b[i] = st.first() ? gi : st.momentum() * b[i] + gi;
+            p[i] -= st.lr() * (st.nesterov() ? gi + st.momentum() * b[i] : b[i]);
+        }
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor mt, Tensor vt, AdamStep st) {
+        double[] p = d(param), g = d(grad), m = d(mt), v = d(vt);
+        double bc1 = 1 - Math.pow(st.beta1(), st.t()), bc2 = 1 - Math.pow(st.beta2(), st.t());
+        for (int i = 0; i < p.length; i++) {
+            double gi = g[i];
+            if (st.decoupled()) p[i] *= 1 - st.lr() * st.weightDecay();
+            else gi += st.weightDecay() * p[i];
+            m[i] = st.beta1() * m[i] + (1 - st.beta1()) * gi;
+            v[i] = st.beta2() * v[i] + (1 - st.beta2()) * gi * gi;
+            double denom = Math.sqrt(v[i]) / Math.sqrt(bc2) + st.eps();
+            p[i] -= st.lr() / bc1 * m[i] / denom;
+        }
+    }
+}
