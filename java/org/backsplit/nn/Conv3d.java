@@ -1,0 +1,57 @@
+package org.backsplit.nn;
+
+import java.util.List;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.WeightGrads;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/** nn.Conv3d with padding (k-1)/2 and a bias; its parameters are named prefix + "weight" and "bias". */
+public final class Conv3d implements Layer {
+    private final Backend backend;
+    private final ConvGeometry geometry;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final boolean needsInputGrad;
+    private Tensor input;
+
+    /**
+     * @param needsInputGrad false for a network's first convolution, whose input is the image: its
+     *                       backward-data pass would be wasted work
+     */
+    public Conv3d(Backend backend, String prefix, int in, int out, int[] kernel, int[] stride, boolean needsInputGrad) {
+        this.backend = backend;
+        this.geometry = ConvGeometry.same(kernel, stride);
+        this.weight = new Parameter(prefix + "weight", backend.zeros(new Shape(out, kernel[0], kernel[1], kernel[2], in)),
+                TorchLayout.CONV);
+        this.bias = new Parameter(prefix + "bias", backend.zeros(new Shape(out)), TorchLayout.SAME);
+        this.needsInputGrad = needsInputGrad;
+    }
+
+    public int outChannels() {
+        return weight.value().shape().dim(0);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        input = x;
+        return backend.conv3d(x, weight.value(), bias.value(), geometry);
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, true);
+        weight.setGrad(g.weight());
+        bias.setGrad(g.bias());
+        Tensor dx = needsInputGrad ? backend.conv3dBackwardData(dy, weight.value(), geometry, input.shape()) : null;
+        input = null;
+        return dx;
+    }
+
+    @Override
+    public void collect(List<Parameter> out) {
+        out.add(weight);
+        out.add(bias);
+    }
+}
