@@ -1,0 +1,117 @@
+package org.backsplit.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.backsplit.backend.Backend;
+import org.backsplit.io.AtomicFiles;
+import org.backsplit.io.FormatException;
+import org.backsplit.io.NamedTensor;
+import org.backsplit.io.SafeTensors;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.nn.StateDict;
+import org.backsplit.nn.UNetPlan;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * A checkpoint is a folder: model.safetensors (the network as a PyTorch state_dict with nnU-Net's names),
+ * optimizer.safetensors (momentum buffers or Adam moments by parameter name) and state.json. The folder is
+ * written beside its target and swapped in by renames, so a kill at any moment leaves either the old or the
+ * new checkpoint readable (the old one under NAME.old for the instant between the two renames).
+ */
+public final class Checkpoint {
+    public static final String MODEL = "model.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "state.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Checkpoint() {
+    }
+
+    public static void save(Path dir, PlainConvUNet net, Map<String, Tensor> optimizerState, CheckpointState state) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path old = parent.resolve(dir.getFileName() + ".old");
+        try {
+            Files.createDirectories(tmp);
+            StateDict.save(net.parameters(), tmp.resolve(MODEL), Map.of("format", "pt", "architecture", state.architecture()));
+            List<NamedTensor> opt = new ArrayList<>();
+            optimizerState.forEach((k, t) -> opt.add(new NamedTensor(k, t.shape(), t.backend().download(t))));
+            SafeTensors.write(tmp.resolve(OPTIMIZER), opt, Map.of());
+            AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state));
+            deleteTree(old);
+            if (Files.exists(dir)) AtomicFiles.move(dir, old);
+            AtomicFiles.move(tmp, dir);
+            deleteTree(old);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** The folder to read: the checkpoint, or its .old twin if a kill fell between the two renames. */
+    public static Path resolve(Path dir) throws FormatException {
+        if (Files.isRegularFile(dir.resolve(STATE))) return dir;
+        Path old = dir.resolveSibling(dir.getFileName() + ".old");
+        if (Files.isRegularFile(old.resolve(STATE))) return old;
+        throw new FormatException(dir, "is not a checkpoint folder (no " + STATE + ")");
+    }
+
+    public static CheckpointState readState(Path dir) throws IOException {
+        Path file = resolve(dir).resolve(STATE);
+        CheckpointState s;
+        try {
+            s = JSON.readValue(file.toFile(), CheckpointState.class);
+        } catch (IOException e) {
+            throw new FormatException(file, "cannot be read: " + e.getMessage());
+        }
+        if (!CheckpointState.FORMAT.equals(s.format())) throw new FormatException(file, "has format " + s.format() + ", expected " + CheckpointState.FORMAT);
+        return s;
+    }
+
+    public static Map<String, Tensor> readOptimizer(Path dir, Backend backend) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (NamedTensor t : SafeTensors.read(resolve(dir).resolve(OPTIMIZER)).tensors().values()) {
+            out.put(t.name(), backend.upload(t.data(), t.shape()));
+        }
+        return out;
+    }
+
+    /**
+     * The network of a checkpoint folder, or of a bare .safetensors state_dict exported from PyTorch (its
+     * plan rebuilt from the weights' shapes).
+     */
+    public static PlainConvUNet loadNetwork(Path path, Backend backend) throws IOException {
+        Path weights;
+        UNetPlan plan;
+        Map<String, NamedTensor> tensors;
+        if (Files.isDirectory(path) || Files.isDirectory(path.resolveSibling(path.getFileName() + ".old"))) {
+            weights = resolve(path).resolve(MODEL);
+            plan = readState(path).plan();
+            tensors = SafeTensors.read(weights).tensors();
+        } else {
+            weights = path;
+            tensors = SafeTensors.read(weights).tensors();
+            plan = StateDict.inferPlan(tensors, weights);
+        }
+        PlainConvUNet net = new PlainConvUNet(backend, plan);
+        StateDict.load(net.parameters(), tensors, weights);
+        return net;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.backsplit.train;
+
+import org.backsplit.optim.Adam;
+import org.backsplit.optim.Optimizer;
+import org.backsplit.optim.Sgd;
+
+/**
+ * Which optimizer and its hyperparameters. nnU-Net: SGD, lr 0.01, momentum 0.99, Nesterov, weight decay 3e-5.
+ * The paper's SegResNet runs use Adam (lr 1e-4, weight decay 1e-5, eps 1e-5).
+ */
+public record OptimizerConfig(String kind, double initialLr, double momentum, double weightDecay, double beta1, double beta2,
+                              double eps) {
+
+    public OptimizerConfig {
+        if (!kind.equals("sgd") && !kind.equals("adam") && !kind.equals("adamw")) {
+            throw new IllegalArgumentException("optimizer must be sgd, adam or adamw, not " + kind);
+        }
+    }
+
+    public static OptimizerConfig nnUNetSgd() {
+        return new OptimizerConfig("sgd", 0.01, 0.99, 3e-5, 0, 0, 0);
+    }
+
+    public static OptimizerConfig adam(double lr, double weightDecay, double eps, boolean decoupled) {
+        return new OptimizerConfig(decoupled ? "adamw" : "adam", lr, 0, weightDecay, 0.9, 0.999, eps);
+    }
+
+    public Optimizer create() {
+        return switch (kind) {
+            case "sgd" -> new Sgd(momentum, weightDecay, true);
+            case "adam" -> new Adam(beta1, beta2, eps, weightDecay, false);
+            default -> new Adam(beta1, beta2, eps, weightDecay, true);
+        };
+    }
+}

@@ -1,0 +1,105 @@
+package org.backsplit.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.backsplit.backend.Backend;
+import org.backsplit.loss.DeepSupervisionLoss;
+import org.backsplit.nn.Initialization;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.optim.GradientClipping;
+import org.backsplit.optim.Optimizer;
+import org.backsplit.optim.PolyLr;
+import org.backsplit.util.Rng;
+
+/**
+ * nnU-Net's training iteration: a batch, forward, deep-supervised DC+CE, backward, gradient clipping, an
+ * optimizer step at the poly learning rate of the current epoch. Everything random draws from one Rng whose
+ * state is checkpointed, so a run resumed from a checkpoint continues exactly as if never interrupted.
+ */
+public final class Trainer {
+    private static final String ARCHITECTURE = "PlainConvUNet";
+
+    private final PlainConvUNet net;
+    private final TrainingConfig config;
+    private final Optimizer optimizer;
+    private final DeepSupervisionLoss loss;
+    private final BatchSource data;
+    private final Rng rng;
+    private int epoch;
+    private int iteration;
+
+    private Trainer(PlainConvUNet net, TrainingConfig config, Optimizer optimizer, BatchSource data, Rng rng, int epoch, int iteration) {
+        this.net = net;
+        this.config = config;
+        this.optimizer = optimizer;
+        this.loss = new DeepSupervisionLoss(config.loss());
+        this.data = data;
+        this.rng = rng;
+        this.epoch = epoch;
+        this.iteration = iteration;
+    }
+
+    /** A new run: He-initialised weights drawn from the run's seed. */
+    public static Trainer start(PlainConvUNet net, TrainingConfig config, BatchSource data) {
+        Rng rng = new Rng(config.seed());
+        Initialization.he(net.parameters(), rng, 0.01);
+        return new Trainer(net, config, config.optimizer().create(), data, rng, 0, 0);
+    }
+
+    /** Continues the run saved in a checkpoint folder. */
+    public static Trainer resume(Path checkpoint, Backend backend, BatchSource data) throws IOException {
+        CheckpointState s = Checkpoint.readState(checkpoint);
+        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
+        Optimizer opt = s.config().optimizer().create();
+        opt.restore(Checkpoint.readOptimizer(checkpoint, backend), s.optimizerSteps());
+        return new Trainer(net, s.config(), opt, data, Rng.fromState(s.rng()), s.epoch(), s.iteration());
+    }
+
+    public void save(Path checkpoint) throws IOException {
+        Checkpoint.save(checkpoint, net, optimizer.stateTensors(), new CheckpointState(CheckpointState.FORMAT, ARCHITECTURE,
+                net.plan(), config, epoch, iteration, optimizer.steps(), rng.state()));
+    }
+
+    public boolean finished() {
+        return epoch >= config.epochs();
+    }
+
+    public double learningRate() {
+        return PolyLr.at(config.optimizer().initialLr(), epoch, config.epochs());
+    }
+
+    public StepResult step() {
+        if (finished()) throw new IllegalStateException("training already finished " + config.epochs() + " epochs");
+        Backend backend = net.backend();
+        Batch batch = data.next(backend, rng);
+        var logits = net.forward(batch.images());
+        DeepSupervisionLoss.Result r = loss.compute(backend, logits, batch.labels());
+        logits.forEach(t -> t.close());
+        net.backward(r.gradLogits());
+        double norm = GradientClipping.clip(net.parameters(), config.gradClip());
+        double lr = learningRate();
+        optimizer.step(net.parameters(), lr);
+        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), norm, lr);
+        if (++iteration == config.iterationsPerEpoch()) {
+            iteration = 0;
+            epoch++;
+        }
+        return result;
+    }
+
+    public PlainConvUNet network() {
+        return net;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+}
