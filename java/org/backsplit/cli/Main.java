@@ -1,0 +1,37 @@
+package org.backsplit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `backsplit` command line. */
+@Command(name = "backsplit", mixinStandardHelpOptions = true, version = "backsplit 0.1.0",
+        description = "BackSplit: lesion segmentation with the background split into auxiliary classes.",
+        subcommands = {ForwardCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line: user errors print one clear line and exit 1, not a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+                line.getErr().println("backsplit: error: " + ex.getMessage());
+                if (System.getenv("BACKSPLIT_DEBUG") != null) ex.printStackTrace(line.getErr());
+                return 1;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+}
