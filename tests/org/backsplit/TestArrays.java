@@ -65,4 +65,13 @@ public final class TestArrays {
         for (int i = 0; i < f.length; i++) d[i] = f[i];
         return d;
     }
+
+    /**
+     * For a value that is exactly zero in exact arithmetic (a conv bias followed by instance norm has zero
+     * gradient: the norm removes any shift): every element must be rounding noise, below tol * scale.
+     */
+    public static void assertZeroUpToRounding(String what, double[] actual, double scale, double tol) {
+        double worst = maxAbs(actual);
+        if (!(worst <= tol * scale)) fail(String.format("%s: expected zero up to rounding, max |value| %.3g > %.3g", what, worst, tol * scale));
+    }
 }

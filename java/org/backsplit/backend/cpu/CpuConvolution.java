@@ -1,8 +1,6 @@
 package org.backsplit.backend.cpu;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+import jdk.incubator.vector.VectorMask;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.tensor.Shape;
 
@@ -25,6 +23,7 @@ final class CpuConvolution {
     private static final int TILE = 128;
     /** Upper bound on the weight-gradient slices (each holds a full partial dW). */
     private static final int MAX_SLICES = 16;
+    private static final int[] ZERO = {0};
 
     private final Parallel parallel;
 
@@ -35,63 +34,71 @@ final class CpuConvolution {
     // ------------------------------------------------------------------ forward
 
     float[] forward(float[] x, Shape xs, float[] w, int k, float[] bias, ConvGeometry g, Shape ys) {
-        int c = xs.c(), taps = g.taps(), red = taps * c;
-        float[] wt = new float[red * k];
-        Gemm.transpose(k, red, w, 0, red, wt, 0, k);
+        int c = xs.c(), taps = g.taps();
+        int[] kk = g.kernel(), s = g.stride(), p = g.padding();
+        float[] wt = new float[taps * c * k]; // per tap a [C][K] block
+        Gemm.transpose(k, taps * c, w, 0, taps * c, wt, 0, k);
         float[] y = new float[ys.size()];
-        int m = ys.n() * ys.spatial();
-        boolean pointwise = taps == 1 && isOne(g.stride()) && isZero(g.padding());
-        parallel.forEach(ceilDiv(m, TILE), tile -> {
-            int m0 = tile * TILE, rows = Math.min(TILE, m - m0);
-            if (pointwise) {
-                Gemm.multiply(rows, k, c, x, m0 * c, c, wt, 0, k, y, m0 * k, k, false);
-            } else {
-                float[] col = Scratch.get(0, rows * red);
-                im2col(x, xs, g, ys, m0, rows, col);
-                Gemm.multiply(rows, k, red, col, 0, red, wt, 0, k, y, m0 * k, k, false);
+        VectorMask<Float> masks = DirectConv.tailMask(k);
+        int runs = ys.n() * ys.d() * ys.h();
+        parallel.forEach(runs, run -> {
+            int oy = run % ys.h(), oz = (run / ys.h()) % ys.d(), n = run / (ys.h() * ys.d());
+            int[] tapOffset = new int[taps], weightOffset = new int[taps];
+            int zBase = oz * s[0] - p[0], yBase = oy * s[1] - p[1];
+            int aStride = s[2] * c, outRow = ((n * ys.d() + oz) * ys.h() + oy) * ys.w();
+            // Output voxels whose every x-tap is inside the input form one interior range.
+            int lo = ceilDiv(p[2], s[2]), hi = Math.min(ys.w(), Math.floorDiv(xs.w() - kk[2] + p[2], s[2]) + 1);
+            lo = Math.min(lo, ys.w());
+            hi = Math.max(hi, lo);
+            int full = forwardTaps(xs, kk, p, zBase, yBase, 0, kk[2], c, k, tapOffset, weightOffset);
+            int ox = lo;
+            for (; ox + 4 <= hi; ox += 4) {
+                DirectConv.block(4, full, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
+                        y, (outRow + ox) * k, k, false);
             }
-            if (bias != null) addBias(y, m0, rows, bias, k);
+            for (; ox < hi; ox++) {
+                DirectConv.block(1, full, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
+                        y, (outRow + ox) * k, k, false);
+            }
+            for (ox = 0; ox < ys.w(); ox++) {
+                if (ox >= lo && ox < hi) continue;
+                int ix0 = ox * s[2] - p[2];
+                int sFrom = Math.max(0, -ix0), sTo = Math.min(kk[2], xs.w() - ix0);
+                int count = forwardTaps(xs, kk, p, zBase, yBase, sFrom, Math.max(sFrom, sTo), c, k, tapOffset, weightOffset);
+                DirectConv.block(1, count, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
+                        y, (outRow + ox) * k, k, false);
+            }
+            if (bias != null) addBias(y, outRow, ys.w(), bias, k);
         });
         return y;
     }
 
-    /** Gathers `rows` output voxels' receptive fields: row i holds taps*C values, tap-major. */
-    private static void im2col(float[] x, Shape xs, ConvGeometry g, Shape ys, int m0, int rows, float[] col) {
-        int c = xs.c(), red = g.taps() * c;
-        int[] kk = g.kernel(), s = g.stride(), p = g.padding();
-        int oz = 0, oy = 0, ox = 0, n = 0;
-        for (int i = 0; i < rows; i++) {
-            int m = m0 + i;
-            ox = m % ys.w();
-            int rest = m / ys.w();
-            oy = rest % ys.h();
-            rest /= ys.h();
-            oz = rest % ys.d();
-            n = rest / ys.d();
-            int dst = i * red;
-            for (int t = 0; t < kk[0]; t++) {
-                int iz = oz * s[0] - p[0] + t;
-                for (int r = 0; r < kk[1]; r++) {
-                    int iy = oy * s[1] - p[1] + r;
-                    for (int q = 0; q < kk[2]; q++, dst += c) {
-                        int ix = ox * s[2] - p[2] + q;
-                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) {
-                            Arrays.fill(col, dst, dst + c, 0f);
-                        } else {
-                            System.arraycopy(x, (((n * xs.d() + iz) * xs.h() + iy) * xs.w() + ix) * c, col, dst, c);
-                        }
-                    }
+    /** Lists the taps inside the input along z and y, with x-taps in [sFrom, sTo); returns their count. */
+    private static int forwardTaps(Shape xs, int[] kk, int[] p, int zBase, int yBase, int sFrom, int sTo, int c, int k,
+                                   int[] tapOffset, int[] weightOffset) {
+        int count = 0;
+        for (int t = 0; t < kk[0]; t++) {
+            int iz = zBase + t;
+            if (iz < 0 || iz >= xs.d()) continue;
+            for (int r = 0; r < kk[1]; r++) {
+                int iy = yBase + r;
+                if (iy < 0 || iy >= xs.h()) continue;
+                for (int q = sFrom; q < sTo; q++) {
+                    tapOffset[count] = ((iz * xs.h() + iy) * xs.w() + q - p[2]) * c;
+                    weightOffset[count] = ((t * kk[1] + r) * kk[2] + q) * c * k;
+                    count++;
                 }
             }
         }
+        return count;
     }
 
     // ------------------------------------------------------------------ backward data
 
     float[] backwardData(float[] dy, Shape ys, float[] w, ConvGeometry g, Shape xs) {
         int k = ys.c(), c = xs.c(), taps = g.taps();
-        int[] kk = g.kernel(), s = g.stride(), p = g.padding();
-        // Per tap, the [K][C] slice of the weights: wTap[tap][k][c] = w[k][tap][c].
+        int[] s = g.stride();
+        // Per tap the [K][C] slice of the weights: wTap[tap][k][c] = w[k][tap][c].
         float[] wTap = new float[taps * k * c];
         for (int ko = 0; ko < k; ko++) {
             for (int tap = 0; tap < taps; tap++) {
@@ -99,101 +106,170 @@ final class CpuConvolution {
             }
         }
         float[] dx = new float[xs.size()];
+        VectorMask<Float> masks = DirectConv.tailMask(c);
         for (int pz = 0; pz < s[0]; pz++) {
             for (int py = 0; py < s[1]; py++) {
                 for (int px = 0; px < s[2]; px++) {
-                    backwardDataPhase(dy, ys, wTap, g, xs, dx, new int[] {pz, py, px});
+                    backwardDataPhase(dy, ys, wTap, g, xs, dx, new int[] {pz, py, px}, masks);
                 }
             }
         }
         return dx;
     }
 
-    /** Input voxels whose coordinates are congruent to `phase` modulo the stride, all reached by one tap set. */
-    private void backwardDataPhase(float[] dy, Shape ys, float[] wTap, ConvGeometry g, Shape xs, float[] dx, int[] phase) {
+    /**
+     * Input voxels whose coordinates are congruent to `phase` modulo the stride. The same taps reach all of
+     * them, and consecutive such voxels along x read consecutive dY voxels, so the direct kernel applies.
+     */
+    private void backwardDataPhase(float[] dy, Shape ys, float[] wTap, ConvGeometry g, Shape xs, float[] dx, int[] phase,
+                                   VectorMask<Float> masks) {
         int k = ys.c(), c = xs.c();
         int[] kk = g.kernel(), s = g.stride(), p = g.padding();
         int[] in = {xs.d(), xs.h(), xs.w()};
         int[] count = new int[3];
         for (int a = 0; a < 3; a++) count[a] = phase[a] < in[a] ? ceilDiv(in[a] - phase[a], s[a]) : 0;
-        int m = xs.n() * count[0] * count[1] * count[2];
-        if (m == 0) return;
-        List<int[]> valid = new ArrayList<>();
-        for (int t = 0; t < kk[0]; t++)
-            for (int r = 0; r < kk[1]; r++)
-                for (int q = 0; q < kk[2]; q++) {
-                    if (Math.floorMod(phase[0] + p[0] - t, s[0]) == 0 && Math.floorMod(phase[1] + p[1] - r, s[1]) == 0
-                            && Math.floorMod(phase[2] + p[2] - q, s[2]) == 0) {
-                        valid.add(new int[] {t, r, q});
+        if (count[0] * count[1] * count[2] == 0) return;
+        // x-taps of this phase and their dY offset: ox = jx + shift
+        int[] xTaps = new int[kk[2]], shift = new int[kk[2]];
+        int nx = 0;
+        for (int q = 0; q < kk[2]; q++) {
+            if (Math.floorMod(phase[2] + p[2] - q, s[2]) == 0) {
+                xTaps[nx] = q;
+                shift[nx++] = Math.floorDiv(phase[2] + p[2] - q, s[2]);
+            }
+        }
+        int lo = 0, hi = count[2];
+        for (int i = 0; i < nx; i++) {
+            lo = Math.max(lo, -shift[i]);
+            hi = Math.min(hi, ys.w() - shift[i]);
+        }
+        hi = Math.max(lo, hi);
+        final int nxTaps = nx, interiorLo = Math.min(lo, count[2]), interiorHi = Math.min(hi, count[2]);
+        int runs = xs.n() * count[0] * count[1];
+        parallel.forEach(runs, run -> {
+            int jy = run % count[1], jz = (run / count[1]) % count[0], n = run / (count[1] * count[0]);
+            int iz = phase[0] + jz * s[0], iy = phase[1] + jy * s[1];
+            int taps = kk[0] * kk[1] * kk[2];
+            int[] tapOffset = new int[taps], weightOffset = new int[taps];
+            int aBase = n * ys.spatial() * k, aStride = k;
+            int outRow = ((n * xs.d() + iz) * xs.h() + iy) * xs.w() + phase[2], outStride = s[2] * c;
+            int full = backwardTaps(ys, kk, p, s, iz, iy, xTaps, shift, 0, nxTaps, c, k, tapOffset, weightOffset);
+            int jx = interiorLo;
+            for (; jx + 4 <= interiorHi; jx += 4) {
+                DirectConv.block(4, full, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
+                        (outRow + jx * s[2]) * c, outStride, false);
+            }
+            for (; jx < interiorHi; jx++) {
+                DirectConv.block(1, full, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
+                        (outRow + jx * s[2]) * c, outStride, false);
+            }
+            for (jx = 0; jx < count[2]; jx++) {
+                if (jx >= interiorLo && jx < interiorHi) continue;
+                int[] xt = new int[nxTaps], sh = new int[nxTaps];
+                int m = 0;
+                for (int i = 0; i < nxTaps; i++) {
+                    if (jx + shift[i] >= 0 && jx + shift[i] < ys.w()) {
+                        xt[m] = xTaps[i];
+                        sh[m++] = shift[i];
                     }
                 }
-        if (valid.isEmpty()) return; // no tap reaches these voxels: their gradient stays zero
-        int nt = valid.size(), red = nt * k;
-        float[] b = new float[red * c];
-        for (int j = 0; j < nt; j++) {
-            int[] v = valid.get(j);
-            int tap = (v[0] * kk[1] + v[1]) * kk[2] + v[2];
-            System.arraycopy(wTap, tap * k * c, b, j * k * c, k * c);
-        }
-        parallel.forEach(ceilDiv(m, TILE), tile -> {
-            int m0 = tile * TILE, rows = Math.min(TILE, m - m0);
-            float[] col = Scratch.get(0, rows * red);
-            float[] out = Scratch.get(1, rows * c);
-            int[] voxel = new int[rows];
-            for (int i = 0; i < rows; i++) {
-                int idx = m0 + i;
-                int jx = idx % count[2];
-                int rest = idx / count[2];
-                int jy = rest % count[1];
-                rest /= count[1];
-                int jz = rest % count[0];
-                int n = rest / count[0];
-                int iz = phase[0] + jz * s[0], iy = phase[1] + jy * s[1], ix = phase[2] + jx * s[2];
-                voxel[i] = ((n * xs.d() + iz) * xs.h() + iy) * xs.w() + ix;
-                for (int j = 0; j < nt; j++) {
-                    int[] v = valid.get(j);
-                    int oz = (iz + p[0] - v[0]) / s[0], oy = (iy + p[1] - v[1]) / s[1], ox = (ix + p[2] - v[2]) / s[2];
-                    int dst = i * red + j * k;
-                    // Exact division here: the phase guarantees divisibility; negatives are out of range anyway.
-                    if (iz + p[0] - v[0] < 0 || oz >= ys.d() || iy + p[1] - v[1] < 0 || oy >= ys.h()
-                            || ix + p[2] - v[2] < 0 || ox >= ys.w()) {
-                        Arrays.fill(col, dst, dst + k, 0f);
-                    } else {
-                        System.arraycopy(dy, (((n * ys.d() + oz) * ys.h() + oy) * ys.w() + ox) * k, col, dst, k);
-                    }
+                int cnt = backwardTaps(ys, kk, p, s, iz, iy, xt, sh, 0, m, c, k, tapOffset, weightOffset);
+                DirectConv.block(1, cnt, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
+                        (outRow + jx * s[2]) * c, outStride, false);
+            }
+        });
+    }
+
+    /** Lists the taps of a phase that reach input voxel row (iz, iy) from inside dY; returns their count. */
+    private static int backwardTaps(Shape ys, int[] kk, int[] p, int[] s, int iz, int iy, int[] xTaps, int[] shift, int from, int to,
+                                    int c, int k, int[] tapOffset, int[] weightOffset) {
+        int count = 0;
+        for (int t = 0; t < kk[0]; t++) {
+            int numZ = iz + p[0] - t;
+            if (numZ < 0 || numZ % s[0] != 0 || numZ / s[0] >= ys.d()) continue;
+            int oz = numZ / s[0];
+            for (int r = 0; r < kk[1]; r++) {
+                int numY = iy + p[1] - r;
+                if (numY < 0 || numY % s[1] != 0 || numY / s[1] >= ys.h()) continue;
+                int oy = numY / s[1];
+                for (int i = from; i < to; i++) {
+                    tapOffset[count] = ((oz * ys.h() + oy) * ys.w() + shift[i]) * k;
+                    weightOffset[count] = ((t * kk[1] + r) * kk[2] + xTaps[i]) * k * c;
+                    count++;
                 }
             }
-            Gemm.multiply(rows, c, red, col, 0, red, b, 0, c, out, 0, c, false);
-            for (int i = 0; i < rows; i++) System.arraycopy(out, i * c, dx, voxel[i] * c, c);
-        });
+        }
+        return count;
     }
 
     // ------------------------------------------------------------------ backward weight
 
-    /** Returns {dW [K x taps*C], dBias [K] or null}. */
+    /**
+     * Returns {dW [K x taps*C], dBias [K] or null}. For one output row (n, oz, oy) and one (t, r) tap pair, the
+     * inputs that the x-taps of consecutive output voxels read are overlapping windows of kx*C contiguous
+     * floats, stride sx*C apart: dW[k][t][r][.] += dY_row^T * windows, read in place (no im2col). The edge
+     * voxels whose windows leave the input are added separately. Rows are split into a fixed number of
+     * slices whose partial sums are added in order, so the result does not depend on the thread count.
+     */
     float[][] backwardWeight(float[] x, Shape xs, float[] dy, Shape ys, ConvGeometry g, boolean withBias) {
-        int k = ys.c(), c = xs.c(), red = g.taps() * c;
-        int m = ys.n() * ys.spatial();
-        int slices = Math.max(1, Math.min(MAX_SLICES, m / (4 * TILE)));
+        int k = ys.c(), c = xs.c();
+        int[] kk = g.kernel(), s = g.stride(), p = g.padding();
+        int window = kk[2] * c, pairs = kk[0] * kk[1], q = ys.w();
+        int runs = ys.n() * ys.d() * ys.h();
+        int slices = Math.max(1, Math.min(MAX_SLICES, runs / 8));
+        int lo = Math.min(ceilDiv(p[2], s[2]), q);
+        int hi = Math.max(lo, Math.min(q, Math.floorDiv(xs.w() - kk[2] + p[2], s[2]) + 1));
+        VectorMask<Float> tail = DirectConv.tailMask(window);
         float[][] partial = new float[slices][];
         float[][] partialBias = new float[slices][];
         parallel.forEach(slices, sl -> {
-            int from = Parallel.sliceStart(m, slices, sl), to = Parallel.sliceStart(m, slices, sl + 1);
-            float[] acc = new float[k * red];
-            float[] accBias = withBias ? new float[k] : null;
-            for (int m0 = from; m0 < to; m0 += TILE) {
-                int rows = Math.min(TILE, to - m0);
-                float[] col = Scratch.get(0, rows * red);
-                float[] dyT = Scratch.get(1, rows * k);
-                im2col(x, xs, g, ys, m0, rows, col);
-                Gemm.transpose(rows, k, dy, m0 * k, k, dyT, 0, rows);
-                Gemm.multiply(k, red, rows, dyT, 0, rows, col, 0, red, acc, 0, red, true);
-                if (accBias != null) sumRows(dy, m0, rows, k, accBias);
+            float[] acc = new float[pairs * k * window]; // [t][r][K][kx*C]
+            float[] dyT = new float[k * q];
+            float[] bias = withBias ? new float[k] : null;
+            int[] weightOffset = new int[1];
+            for (int run = Parallel.sliceStart(runs, slices, sl); run < Parallel.sliceStart(runs, slices, sl + 1); run++) {
+                int oy = run % ys.h(), oz = (run / ys.h()) % ys.d(), n = run / (ys.h() * ys.d());
+                int dyRow = run * q * k;
+                Gemm.transpose(q, k, dy, dyRow, k, dyT, 0, q);
+                if (bias != null) sumRows(dy, run * q, q, k, bias);
+                for (int t = 0; t < kk[0]; t++) {
+                    int iz = oz * s[0] - p[0] + t;
+                    if (iz < 0 || iz >= xs.d()) continue;
+                    for (int r = 0; r < kk[1]; r++) {
+                        int iy = oy * s[1] - p[1] + r;
+                        if (iy < 0 || iy >= xs.h()) continue;
+                        int xRow = ((n * xs.d() + iz) * xs.h() + iy) * xs.w();
+                        int accOff = (t * kk[1] + r) * k * window;
+                        if (hi > lo) {
+                            weightOffset[0] = (xRow + lo * s[2] - p[2]) * c;
+                            DirectConv.block(k, 1, ZERO, weightOffset, hi - lo, dyT, lo, q, x, s[2] * c, window, tail, acc, accOff,
+                                    window, true);
+                        }
+                        for (int ox = 0; ox < q; ox++) {
+                            if (ox >= lo && ox < hi) continue;
+                            for (int tx = 0; tx < kk[2]; tx++) {
+                                int ix = ox * s[2] - p[2] + tx;
+                                if (ix < 0 || ix >= xs.w()) continue;
+                                int xi = (xRow + ix) * c;
+                                for (int ko = 0; ko < k; ko++) {
+                                    float gy = dy[dyRow + ox * k + ko];
+                                    int o = accOff + ko * window + tx * c;
+                                    for (int ci = 0; ci < c; ci++) acc[o + ci] += gy * x[xi + ci];
+                                }
+                            }
+                        }
+                    }
+                }
             }
             partial[sl] = acc;
-            partialBias[sl] = accBias;
+            partialBias[sl] = bias;
         });
-        return new float[][] {sumInOrder(partial), withBias ? sumInOrder(partialBias) : null};
+        float[] sum = sumInOrder(partial);
+        float[] dw = new float[k * pairs * window]; // [K][t][r][kx*C] = KTRSC
+        for (int pr = 0; pr < pairs; pr++) {
+            for (int ko = 0; ko < k; ko++) System.arraycopy(sum, (pr * k + ko) * window, dw, (ko * pairs + pr) * window, window);
+        }
+        return new float[][] {dw, withBias ? sumInOrder(partialBias) : null};
     }
 
     // ------------------------------------------------------------------ transposed convolution (kernel = stride)
@@ -292,7 +368,7 @@ final class CpuConvolution {
 
     // ------------------------------------------------------------------ helpers
 
-    private static void addBias(float[] y, int m0, int rows, float[] bias, int k) {
+    private static void addBias(float[] y, int m0, int rows, float[] bias, int k) { // rows of k outputs from row m0
         for (int i = 0; i < rows; i++) {
             int o = (m0 + i) * k;
             for (int j = 0; j < k; j++) y[o + j] += bias[j];

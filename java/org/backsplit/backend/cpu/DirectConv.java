@@ -1,0 +1,237 @@
+package org.backsplit.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one register-blocked kernel behind every CPU convolution pass and GEMM:
+ *
+ * <pre>
+ *   out[outBase + i*outStride + j] (+)= sum over taps t, then reduction index c, of
+ *       a[aBase + i*aStride + tapOffset[t] + c] * w[weightOffset[t] + c*ldw + j]      (i < rows, j < n)
+ * </pre>
+ *
+ * Direct convolution reads its operands in place through the offsets (no im2col copy): rows are voxels
+ * along x (forward, backward-data) or output channels (weight gradient), taps are kernel taps, c runs over
+ * channels or voxels. A GEMM is one tap. Four rows by two vectors of outputs stay in registers across the
+ * whole reduction, so each loaded weight vector feeds 4 FMAs and each input value 2. Columns go in
+ * 2-vector steps, then one vector, then (on 16-lane machines) one 8-lane vector, then a masked remainder,
+ * so output widths 8, 16, 24, 32, ... never touch a mask. Summation order is fixed: deterministic.
+ * The caller guarantees every listed tap lies inside the input for every row of the block.
+ */
+final class DirectConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** 8 lanes, for output widths that leave half a 16-lane vector. */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
+    private DirectConv() {
+    }
+
+    /** The mask for the last, partial vector of a row of n outputs (null when none is needed). */
+    static VectorMask<Float> tailMask(int n) {
+        int full = n / L * L;
+        if (L > 8 && n - full >= 8) full += 8;
+        return full == n ? null : S.indexInRange(full, n);
+    }
+
+    static void block(int rows, int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
+                      float[] w, int ldw, int n, VectorMask<Float> tail, float[] out, int outBase, int outStride, boolean accumulate) {
+        for (int i = 0; i + 4 <= rows; i += 4) {
+            int ab = aBase + i * aStride, ob = outBase + i * outStride;
+            int j = 0;
+            for (; j + 2 * L <= n; j += 2 * L) rows4x2(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+            if (j + L <= n) {
+                rows4x1(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+                j += L;
+            }
+            if (L > 8 && j + 8 <= n) {
+                rows4x8(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+                j += 8;
+            }
+            if (j < n) rows4Masked(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, tail, out, ob, outStride, accumulate);
+        }
+        for (int i = rows / 4 * 4; i < rows; i++) {
+            int ab = aBase + i * aStride, ob = outBase + i * outStride;
+            int j = 0;
+            for (; j + L <= n; j += L) row1x1(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, out, ob, accumulate);
+            if (L > 8 && j + 8 <= n) {
+                row1x8(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, out, ob, accumulate);
+                j += 8;
+            }
+            if (j < n) row1Masked(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, tail, out, ob, accumulate);
+        }
+    }
+
+    private static void rows4x2(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
+                                float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+        int o = outBase + j;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (accumulate) {
+            c00 = FloatVector.fromArray(S, out, o);
+            c01 = FloatVector.fromArray(S, out, o + L);
+            c10 = FloatVector.fromArray(S, out, o + outStride);
+            c11 = FloatVector.fromArray(S, out, o + outStride + L);
+            c20 = FloatVector.fromArray(S, out, o + 2 * outStride);
+            c21 = FloatVector.fromArray(S, out, o + 2 * outStride + L);
+            c30 = FloatVector.fromArray(S, out, o + 3 * outStride);
+            c31 = FloatVector.fromArray(S, out, o + 3 * outStride + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+            int wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b0 = FloatVector.fromArray(S, w, wi);
+                FloatVector b1 = FloatVector.fromArray(S, w, wi + L);
+                FloatVector v = FloatVector.broadcast(S, a[a0 + c]);
+                c00 = v.fma(b0, c00);
+                c01 = v.fma(b1, c01);
+                v = FloatVector.broadcast(S, a[a1 + c]);
+                c10 = v.fma(b0, c10);
+                c11 = v.fma(b1, c11);
+                v = FloatVector.broadcast(S, a[a2 + c]);
+                c20 = v.fma(b0, c20);
+                c21 = v.fma(b1, c21);
+                v = FloatVector.broadcast(S, a[a3 + c]);
+                c30 = v.fma(b0, c30);
+                c31 = v.fma(b1, c31);
+            }
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + L);
+        c10.intoArray(out, o + outStride);
+        c11.intoArray(out, o + outStride + L);
+        c20.intoArray(out, o + 2 * outStride);
+        c21.intoArray(out, o + 2 * outStride + L);
+        c30.intoArray(out, o + 3 * outStride);
+        c31.intoArray(out, o + 3 * outStride + L);
+    }
+
+    // One method per species and masking: the Vector API compiles to SIMD only where the species is a constant.
+
+    private static void rows4x1(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
+            float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+        int o = outBase + j;
+        FloatVector c0, c1, c2, c3;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S, out, o);
+            c1 = FloatVector.fromArray(S, out, o + outStride);
+            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
+            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+            int wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b0 = FloatVector.fromArray(S, w, wi);
+                c0 = FloatVector.broadcast(S, a[a0 + c]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[a1 + c]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[a2 + c]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[a3 + c]).fma(b0, c3);
+            }
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + outStride);
+        c2.intoArray(out, o + 2 * outStride);
+        c3.intoArray(out, o + 3 * outStride);
+    }
+
+    private static void rows4x8(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
+            float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+        int o = outBase + j;
+        FloatVector c0, c1, c2, c3;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S8, out, o);
+            c1 = FloatVector.fromArray(S8, out, o + outStride);
+            c2 = FloatVector.fromArray(S8, out, o + 2 * outStride);
+            c3 = FloatVector.fromArray(S8, out, o + 3 * outStride);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S8);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+            int wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b0 = FloatVector.fromArray(S8, w, wi);
+                c0 = FloatVector.broadcast(S8, a[a0 + c]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S8, a[a1 + c]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S8, a[a2 + c]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S8, a[a3 + c]).fma(b0, c3);
+            }
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + outStride);
+        c2.intoArray(out, o + 2 * outStride);
+        c3.intoArray(out, o + 3 * outStride);
+    }
+
+    private static void rows4Masked(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
+            float[] w, int ldw, int j, VectorMask<Float> m, float[] out, int outBase, int outStride, boolean accumulate) {
+        int o = outBase + j;
+        FloatVector c0, c1, c2, c3;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S, out, o, m);
+            c1 = FloatVector.fromArray(S, out, o + outStride, m);
+            c2 = FloatVector.fromArray(S, out, o + 2 * outStride, m);
+            c3 = FloatVector.fromArray(S, out, o + 3 * outStride, m);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+            int wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b0 = FloatVector.fromArray(S, w, wi, m);
+                c0 = FloatVector.broadcast(S, a[a0 + c]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[a1 + c]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[a2 + c]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[a3 + c]).fma(b0, c3);
+            }
+        }
+        c0.intoArray(out, o, m);
+        c1.intoArray(out, o + outStride, m);
+        c2.intoArray(out, o + 2 * outStride, m);
+        c3.intoArray(out, o + 3 * outStride, m);
+    }
+
+    private static void row1x1(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
+            int ldw, int j, float[] out, int o, boolean accumulate) {
+        FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j) : FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                c0 = FloatVector.broadcast(S, a[a0 + c]).fma(FloatVector.fromArray(S, w, wi), c0);
+            }
+        }
+        c0.intoArray(out, o + j);
+    }
+
+    private static void row1x8(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
+            int ldw, int j, float[] out, int o, boolean accumulate) {
+        FloatVector c0 = accumulate ? FloatVector.fromArray(S8, out, o + j) : FloatVector.zero(S8);
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                c0 = FloatVector.broadcast(S8, a[a0 + c]).fma(FloatVector.fromArray(S8, w, wi), c0);
+            }
+        }
+        c0.intoArray(out, o + j);
+    }
+
+    private static void row1Masked(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
+            int ldw, int j, VectorMask<Float> m, float[] out, int o, boolean accumulate) {
+        FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j, m) : FloatVector.zero(S);
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                c0 = FloatVector.broadcast(S, a[a0 + c]).fma(FloatVector.fromArray(S, w, wi, m), c0);
+            }
+        }
+        c0.intoArray(out, o + j, m);
+    }
+}
