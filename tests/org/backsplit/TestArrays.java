@@ -38,13 +38,8 @@ public final class TestArrays {
 
     /** max|actual - expected| relative to max|expected| (the scale of the tensor), must be <= tol. */
     public static double assertRelClose(String what, double[] expected, double[] actual, double tol) {
-        return assertRelClose(what, expected, actual, tol, 1e-30);
-    }
-
-    /** As above, with the scale at least minScale (for tensors whose true values are all near zero). */
-    public static double assertRelClose(String what, double[] expected, double[] actual, double tol, double minScale) {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + " != " + expected.length);
-        double scale = Math.max(maxAbs(expected), minScale), worst = 0;
+        double scale = Math.max(maxAbs(expected), 1e-30), worst = 0;
         int at = -1;
         for (int i = 0; i < expected.length; i++) {
             double e = Math.abs(actual[i] - expected[i]) / scale;

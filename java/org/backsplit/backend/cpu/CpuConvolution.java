@@ -207,8 +207,8 @@ final class CpuConvolution {
     /**
      * Returns {dW [K x taps*C], dBias [K] or null}. For one output row (n, oz, oy) and one (t, r) tap pair, the
      * inputs that the x-taps of consecutive output voxels read are overlapping windows of kx*C contiguous
-     * floats, stride sx*C apart: dW[k][t][r][.] += dY_row^T * windows, read in place (no im2col). The edge
-     * voxels whose windows leave the input are added separately. Rows are split into a fixed number of
+     * floats, stride sx*C apart: dW[k][t][r][.] += dY_row^T * windows, read in place (no im2col). Edge
+     * voxels, whose windows leave the input, add the part inside it. Rows are split into a fixed number of
      * slices whose partial sums are added in order, so the result does not depend on the thread count.
      */
     float[][] backwardWeight(float[] x, Shape xs, float[] dy, Shape ys, ConvGeometry g, boolean withBias) {
@@ -220,6 +220,9 @@ final class CpuConvolution {
         int lo = Math.min(ceilDiv(p[2], s[2]), q);
         int hi = Math.max(lo, Math.min(q, Math.floorDiv(xs.w() - kk[2] + p[2], s[2]) + 1));
         VectorMask<Float> tail = DirectConv.tailMask(window);
+        @SuppressWarnings("unchecked")
+        VectorMask<Float>[] edgeTails = new VectorMask[kk[2] + 1];
+        for (int taps = 1; taps <= kk[2]; taps++) edgeTails[taps] = DirectConv.tailMask(taps * c);
         float[][] partial = new float[slices][];
         float[][] partialBias = new float[slices][];
         parallel.forEach(slices, sl -> {
@@ -245,18 +248,14 @@ final class CpuConvolution {
                             DirectConv.block(k, 1, ZERO, weightOffset, hi - lo, dyT, lo, q, x, s[2] * c, window, tail, acc, accOff,
                                     window, true);
                         }
-                        for (int ox = 0; ox < q; ox++) {
+                        for (int ox = 0; ox < q; ox++) { // edge voxels: the part of their window inside the input
                             if (ox >= lo && ox < hi) continue;
-                            for (int tx = 0; tx < kk[2]; tx++) {
-                                int ix = ox * s[2] - p[2] + tx;
-                                if (ix < 0 || ix >= xs.w()) continue;
-                                int xi = (xRow + ix) * c;
-                                for (int ko = 0; ko < k; ko++) {
-                                    float gy = dy[dyRow + ox * k + ko];
-                                    int o = accOff + ko * window + tx * c;
-                                    for (int ci = 0; ci < c; ci++) acc[o + ci] += gy * x[xi + ci];
-                                }
-                            }
+                            int ix0 = ox * s[2] - p[2];
+                            int from = Math.max(0, -ix0), to = Math.min(kk[2], xs.w() - ix0);
+                            if (to <= from) continue;
+                            weightOffset[0] = (xRow + ix0 + from) * c;
+                            DirectConv.block(k, 1, ZERO, weightOffset, 1, dyT, ox, q, x, 0, (to - from) * c, edgeTails[to - from], acc,
+                                    accOff + from * c, window, true);
                         }
                     }
                 }

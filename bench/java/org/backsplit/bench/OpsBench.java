@@ -1,0 +1,133 @@
+package org.backsplit.bench;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NormForward;
+import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The CPU backend's non-convolution operations on activations of batch 2. Shape strings are "size-channels"
+ * (cubic). These are memory-bound: compare bytes moved with the machine's bandwidth.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss4m"})
+public class OpsBench {
+
+    @Param({"32-8", "32-32", "64-32"})
+    public String shape;
+
+    private Backend cpu;
+    private Tensor x;
+    private Tensor dy;
+    private Tensor gamma;
+    private Tensor beta;
+    private NormForward norm;
+    private Tensor lrelu;
+    private Tensor logits;
+    private Tensor labels;
+    private Tensor transposedWeight;
+    private Tensor half;
+    private Tensor param;
+    private Tensor grad;
+    private Tensor buffer;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        String[] p = shape.split("-");
+        int size = Integer.parseInt(p[0]), c = Integer.parseInt(p[1]);
+        cpu = new CpuBackend();
+        Random rnd = new Random(0);
+        Shape s = Shape.ndhwc(2, size, size, size, c), cs = new Shape(c);
+        x = cpu.upload(ConvBench.random(rnd, s.size()), s);
+        dy = cpu.upload(ConvBench.random(rnd, s.size()), s);
+        gamma = cpu.upload(ConvBench.random(rnd, c), cs);
+        beta = cpu.upload(ConvBench.random(rnd, c), cs);
+        norm = cpu.instanceNorm(x, gamma, beta, 1e-5);
+        lrelu = cpu.leakyRelu(x, 0.01);
+        Shape ls = s.withChannels(4);
+        logits = cpu.upload(ConvBench.random(rnd, ls.size()), ls);
+        float[] lab = new float[s.size() / c];
+        for (int i = 0; i < lab.length; i++) lab[i] = rnd.nextInt(4);
+        labels = cpu.upload(lab, s.withChannels(1));
+        Shape hs = Shape.ndhwc(2, size / 2, size / 2, size / 2, 2 * c);
+        half = cpu.upload(ConvBench.random(rnd, hs.size()), hs);
+        transposedWeight = cpu.upload(ConvBench.random(rnd, 2 * c * 8 * c), new Shape(2 * c, 2, 2, 2, c));
+        Shape ps = new Shape(1 << 20);
+        param = cpu.upload(ConvBench.random(rnd, ps.size()), ps);
+        grad = cpu.upload(ConvBench.random(rnd, ps.size()), ps);
+        buffer = cpu.zeros(ps);
+    }
+
+    @Benchmark
+    public Object instanceNormForward() {
+        return cpu.instanceNorm(x, gamma, beta, 1e-5);
+    }
+
+    @Benchmark
+    public Object instanceNormBackward() {
+        return cpu.instanceNormBackward(dy, x, gamma, norm);
+    }
+
+    @Benchmark
+    public Tensor leakyReluForward() {
+        return cpu.leakyRelu(x, 0.01);
+    }
+
+    @Benchmark
+    public Tensor leakyReluBackward() {
+        return cpu.leakyReluBackward(dy, lrelu, 0.01);
+    }
+
+    @Benchmark
+    public Object diceCrossEntropy4Classes() {
+        return cpu.diceCrossEntropy(logits, labels, LossSpec.nnUNet(4, true, -1));
+    }
+
+    @Benchmark
+    public Tensor concatChannels() {
+        return cpu.concatChannels(x, dy);
+    }
+
+    @Benchmark
+    public Tensor transposedConvForward() {
+        return cpu.convTranspose3d(half, transposedWeight, null, new int[] {2, 2, 2});
+    }
+
+    @Benchmark
+    public Tensor transposedConvBackwardData() {
+        return cpu.convTranspose3dBackwardData(x, transposedWeight, new int[] {2, 2, 2});
+    }
+
+    @Benchmark
+    public Object transposedConvBackwardWeight() {
+        return cpu.convTranspose3dBackwardWeight(half, x, new int[] {2, 2, 2}, true);
+    }
+
+    /** 1M parameters: SGD with Nesterov momentum and weight decay. */
+    @Benchmark
+    public Tensor sgdStep1M() {
+        cpu.sgdStep(param, grad, buffer, new SgdStep(1e-6, 0.99, 3e-5, true, false));
+        return param;
+    }
+}
