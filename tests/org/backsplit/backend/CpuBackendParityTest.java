@@ -1,190 +1,19 @@
 package org.backsplit.backend;
 
-import static org.backsplit.TestArrays.assertRelClose;
-import static org.backsplit.TestArrays.gaussian;
-import static org.backsplit.TestArrays.labels;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.util.Random;
-import java.util.stream.Stream;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.reference.ReferenceBackend;
-import org.backsplit.tensor.Shape;
-import org.backsplit.tensor.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
-/**
- * The float32 CPU backend against the double-precision reference on the same inputs. Tolerances are
- * float32 rounding of sums of up to a few thousand terms, relative to the largest value of the tensor.
- */
-class CpuBackendParityTest {
-    private static final double CONV_TOL = 2e-5;
-    private static final double ELEMENTWISE_TOL = 2e-6;
+/** The float32 CPU backend against the double-precision reference; 3 threads, so splits must not matter. */
+class CpuBackendParityTest extends BackendParityContract {
+    private static final CpuBackend CPU = new CpuBackend(3);
 
-    private final ReferenceBackend ref = new ReferenceBackend();
-    private final CpuBackend cpu = new CpuBackend(3); // an odd thread count: splits must not matter
-
-    private double[] cpuRun(Tensor t) {
-        return cpu.downloadExact(t);
+    @Override
+    Backend oracle() {
+        return new ReferenceBackend();
     }
 
-    static Stream<OpCases.Conv> convs() {
-        return Stream.concat(OpCases.SMALL_CONVS.stream(), OpCases.WIDE_CONVS.stream());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("convs")
-    void convolutionAllPasses(OpCases.Conv c) {
-        Random rnd = new Random(21);
-        ConvGeometry g = c.geometry();
-        Shape ys = g.outShape(c.x(), c.k());
-        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)), w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
-        double[] b = roundToFloat(gaussian(rnd, c.k(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
-        Shape bs = new Shape(c.k());
-
-        Tensor yRef = ref.conv3d(ref.uploadExact(x, c.x()), ref.uploadExact(w, c.weight()), ref.uploadExact(b, bs), g);
-        Tensor yCpu = cpu.conv3d(cpu.uploadExact(x, c.x()), cpu.uploadExact(w, c.weight()), cpu.uploadExact(b, bs), g);
-        assertEquals(yRef.shape(), yCpu.shape());
-        assertRelClose(c.name() + " forward", ref.downloadExact(yRef), cpuRun(yCpu), CONV_TOL);
-
-        assertRelClose(c.name() + " backward data",
-                ref.downloadExact(ref.conv3dBackwardData(ref.uploadExact(dy, ys), ref.uploadExact(w, c.weight()), g, c.x())),
-                cpuRun(cpu.conv3dBackwardData(cpu.uploadExact(dy, ys), cpu.uploadExact(w, c.weight()), g, c.x())), CONV_TOL);
-
-        WeightGrads gr = ref.conv3dBackwardWeight(ref.uploadExact(x, c.x()), ref.uploadExact(dy, ys), g, true);
-        WeightGrads gc = cpu.conv3dBackwardWeight(cpu.uploadExact(x, c.x()), cpu.uploadExact(dy, ys), g, true);
-        assertRelClose(c.name() + " backward weight", ref.downloadExact(gr.weight()), cpuRun(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", ref.downloadExact(gr.bias()), cpuRun(gc.bias()), CONV_TOL);
-    }
-
-    static Stream<OpCases.Transposed> transposed() {
-        return Stream.concat(OpCases.SMALL_TRANSPOSED.stream(), OpCases.WIDE_TRANSPOSED.stream());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("transposed")
-    void transposedConvolutionAllPasses(OpCases.Transposed c) {
-        Random rnd = new Random(22);
-        int[] s = c.stride();
-        Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co());
-        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)), w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
-        double[] b = roundToFloat(gaussian(rnd, c.co(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
-        Shape bs = new Shape(c.co());
-        assertRelClose(c.name() + " forward",
-                ref.downloadExact(ref.convTranspose3d(ref.uploadExact(x, c.x()), ref.uploadExact(w, c.weight()), ref.uploadExact(b, bs), s)),
-                cpuRun(cpu.convTranspose3d(cpu.uploadExact(x, c.x()), cpu.uploadExact(w, c.weight()), cpu.uploadExact(b, bs), s)), CONV_TOL);
-        assertRelClose(c.name() + " backward data",
-                ref.downloadExact(ref.convTranspose3dBackwardData(ref.uploadExact(dy, ys), ref.uploadExact(w, c.weight()), s)),
-                cpuRun(cpu.convTranspose3dBackwardData(cpu.uploadExact(dy, ys), cpu.uploadExact(w, c.weight()), s)), CONV_TOL);
-        WeightGrads gr = ref.convTranspose3dBackwardWeight(ref.uploadExact(x, c.x()), ref.uploadExact(dy, ys), s, true);
-        WeightGrads gc = cpu.convTranspose3dBackwardWeight(cpu.uploadExact(x, c.x()), cpu.uploadExact(dy, ys), s, true);
-        assertRelClose(c.name() + " backward weight", ref.downloadExact(gr.weight()), cpuRun(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", ref.downloadExact(gr.bias()), cpuRun(gc.bias()), CONV_TOL);
-    }
-
-    static Stream<Shape> normShapes() {
-        return OpCases.NORM_SHAPES.stream();
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("normShapes")
-    void instanceNormForwardAndBackward(Shape s) {
-        Random rnd = new Random(23);
-        Shape cs = new Shape(s.c());
-        double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
-        double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
-        for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        NormForward fr = ref.instanceNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), 1e-5);
-        NormForward fc = cpu.instanceNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), 1e-5);
-        assertRelClose("norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
-        NormGrads gr = ref.instanceNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr);
-        NormGrads gc = cpu.instanceNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc);
-        assertRelClose("norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
-        assertRelClose("norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
-        assertRelClose("norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
-    }
-
-    @Test
-    void activationAndPlumbing() {
-        Random rnd = new Random(24);
-        Shape s = Shape.ndhwc(2, 9, 7, 5, 6), s2 = s.withChannels(3);
-        double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
-        double[] x2 = roundToFloat(gaussian(rnd, s2.size(), 1));
-        Tensor yR = ref.leakyRelu(ref.uploadExact(x, s), 0.01), yC = cpu.leakyRelu(cpu.uploadExact(x, s), 0.01);
-        assertRelClose("leaky relu", ref.downloadExact(yR), cpuRun(yC), ELEMENTWISE_TOL);
-        assertRelClose("leaky relu backward", ref.downloadExact(ref.leakyReluBackward(ref.uploadExact(dy, s), yR, 0.01)),
-                cpuRun(cpu.leakyReluBackward(cpu.uploadExact(dy, s), yC, 0.01)), ELEMENTWISE_TOL);
-        Tensor cat = cpu.concatChannels(cpu.uploadExact(x, s), cpu.uploadExact(x2, s2));
-        assertArrayEquals(ref.downloadExact(ref.concatChannels(ref.uploadExact(x, s), ref.uploadExact(x2, s2))), cpuRun(cat));
-        Tensor[] parts = cpu.splitChannels(cat, 6);
-        assertArrayEquals(x, cpuRun(parts[0]));
-        assertArrayEquals(x2, cpuRun(parts[1]));
-        assertRelClose("add", ref.downloadExact(ref.add(ref.uploadExact(x, s), ref.uploadExact(dy, s))),
-                cpuRun(cpu.add(cpu.uploadExact(x, s), cpu.uploadExact(dy, s))), ELEMENTWISE_TOL);
-    }
-
-    static Stream<Arguments> losses() {
-        return Stream.of(
-                Arguments.of(Shape.ndhwc(2, 9, 8, 7, 3), true, -1, new int[] {1, 2}),
-                Arguments.of(Shape.ndhwc(2, 20, 21, 22, 4), false, 4, new int[] {1, 2, 3}),
-                Arguments.of(Shape.ndhwc(1, 5, 6, 7, 5), true, 7, new int[] {1}));
-    }
-
-    @ParameterizedTest
-    @MethodSource("losses")
-    void diceCrossEntropy(Shape s, boolean batchDice, int ignore, int[] diceClasses) {
-        Random rnd = new Random(25);
-        LossSpec spec = LossSpec.nnUNet(s.c(), batchDice, ignore).withDiceClasses(diceClasses).withWeight(0.5);
-        Shape ls = s.withChannels(1);
-        double[] z = roundToFloat(gaussian(rnd, s.size(), 3)), lab = labels(rnd, ls.size(), s.c(), ignore, 0.1);
-        LossResult r = ref.diceCrossEntropy(ref.uploadExact(z, s), ref.uploadExact(lab, ls), spec);
-        LossResult c = cpu.diceCrossEntropy(cpu.uploadExact(z, s), cpu.uploadExact(lab, ls), spec);
-        assertEquals(r.loss(), c.loss(), 1e-6 * Math.max(1, Math.abs(r.loss())));
-        assertEquals(r.crossEntropy(), c.crossEntropy(), 1e-6 * Math.max(1, r.crossEntropy()));
-        assertEquals(r.dice(), c.dice(), 1e-6);
-        assertRelClose("loss gradient " + s, ref.downloadExact(r.gradLogits()), cpuRun(c.gradLogits()), 1e-5);
-    }
-
-    @Test
-    void labelDownsampling() {
-        Random rnd = new Random(26);
-        Shape s = Shape.ndhwc(2, 9, 16, 7, 1), t = Shape.ndhwc(2, 5, 8, 4, 1);
-        double[] lab = labels(rnd, s.size(), 5, -1, 0);
-        assertArrayEquals(ref.downloadExact(ref.downsampleLabels(ref.uploadExact(lab, s), t)),
-                cpuRun(cpu.downsampleLabels(cpu.uploadExact(lab, s), t)));
-    }
-
-    @Test
-    void optimizerSteps() {
-        Random rnd = new Random(27);
-        Shape s = new Shape(1000);
-        double[] p = roundToFloat(gaussian(rnd, 1000, 1)), g = roundToFloat(gaussian(rnd, 1000, 1));
-        Tensor pr = ref.uploadExact(p, s), br = ref.zeros(s), pc = cpu.uploadExact(p, s), bc = cpu.zeros(s);
-        for (int step = 0; step < 3; step++) {
-            SgdStep st = new SgdStep(0.01, 0.99, 3e-5, true, step == 0);
-            ref.sgdStep(pr, ref.uploadExact(g, s), br, st);
-            cpu.sgdStep(pc, cpu.uploadExact(g, s), bc, st);
-        }
-        assertRelClose("sgd", ref.downloadExact(pr), cpuRun(pc), 1e-6);
-        for (boolean decoupled : new boolean[] {false, true}) {
-            Tensor ar = ref.uploadExact(p, s), mr = ref.zeros(s), vr = ref.zeros(s);
-            Tensor ac = cpu.uploadExact(p, s), mc = cpu.zeros(s), vc = cpu.zeros(s);
-            for (int t = 1; t <= 3; t++) {
-                AdamStep st = new AdamStep(1e-3, 0.9, 0.999, 1e-8, 1e-2, decoupled, t);
-                ref.adamStep(ar, ref.uploadExact(g, s), mr, vr, st);
-                cpu.adamStep(ac, cpu.uploadExact(g, s), mc, vc, st);
-            }
-            assertRelClose("adam decoupled=" + decoupled, ref.downloadExact(ar), cpuRun(ac), 1e-6);
-        }
-        assertEquals(ref.sumOfSquares(ref.uploadExact(g, s)), cpu.sumOfSquares(cpu.uploadExact(g, s)), 1e-9 * 1000);
-    }
-
-    private static double[] roundToFloat(double[] v) {
-        for (int i = 0; i < v.length; i++) v[i] = (float) v[i];
-        return v;
+    @Override
+    Backend candidate() {
+        return CPU;
     }
 }

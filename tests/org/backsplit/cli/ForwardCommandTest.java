@@ -56,4 +56,21 @@ class ForwardCommandTest {
         assertEquals(1, code);
         assertTrue(err.toString().contains("trunc.safetensors") && err.toString().contains("truncated"), err.toString());
     }
+
+    @Test
+    void explicitCudaWithoutAGpuFailsLoudly(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.backsplit.backend.cuda.CudaBackend.unavailableReason() != null,
+                "this machine has a GPU");
+        Map<String, NamedTensor> io = SafeTensors.read(FIXTURES.resolve("unet_io.safetensors")).tensors();
+        Path input = dir.resolve("x.npy");
+        Npy.write(input, io.get("input").shape(), io.get("input").data());
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("forward", "--device", "cuda", "--checkpoint", FIXTURES.resolve("unet_state_dict.safetensors").toString(),
+                "--input", input.toString(), "--output", dir.resolve("out").toString());
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("--device cuda"), err.toString());
+        assertTrue(!Files.exists(dir.resolve("out/logits_0.npy")), "nothing written on the CPU instead");
+    }
 }

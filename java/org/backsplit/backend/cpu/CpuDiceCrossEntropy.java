@@ -1,5 +1,6 @@
 package org.backsplit.backend.cpu;
 
+import org.backsplit.backend.DiceCeCoefficients;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 
@@ -9,8 +10,7 @@ import org.backsplit.backend.LossSpec;
  * predicted sum and the reference count, plus the CE sum. Pass 2 turns probabilities into the gradient in
  * place. Voxel slices are fixed and reduced in order (deterministic).
  *
- * <p>With p = softmax(z) and a_k = dL/dp_k, dL/dz_j = p_j (a_j - sum_k a_k p_k). For the Dice of class k in
- * group g, dc = (2 tp + s) / (sp + sg + s): d dc/dp_k = (2 [y = k] - dc) / den.
+ * <p>With p = softmax(z) and a_k = dL/dp_k ({@link DiceCeCoefficients}), dL/dz_j = p_j (a_j - sum_k a_k p_k).
  */
 final class CpuDiceCrossEntropy {
     private static final int VOXELS_PER_SLICE = 8192;
@@ -67,21 +67,9 @@ final class CpuDiceCrossEntropy {
             ceSum += acc[3 * k];
             valid += acc[3 * k + 1];
         }
-        int[] dc = spec.diceClasses();
-        int terms = groups * dc.length;
-        double dice = 0;
-        float[][] aTp = new float[groups][k], aSp = new float[groups][k];
-        for (int gi = 0; gi < groups; gi++) {
-            for (int c : dc) {
-                double den = Math.max(g[gi][k + c] + g[gi][2 * k + c] + spec.smooth(), 1e-8);
-                double num = 2 * g[gi][c] + spec.smooth();
-                dice += num / den / terms;
-                aTp[gi][c] = (float) (-spec.weightDice() / terms * 2 / den);
-                aSp[gi][c] = (float) (spec.weightDice() / terms * num / (den * den));
-            }
-        }
-        double ce = valid > 0 ? ceSum / valid : 0;
-        float ceScale = valid > 0 ? (float) (spec.weightCe() / valid) : 0f;
+        DiceCeCoefficients co = DiceCeCoefficients.compute(g, ceSum, valid, spec);
+        float[][] aTp = co.aTp(), aSp = co.aSp();
+        float ceScale = co.ceScale();
         float w = (float) spec.weight();
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices, gi = spec.batchDice() ? 0 : s;
@@ -103,6 +91,6 @@ final class CpuDiceCrossEntropy {
                 }
             }
         });
-        return new LossResult(spec.weightCe() * ce - spec.weightDice() * dice, ce, dice, null);
+        return new LossResult(co.loss(), co.crossEntropy(), co.dice(), null);
     }
 }

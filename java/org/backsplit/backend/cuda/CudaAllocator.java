@@ -1,0 +1,67 @@
+package org.backsplit.backend.cuda;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A caching device-memory allocator: freed blocks go to a free list keyed by their (rounded) size and are
+ * handed out again, so a training step, which allocates the same sizes every iteration, never calls
+ * cuMemAlloc after the first one. Memory returns to the driver only when the backend closes.
+ */
+final class CudaAllocator {
+    private static final long GRANULE = 512;
+
+    private final CudaDriver driver;
+    private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
+    private long reserved;
+    private long inUse;
+    private long peakInUse;
+
+    CudaAllocator(CudaDriver driver) {
+        this.driver = driver;
+    }
+
+    static long rounded(long bytes) {
+        return Math.max(GRANULE, (bytes + GRANULE - 1) / GRANULE * GRANULE);
+    }
+
+    synchronized long allocate(long bytes) {
+        long size = rounded(bytes);
+        ArrayDeque<Long> list = free.get(size);
+        long ptr;
+        if (list != null && !list.isEmpty()) {
+            ptr = list.pop();
+        } else {
+            ptr = driver.alloc(size);
+            reserved += size;
+        }
+        inUse += size;
+        peakInUse = Math.max(peakInUse, inUse);
+        return ptr;
+    }
+
+    synchronized void release(long ptr, long bytes) {
+        long size = rounded(bytes);
+        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
+        inUse -= size;
+    }
+
+    synchronized long peakBytesInUse() {
+        return peakInUse;
+    }
+
+    synchronized long reservedBytes() {
+        return reserved;
+    }
+
+    synchronized void resetPeak() {
+        peakInUse = inUse;
+    }
+
+    synchronized void releaseAll() {
+        for (ArrayDeque<Long> list : free.values()) for (long p : list) driver.free(p);
+        free.clear();
+        reserved = inUse;
+    }
+}

@@ -1,0 +1,494 @@
+package org.backsplit.backend.cuda;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.DiceCeCoefficients;
+import org.backsplit.backend.LossResult;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NormForward;
+import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.WeightGrads;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * The CUDA backend: our kernels (kernels/*.cu, shipped in the jar as one fatbin) driven through the driver
+ * API from Java. All work goes to the default stream in order; the host waits only when it reads a result
+ * (download, loss value, norms). Deterministic: no kernel uses floating-point atomics, so the same inputs
+ * give bit-identical results on the same GPU. Set BACKSPLIT_CUDA_SYNC=1 to synchronise after every launch,
+ * so an asynchronous kernel fault names the kernel that caused it.
+ */
+public final class CudaBackend implements Backend, AutoCloseable {
+    private static final int BLOCK = 256;
+    private static final String FATBIN = "/kernels/backsplit.fatbin";
+
+    private final CudaDriver driver;
+    private final MemorySegment context;
+    private final MemorySegment module;
+    private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final CudaAllocator allocator;
+    private final String deviceName;
+    private final boolean syncEveryLaunch = System.getenv("BACKSPLIT_CUDA_SYNC") != null;
+    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
+    private CudaBackend(CudaDriver driver, int ordinal) {
+        this.driver = driver;
+        int dev = driver.device(ordinal);
+        this.deviceName = driver.deviceName(dev);
+        this.context = driver.primaryContext(dev);
+        makeCurrent();
+        this.module = driver.loadModule(readFatbin());
+        this.allocator = new CudaAllocator(driver);
+    }
+
+    /** Opens GPU 0, or throws UnsupportedOperationException saying why there is none. */
+    public static CudaBackend open() {
+        CudaDriver driver = new CudaDriver();
+        try {
+            driver.init();
+        } catch (CudaException e) {
+            throw new UnsupportedOperationException("CUDA driver present but no usable GPU: " + e.getMessage());
+        }
+        if (driver.deviceCount() == 0) throw new UnsupportedOperationException("CUDA driver present but no GPU");
+        if (CudaBackend.class.getResource(FATBIN) == null) {
+            throw new UnsupportedOperationException("this build has no CUDA kernels (nvcc was missing when it was built)");
+        }
+        return new CudaBackend(driver, 0);
+    }
+
+    /** Why CUDA cannot be used here, or null when it can. */
+    public static String unavailableReason() {
+        try (CudaBackend b = open()) {
+            return null;
+        } catch (UnsupportedOperationException | CudaException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static MemorySegment readFatbin() {
+        try (InputStream in = CudaBackend.class.getResourceAsStream(FATBIN)) {
+            if (in == null) throw new UnsupportedOperationException("no " + FATBIN + " in this build");
+            byte[] image = in.readAllBytes();
+            MemorySegment seg = Arena.global().allocate(image.length + 1, 16);
+            MemorySegment.copy(MemorySegment.ofArray(image), 0, seg, 0, image.length);
+            return seg;
+        } catch (IOException e) {
+            throw new UnsupportedOperationException("cannot read " + FATBIN + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cuda (" + deviceName + ")";
+    }
+
+    public String deviceName() {
+        return deviceName;
+    }
+
+    private void makeCurrent() {
+        if (!current.get()) {
+            driver.setCurrent(context);
+            current.set(true);
+        }
+    }
+
+    // ---- memory ----
+
+    private CudaTensor make(Shape s) {
+        makeCurrent();
+        return new CudaTensor(this, s, allocator.allocate(Math.max(4L, 4L * s.numel())));
+    }
+
+    void release(CudaTensor t) {
+        allocator.release(t.ptr(), Math.max(4L, t.bytes()));
+    }
+
+    /** Peak device memory held by live tensors since the last reset (the caching allocator's view). */
+    public long peakBytesInUse() {
+        return allocator.peakBytesInUse();
+    }
+
+    public void resetPeak() {
+        allocator.resetPeak();
+    }
+
+    private static CudaTensor c(Tensor t) {
+        if (t instanceof CudaTensor ct) return ct;
+        throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CUDA backend");
+    }
+
+    /** A scratch buffer of doubles, returned to the allocator by close(). */
+    private CudaTensor doubles(long count) {
+        return make(new Shape((int) (2 * count))); // two float slots per double
+    }
+
+    @Override
+    public Tensor zeros(Shape shape) {
+        CudaTensor t = make(shape);
+        if (shape.numel() > 0) driver.fill32(t.ptr(), 0, shape.numel());
+        return t;
+    }
+
+    @Override
+    public Tensor upload(float[] data, Shape shape) {
+        if (data.length != shape.numel()) throw new IllegalArgumentException(data.length + " values for shape " + shape);
+        CudaTensor t = make(shape);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, data.length));
+            MemorySegment.copy(data, 0, host, JAVA_FLOAT, 0, data.length);
+            driver.copyToDevice(t.ptr(), host, 4L * data.length);
+        }
+        return t;
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        makeCurrent();
+        CudaTensor ct = c(t);
+        int n = t.shape().size();
+        float[] out = new float[n];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, n));
+            driver.copyToHost(host, ct.ptr(), 4L * n);
+            MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, n);
+        }
+        return out;
+    }
+
+    private double[] downloadDoubles(CudaTensor t, int count) {
+        double[] out = new double[count];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(JAVA_DOUBLE, Math.max(1, count));
+            driver.copyToHost(host, t.ptr(), 8L * count);
+            MemorySegment.copy(host, JAVA_DOUBLE, 0, out, 0, count);
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor uploadExact(double[] data, Shape shape) {
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
+        return upload(f, shape);
+    }
+
+    @Override
+    public double[] downloadExact(Tensor t) {
+        float[] f = download(t);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    // ---- launching ----
+
+    private MemorySegment function(String name) {
+        return functions.computeIfAbsent(name, n -> driver.function(module, n));
+    }
+
+    private void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
+        makeCurrent();
+        try (KernelArgs a = new KernelArgs(args)) {
+            driver.launch(function(kernel), kernel, gridX, gridY, block, sharedBytes, a.array());
+        }
+        if (syncEveryLaunch) driver.synchronize(kernel + " (grid " + gridX + "x" + gridY + ", block " + block + ")");
+    }
+
+    /** A grid-stride launch over n elements. */
+    private void elementwise(String kernel, long n, Object... args) {
+        if (n == 0) return;
+        int grid = (int) Math.min((n + BLOCK - 1) / BLOCK, 65536);
+        launch(kernel, grid, 1, BLOCK, 0, args);
+    }
+
+    public void synchronize() {
+        makeCurrent();
+        driver.synchronize("synchronize()");
+    }
+
+    /** Times `work` on the device with events; milliseconds. */
+    public float time(Runnable work) {
+        makeCurrent();
+        MemorySegment start = driver.createEvent(), end = driver.createEvent();
+        try {
+            driver.record(start);
+            work.run();
+            driver.record(end);
+            return driver.elapsed(start, end);
+        } finally {
+            driver.destroyEvent(start);
+            driver.destroyEvent(end);
+        }
+    }
+
+    // ---- convolution (direct kernels) ----
+
+    /** The Geo struct of conv_direct.cu: input N,D,H,W,C; output Z,P,Q,K; kernel, stride, padding. */
+    private static int[] geo(Shape x, Shape y, int[] k, int[] s, int[] p) {
+        return new int[] {x.n(), x.d(), x.h(), x.w(), x.c(), y.d(), y.h(), y.w(), y.c(), k[0], k[1], k[2], s[0], s[1], s[2], p[0], p[1], p[2]};
+    }
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
+        Shape ys = g.outShape(x.shape(), weight.shape().dim(0));
+        CudaTensor y = make(ys);
+        elementwise("conv3d_fwd_direct", ys.numel(), x, weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding()));
+        return y;
+    }
+
+    @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape) {
+        CudaTensor dx = make(xShape);
+        elementwise("conv3d_dgrad_direct", xShape.numel(), dy, weight, dx, geo(xShape, dy.shape(), g.kernel(), g.stride(), g.padding()));
+        return dx;
+    }
+
+    @Override
+    public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
+        int[] k = g.kernel();
+        Shape ws = new Shape(dy.shape().c(), k[0], k[1], k[2], x.shape().c());
+        CudaTensor dw = make(ws);
+        elementwise("conv3d_wgrad_direct", ws.numel(), x, dy, dw, geo(x.shape(), dy.shape(), k, g.stride(), g.padding()));
+        return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
+    }
+
+    private CudaTensor biasGrad(Tensor dy) {
+        int k = dy.shape().c();
+        CudaTensor db = make(new Shape(k));
+        launch("bias_grad", (k + BLOCK - 1) / BLOCK, 1, BLOCK, 0, dy, db, dy.shape().numel() / k, k);
+        return db;
+    }
+
+    private static final int[] NO_PAD = {0, 0, 0};
+
+    @Override
+    public Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride) {
+        Shape xs = x.shape();
+        Shape ys = Shape.ndhwc(xs.n(), xs.d() * stride[0], xs.h() * stride[1], xs.w() * stride[2], weight.shape().dim(4));
+        CudaTensor y = make(ys);
+        elementwise("convT_fwd_direct", ys.numel(), x, weight, bias, y, geo(xs, ys, stride, stride, NO_PAD));
+        return y;
+    }
+
+    @Override
+    public Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] stride) {
+        Shape ys = dy.shape();
+        Shape xs = Shape.ndhwc(ys.n(), ys.d() / stride[0], ys.h() / stride[1], ys.w() / stride[2], weight.shape().dim(0));
+        CudaTensor dx = make(xs);
+        elementwise("convT_dgrad_direct", xs.numel(), dy, weight, dx, geo(xs, ys, stride, stride, NO_PAD));
+        return dx;
+    }
+
+    @Override
+    public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
+        Shape ws = new Shape(x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
+        CudaTensor dw = make(ws);
+        elementwise("convT_wgrad_direct", ws.numel(), x, dy, dw, geo(x.shape(), dy.shape(), stride, stride, NO_PAD));
+        return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
+    }
+
+    // ---- instance norm ----
+
+    /** Voxel slices per sample for the statistics: fixed by the voxel count alone (deterministic). */
+    private static int normSlices(long v) {
+        return (int) Math.max(1, Math.min(1024, v / 2048));
+    }
+
+    @Override
+    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return normForward(x, gamma, beta, eps, -1f);
+    }
+
+    /** Instance norm fused with LeakyReLU: one pass writes the activation (the statistics are the same). */
+    public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
+        return normForward(x, gamma, beta, eps, (float) slope);
+    }
+
+    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, double eps, float slope) {
+        Shape s = x.shape();
+        int n = s.n(), c = s.c();
+        long v = s.spatial();
+        int slices = normSlices(v);
+        Shape stats = new Shape(n, c);
+        CudaTensor mean = make(stats), rstd = make(stats), y = make(s);
+        try (CudaTensor partial = doubles((long) n * slices * c); CudaTensor meanD = doubles((long) n * c)) {
+            launch("norm_channel_sums", slices, n, BLOCK, BLOCK * 8, x, new KernelArgs.Ptr(0), c, v, slices, partial);
+            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, eps, 0, meanD, mean);
+            launch("norm_channel_sums", slices, n, BLOCK, BLOCK * 8, x, meanD, c, v, slices, partial);
+            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, eps, 1, meanD, rstd);
+        }
+        elementwise("norm_apply", s.numel(), x, mean, rstd, gamma, beta, y, c, v, s.numel(), slope);
+        return new NormForward(y, mean, rstd);
+    }
+
+    @Override
+    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        Shape s = x.shape();
+        int n = s.n(), c = s.c();
+        long v = s.spatial();
+        int slices = normSlices(v);
+        Shape stats = new Shape(n, c);
+        CudaTensor dx = make(s), dgamma = make(new Shape(c)), dbeta = make(new Shape(c));
+        try (CudaTensor partial = doubles(2L * n * slices * c); CudaTensor a = make(stats); CudaTensor b = make(stats)) {
+            launch("norm_bwd_sums", slices, n, BLOCK, BLOCK * 8, dy, x, saved.mean(), saved.rstd(), c, v, slices, partial);
+            launch("norm_bwd_finalize", (c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, a, b, dgamma, dbeta);
+            elementwise("norm_bwd_apply", s.numel(), dy, x, saved.mean(), saved.rstd(), gamma, a, b, dx, c, v, s.numel());
+        }
+        return new NormGrads(dx, dgamma, dbeta);
+    }
+
+    // ---- activation and plumbing ----
+
+    @Override
+    public Tensor leakyRelu(Tensor x, double slope) {
+        CudaTensor y = make(x.shape());
+        elementwise("leaky_relu_fwd", x.shape().numel(), x, y, (float) slope, x.shape().numel());
+        return y;
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
+        CudaTensor dx = make(y.shape());
+        elementwise("leaky_relu_bwd", y.shape().numel(), dy, y, dx, (float) slope, y.shape().numel());
+        return dx;
+    }
+
+    @Override
+    public Tensor concatChannels(Tensor a, Tensor b) {
+        Shape as = a.shape();
+        int ca = as.c(), cb = b.shape().c();
+        long voxels = (long) as.n() * as.spatial();
+        CudaTensor out = make(as.withChannels(ca + cb));
+        elementwise("concat_channels", voxels * (ca + cb), a, b, out, ca, cb, voxels);
+        return out;
+    }
+
+    @Override
+    public Tensor[] splitChannels(Tensor t, int first) {
+        Shape s = t.shape();
+        int second = s.c() - first;
+        long voxels = (long) s.n() * s.spatial();
+        CudaTensor a = make(s.withChannels(first)), b = make(s.withChannels(second));
+        elementwise("split_channels", voxels * s.c(), t, a, b, first, second, voxels);
+        return new Tensor[] {a, b};
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        CudaTensor out = make(a.shape());
+        elementwise("add_f32", a.shape().numel(), a, b, out, a.shape().numel());
+        return out;
+    }
+
+    // ---- loss ----
+
+    private static final int LOSS_BLOCKS = 64;
+    private static final int LOSS_BLOCK = 128;
+    private static final int MAX_CLASSES = 64;
+
+    @Override
+    public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
+        Shape s = logits.shape();
+        int n = s.n(), k = s.c();
+        long v = s.spatial();
+        if (k != spec.numClasses()) throw new IllegalArgumentException("logits have " + k + " channels, loss expects " + spec.numClasses());
+        if (k > MAX_CLASSES) throw new IllegalArgumentException("the CUDA loss supports up to " + MAX_CLASSES + " classes, not " + k);
+        int width = 3 * k + 3, rows = LOSS_BLOCKS * LOSS_BLOCK;
+        CudaTensor p = make(s);
+        double[] sums;
+        try (CudaTensor partial = doubles((long) n * rows * width); CudaTensor reduced = doubles((long) n * width)) {
+            launch("dice_ce_partial", LOSS_BLOCKS, n, LOSS_BLOCK, 0, logits, labels, p, k, v, spec.ignoreLabel(), partial);
+            launch("reduce_rows", (n * width + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, (long) rows, width, reduced);
+            sums = downloadDoubles(reduced, n * width);
+        }
+        int groups = spec.batchDice() ? 1 : n;
+        double[][] g = new double[groups][3 * k];
+        double ceSum = 0, valid = 0, bad = 0;
+        for (int i = 0; i < n; i++) {
+            double[] dst = g[spec.batchDice() ? 0 : i];
+            for (int j = 0; j < 3 * k; j++) dst[j] += sums[i * width + j];
+            ceSum += sums[i * width + 3 * k];
+            valid += sums[i * width + 3 * k + 1];
+            bad += sums[i * width + 3 * k + 2];
+        }
+        if (bad > 0) {
+            p.close();
+            throw new IllegalArgumentException((long) bad + " label values outside [0," + k + ") that are not the ignore label");
+        }
+        DiceCeCoefficients co = DiceCeCoefficients.compute(g, ceSum, valid, spec);
+        float[] coef = new float[groups * 2 * k];
+        for (int gi = 0; gi < groups; gi++) {
+            System.arraycopy(co.aTp()[gi], 0, coef, gi * 2 * k, k);
+            System.arraycopy(co.aSp()[gi], 0, coef, gi * 2 * k + k, k);
+        }
+        try (CudaTensor coefficients = (CudaTensor) upload(coef, new Shape(coef.length))) {
+            elementwise("dice_ce_grad", (long) n * v, p, labels, coefficients, k, v, (long) n * v, spec.ignoreLabel(),
+                    spec.batchDice() ? 1 : 0, co.ceScale(), (float) spec.weight());
+        }
+        return new LossResult(co.loss(), co.crossEntropy(), co.dice(), p);
+    }
+
+    @Override
+    public Tensor downsampleLabels(Tensor labels, Shape t) {
+        Shape s = labels.shape();
+        CudaTensor out = make(t);
+        elementwise("downsample_labels", t.numel(), labels, out, s.n(), s.d(), s.h(), s.w(), t.d(), t.h(), t.w());
+        return out;
+    }
+
+    // ---- optimizer ----
+
+    private static final int SUM_BLOCKS = 256;
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        double[] part;
+        try (CudaTensor partial = doubles(SUM_BLOCKS)) {
+            launch("sum_squares_partial", SUM_BLOCKS, 1, BLOCK, BLOCK * 8, t, t.shape().numel(), partial);
+            part = downloadDoubles(partial, SUM_BLOCKS);
+        }
+        double s = 0;
+        for (double d : part) s += d;
+        return s;
+    }
+
+    @Override
+    public void scaleInPlace(Tensor t, double factor) {
+        elementwise("scale_f32", t.shape().numel(), t, (float) factor, t.shape().numel());
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor buffer, SgdStep st) {
+        long n = param.shape().numel();
+        elementwise("sgd_step", n, param, grad, buffer, (float) st.lr(), (float) st.momentum(), (float) st.weightDecay(),
+                st.nesterov() ? 1 : 0, st.first() ? 1 : 0, n);
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamStep st) {
+        long n = param.shape().numel();
+        float stepSize = (float) (st.lr() / (1 - Math.pow(st.beta1(), st.t())));
+        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(st.beta2(), st.t()));
+        elementwise("adam_step", n, param, grad, m, v, (float) st.lr(), (float) st.beta1(), (float) st.beta2(), (float) st.eps(),
+                (float) st.weightDecay(), st.decoupled() ? 1 : 0, stepSize, bc2Sqrt, n);
+    }
+
+    @Override
+    public void close() {
+        makeCurrent();
+        driver.synchronize("close");
+        allocator.releaseAll();
+    }
+}

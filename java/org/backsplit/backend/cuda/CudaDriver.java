@@ -1,0 +1,223 @@
+package org.backsplit.backend.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The CUDA driver API through the Foreign Function & Memory API: libcuda.so.1 only (no runtime library, no
+ * JCuda). About twenty calls: init, the primary context, module load and function lookup, launch, memory,
+ * events. Every call's result is checked and a failure becomes a {@link CudaException} naming the call.
+ */
+final class CudaDriver {
+    private static final Linker LINKER = Linker.nativeLinker();
+
+    private final SymbolLookup lib;
+    private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDevicePrimaryCtxRetain, cuCtxSetCurrent,
+            cuCtxSynchronize, cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
+            cuMemcpyDtoH, cuMemcpyDtoD, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
+            cuEventDestroy, cuGetErrorName, cuDeviceTotalMem;
+
+    /** Binds the driver; throws UnsupportedOperationException when libcuda.so.1 cannot be loaded. */
+    CudaDriver() {
+        try {
+            lib = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedOperationException("no CUDA driver (libcuda.so.1 not found)");
+        }
+        cuInit = bind("cuInit", JAVA_INT);
+        cuDeviceGetCount = bind("cuDeviceGetCount", ADDRESS);
+        cuDeviceGet = bind("cuDeviceGet", ADDRESS, JAVA_INT);
+        cuDeviceGetName = bind("cuDeviceGetName", ADDRESS, JAVA_INT, JAVA_INT);
+        cuDeviceTotalMem = bind("cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
+        cuDevicePrimaryCtxRetain = bind("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
+        cuCtxSetCurrent = bind("cuCtxSetCurrent", ADDRESS);
+        cuCtxSynchronize = bind("cuCtxSynchronize");
+        cuModuleLoadData = bind("cuModuleLoadData", ADDRESS, ADDRESS);
+        cuModuleGetFunction = bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
+        cuLaunchKernel = bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
+                ADDRESS, ADDRESS);
+        cuMemAlloc = bind("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
+        cuMemFree = bind("cuMemFree_v2", JAVA_LONG);
+        cuMemcpyHtoD = bind("cuMemcpyHtoD_v2", JAVA_LONG, ADDRESS, JAVA_LONG);
+        cuMemcpyDtoH = bind("cuMemcpyDtoH_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
+        cuMemcpyDtoD = bind("cuMemcpyDtoD_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG);
+        cuMemsetD32 = bind("cuMemsetD32_v2", JAVA_LONG, JAVA_INT, JAVA_LONG);
+        cuEventCreate = bind("cuEventCreate", ADDRESS, JAVA_INT);
+        cuEventRecord = bind("cuEventRecord", ADDRESS, ADDRESS);
+        cuEventSynchronize = bind("cuEventSynchronize", ADDRESS);
+        cuEventElapsedTime = bind("cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
+        cuEventDestroy = bind("cuEventDestroy_v2", ADDRESS);
+        cuGetErrorName = bind("cuGetErrorName", JAVA_INT, ADDRESS);
+    }
+
+    private MethodHandle bind(String name, java.lang.foreign.MemoryLayout... args) {
+        MemorySegment fn = lib.find(name).orElseThrow(() -> new UnsupportedOperationException("CUDA driver lacks " + name));
+        return LINKER.downcallHandle(fn, FunctionDescriptor.of(JAVA_INT, args));
+    }
+
+    private void check(Object result, String call) {
+        int code = (int) result;
+        if (code != 0) throw new CudaException(call + " failed: " + errorName(code) + " (" + code + ")");
+    }
+
+    String errorName(int code) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            if ((int) cuGetErrorName.invoke(code, out) != 0) return "unknown error";
+            return out.get(ADDRESS, 0).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "unknown error";
+        }
+    }
+
+    void init() {
+        call(() -> check(cuInit.invoke(0), "cuInit"));
+    }
+
+    int deviceCount() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(JAVA_INT);
+            call(() -> check(cuDeviceGetCount.invoke(n), "cuDeviceGetCount"));
+            return n.get(JAVA_INT, 0);
+        }
+    }
+
+    int device(int ordinal) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment d = a.allocate(JAVA_INT);
+            call(() -> check(cuDeviceGet.invoke(d, ordinal), "cuDeviceGet"));
+            return d.get(JAVA_INT, 0);
+        }
+    }
+
+    String deviceName(int device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(256);
+            call(() -> check(cuDeviceGetName.invoke(s, 256, device), "cuDeviceGetName"));
+            return s.getString(0);
+        }
+    }
+
+    long totalMemory(int device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(JAVA_LONG);
+            call(() -> check(cuDeviceTotalMem.invoke(s, device), "cuDeviceTotalMem"));
+            return s.get(JAVA_LONG, 0);
+        }
+    }
+
+    MemorySegment primaryContext(int device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ctx = a.allocate(ADDRESS);
+            call(() -> check(cuDevicePrimaryCtxRetain.invoke(ctx, device), "cuDevicePrimaryCtxRetain"));
+            return ctx.get(ADDRESS, 0);
+        }
+    }
+
+    void setCurrent(MemorySegment ctx) {
+        call(() -> check(cuCtxSetCurrent.invoke(ctx), "cuCtxSetCurrent"));
+    }
+
+    void synchronize(String after) {
+        call(() -> check(cuCtxSynchronize.invoke(), "cuCtxSynchronize after " + after));
+    }
+
+    /** Loads a fatbin image (kept alive by the given arena) and returns the module handle. */
+    MemorySegment loadModule(MemorySegment image) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mod = a.allocate(ADDRESS);
+            call(() -> check(cuModuleLoadData.invoke(mod, image), "cuModuleLoadData"));
+            return mod.get(ADDRESS, 0);
+        }
+    }
+
+    MemorySegment function(MemorySegment module, String name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fn = a.allocate(ADDRESS);
+            call(() -> check(cuModuleGetFunction.invoke(fn, module, a.allocateFrom(name)), "cuModuleGetFunction(" + name + ")"));
+            return fn.get(ADDRESS, 0);
+        }
+    }
+
+    void launch(MemorySegment function, String name, int gx, int gy, int block, int sharedBytes, MemorySegment params) {
+        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, 1, block, 1, 1, sharedBytes, MemorySegment.NULL, params,
+                MemorySegment.NULL), "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + ", block " + block + ", shared " + sharedBytes + " B)"));
+    }
+
+    long alloc(long bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(JAVA_LONG);
+            call(() -> check(cuMemAlloc.invoke(p, bytes), "cuMemAlloc(" + bytes + " bytes)"));
+            return p.get(JAVA_LONG, 0);
+        }
+    }
+
+    void free(long ptr) {
+        call(() -> check(cuMemFree.invoke(ptr), "cuMemFree"));
+    }
+
+    void copyToDevice(long dst, MemorySegment src, long bytes) {
+        call(() -> check(cuMemcpyHtoD.invoke(dst, src, bytes), "cuMemcpyHtoD(" + bytes + " bytes)"));
+    }
+
+    void copyToHost(MemorySegment dst, long src, long bytes) {
+        call(() -> check(cuMemcpyDtoH.invoke(dst, src, bytes), "cuMemcpyDtoH(" + bytes + " bytes)"));
+    }
+
+    void copyOnDevice(long dst, long src, long bytes) {
+        call(() -> check(cuMemcpyDtoD.invoke(dst, src, bytes), "cuMemcpyDtoD(" + bytes + " bytes)"));
+    }
+
+    void fill32(long dst, int bits, long count) {
+        call(() -> check(cuMemsetD32.invoke(dst, bits, count), "cuMemsetD32(" + count + " words)"));
+    }
+
+    MemorySegment createEvent() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = a.allocate(ADDRESS);
+            call(() -> check(cuEventCreate.invoke(e, 0), "cuEventCreate"));
+            return e.get(ADDRESS, 0);
+        }
+    }
+
+    void record(MemorySegment event) {
+        call(() -> check(cuEventRecord.invoke(event, MemorySegment.NULL), "cuEventRecord"));
+    }
+
+    /** Milliseconds between two recorded events (waits for the second). */
+    float elapsed(MemorySegment start, MemorySegment end) {
+        call(() -> check(cuEventSynchronize.invoke(end), "cuEventSynchronize"));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ms = a.allocate(JAVA_FLOAT);
+            call(() -> check(cuEventElapsedTime.invoke(ms, start, end), "cuEventElapsedTime"));
+            return ms.get(JAVA_FLOAT, 0);
+        }
+    }
+
+    void destroyEvent(MemorySegment e) {
+        call(() -> check(cuEventDestroy.invoke(e), "cuEventDestroy"));
+    }
+
+    private interface Call {
+        void run() throws Throwable;
+    }
+
+    private static void call(Call c) {
+        try {
+            c.run();
+        } catch (CudaException | UnsupportedOperationException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CudaException("CUDA driver call failed: " + t);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+// Shared helpers for the BackSplit kernels. Every kernel is extern "C" so the Java side finds it by name.
+// Layout everywhere: row-major, activations channels-last [N, D, H, W, C] (float32).
+// Determinism: no floating-point atomics anywhere; every reduction has a fixed split and a fixed order.
+#pragma once
+#include <stdint.h>
+
+#define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+                               i += (long long)gridDim.x * blockDim.x)
+
+// Sums v over the block in a fixed tree order; the result is valid in thread 0. sh holds blockDim.x doubles.
+__device__ inline double block_sum(double v, double* sh) {
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+        __syncthreads();
+    }
+    double r = sh[0];
+    __syncthreads();
+    return r;
+}

@@ -1,0 +1,83 @@
+// Softmax cross-entropy + soft Dice (nnU-Net's DC_and_CE_loss) over logits [N, V, K] and labels [N, V].
+//
+// Pass 1 (dice_ce_partial): grid (rows, N), one thread per row; row r of sample n owns the voxels
+// v = r*blockDim..., strided by rows*blockDim. Each thread writes the softmax into p and accumulates, in
+// double, tp[K] | sp[K] | sg[K] | ce | valid | invalid labels into its own row of partial[(n*rows + row)*(3K+3)].
+// reduce_rows adds the rows of each sample in order. The host turns those sums into per-class
+// coefficients (as the CPU backend does), and pass 2 (dice_ce_grad) turns p into the gradient in place:
+// dL/dz_j = w * ((p_j - [j = y]) * ceScale + p_j (a_j - sum_k a_k p_k)), a_k = aSp[k] + [k = y] aTp[k].
+#include "common.cuh"
+
+#define MAX_CLASSES 64
+
+extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, float* p, int K, long long V, int ignore,
+                                           double* partial) {
+    int n = blockIdx.y;
+    long long threads = (long long)gridDim.x * blockDim.x;
+    long long row = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    int width = 3 * K + 3;
+    double acc[3 * MAX_CLASSES + 3];
+    for (int j = 0; j < width; j++) acc[j] = 0;
+    float e[MAX_CLASSES];
+    for (long long v = row; v < V; v += threads) {
+        long long i = (long long)n * V + v;
+        const float* zi = z + i * K;
+        float mx = zi[0];
+        for (int k = 1; k < K; k++) mx = fmaxf(mx, zi[k]);
+        double sum = 0;
+        for (int k = 0; k < K; k++) {
+            e[k] = expf(zi[k] - mx);
+            sum += e[k];
+        }
+        double inv = 1.0 / sum;
+        for (int k = 0; k < K; k++) {
+            e[k] = (float)(e[k] * inv);
+            p[i * K + k] = e[k];
+        }
+        int y = (int)labels[i];
+        if (y == ignore) continue;
+        if (y < 0 || y >= K) {  // reported by the host as an error; never indexes out of range
+            acc[3 * K + 2] += 1;
+            continue;
+        }
+        acc[3 * K] += log(sum) + mx - zi[y];
+        acc[3 * K + 1] += 1;
+        for (int k = 0; k < K; k++) acc[K + k] += e[k];
+        acc[y] += e[y];
+        acc[2 * K + y] += 1;
+    }
+    double* out = partial + ((long long)n * threads + row) * width;
+    for (int j = 0; j < width; j++) out[j] = acc[j];
+}
+
+// out[g*cols + j] = sum over r < rows of in[(g*rows + r)*cols + j], in order. One thread per (g, j).
+extern "C" __global__ void reduce_rows(const double* in, int groups, long long rows, int cols, double* out) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= groups * cols) return;
+    int g = i / cols, j = i % cols;
+    double s = 0;
+    for (long long r = 0; r < rows; r++) s += in[((long long)g * rows + r) * cols + j];
+    out[i] = s;
+}
+
+// coef: [group][2K] = aTp[K] | aSp[K]; group = batchDice ? 0 : n.
+extern "C" __global__ void dice_ce_grad(float* p, const float* labels, const float* coef, int K, long long V, long long total,
+                                        int ignore, int batchDice, float ceScale, float w) {
+    GRID_STRIDE(i, total) {
+        int y = (int)labels[i];
+        float* pi = p + i * K;
+        if (y == ignore || y < 0 || y >= K) {
+            for (int k = 0; k < K; k++) pi[k] = 0.f;
+            continue;
+        }
+        const float* c = coef + (batchDice ? 0 : (i / V)) * 2 * K;
+        float pa = 0.f;
+        for (int k = 0; k < K; k++) pa += pi[k] * (c[K + k] + (k == y ? c[k] : 0.f));
+        for (int k = 0; k < K; k++) {
+            float pk = pi[k];
+            float a = c[K + k] + (k == y ? c[k] : 0.f);
+            float dce = (pk - (k == y ? 1.f : 0.f)) * ceScale;
+            pi[k] = w * (dce + pk * (a - pa));
+        }
+    }
+}

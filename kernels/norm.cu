@@ -1,0 +1,133 @@
+// Instance norm over [N, V, C] (V = D*H*W voxels, channels last), affine, biased variance.
+//
+// Statistics: grid (slices, N), block 256. A block owns a fixed slice of one sample's voxels; its threads
+// are (lane, channel) pairs, lane = tid / C, so consecutive threads read consecutive channels of one voxel
+// (coalesced for C >= 32). Each thread sums its voxels in double, lanes are added in a fixed order, and
+// partial[n][slice][c] is written once. norm_finalize adds the slices in order. Two passes (mean, then
+// squared deviations) as the CPU backend does. The fused norm + LeakyReLU forward writes y once.
+#include "common.cuh"
+
+// partial[(n*slices + slice)*width + c] = sum over the slice's voxels of f(x), with f = x, (x - mean)^2.
+extern "C" __global__ void norm_channel_sums(const float* x, const double* mean, int C, long long V, int slices, double* partial) {
+    extern __shared__ double sh[];
+    int n = blockIdx.y, sl = blockIdx.x;
+    long long from = V * sl / slices, to = V * (sl + 1) / slices;
+    int lanes = C <= (int)blockDim.x ? blockDim.x / C : 1;
+    int step = lanes == 1 ? blockDim.x : C;
+    for (int c0 = 0; c0 < C; c0 += step) {
+        int c = lanes == 1 ? c0 + threadIdx.x : threadIdx.x % C;
+        int lane = lanes == 1 ? 0 : threadIdx.x / C;
+        bool active = c < C && lane < lanes;
+        double acc = 0;
+        if (active) {
+            double centre = mean ? mean[n * C + c] : 0.0;
+            for (long long v = from + lane; v < to; v += lanes) {
+                double e = (double)x[((long long)n * V + v) * C + c] - centre;
+                acc += mean ? e * e : e;
+            }
+        }
+        sh[threadIdx.x] = acc;
+        __syncthreads();
+        if (active && lane == 0) {
+            double s = 0;
+            for (int l = 0; l < lanes; l++) s += sh[l * C + (threadIdx.x % C)];
+            partial[((long long)n * slices + sl) * C + c] = s;
+        }
+        __syncthreads();
+    }
+}
+
+// One thread per (n, c): adds the slices in order. mode 0: mean (double and float); mode 1: rstd.
+extern "C" __global__ void norm_finalize(const double* partial, int N, int C, int slices, long long V, double eps, int mode,
+                                         double* mean_d, float* out) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= N * C) return;
+    int n = i / C, c = i % C;
+    double s = 0;
+    for (int sl = 0; sl < slices; sl++) s += partial[((long long)n * slices + sl) * C + c];
+    if (mode == 0) {
+        mean_d[i] = s / V;
+        out[i] = (float)(s / V);
+    } else {
+        out[i] = (float)(1.0 / sqrt(s / V + eps));
+    }
+}
+
+// y = x * (rstd*gamma) + (beta - mean*rstd*gamma), optionally followed by LeakyReLU (slope < 0: none).
+extern "C" __global__ void norm_apply(const float* x, const float* mean, const float* rstd, const float* gamma, const float* beta,
+                                      float* y, int C, long long V, long long total, float slope) {
+    GRID_STRIDE(i, total) {
+        int c = (int)(i % C);
+        long long n = i / (V * C);
+        float scale = rstd[n * C + c] * gamma[c];
+        float v = x[i] * scale + (beta[c] - mean[n * C + c] * scale);
+        y[i] = slope < 0.f || v > 0.f ? v : slope * v;
+    }
+}
+
+// Backward sums per slice: partial[(n*slices + slice)*2C + c] = sum dy, [... + C + c] = sum dy * xhat.
+extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const float* mean, const float* rstd, int C, long long V,
+                                         int slices, double* partial) {
+    extern __shared__ double sh[];
+    int n = blockIdx.y, sl = blockIdx.x;
+    long long from = V * sl / slices, to = V * (sl + 1) / slices;
+    int lanes = C <= (int)blockDim.x ? blockDim.x / C : 1;
+    int step = lanes == 1 ? blockDim.x : C;
+    for (int c0 = 0; c0 < C; c0 += step) {
+        int c = lanes == 1 ? c0 + threadIdx.x : threadIdx.x % C;
+        int lane = lanes == 1 ? 0 : threadIdx.x / C;
+        bool active = c < C && lane < lanes;
+        double sdy = 0, sdx = 0;
+        if (active) {
+            float mu = mean[n * C + c], rs = rstd[n * C + c];
+            for (long long v = from + lane; v < to; v += lanes) {
+                long long i = ((long long)n * V + v) * C + c;
+                double g = dy[i];
+                sdy += g;
+                sdx += g * (double)((x[i] - mu) * rs);
+            }
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            sh[threadIdx.x] = pass == 0 ? sdy : sdx;
+            __syncthreads();
+            if (active && lane == 0) {
+                double s = 0;
+                for (int l = 0; l < lanes; l++) s += sh[l * C + (threadIdx.x % C)];
+                partial[((long long)n * slices + sl) * 2 * C + pass * C + c] = s;
+            }
+            __syncthreads();
+        }
+    }
+}
+
+// One thread per channel: a[n*C+c] = sum dy / V, b[...] = sum dy*xhat / V; dgamma, dbeta summed over n in order.
+extern "C" __global__ void norm_bwd_finalize(const double* partial, int N, int C, int slices, long long V, float* a, float* b,
+                                             float* dgamma, float* dbeta) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double dg = 0, db = 0;
+    for (int n = 0; n < N; n++) {
+        double sdy = 0, sdx = 0;
+        for (int sl = 0; sl < slices; sl++) {
+            sdy += partial[((long long)n * slices + sl) * 2 * C + c];
+            sdx += partial[((long long)n * slices + sl) * 2 * C + C + c];
+        }
+        db += sdy;
+        dg += sdx;
+        a[n * C + c] = (float)(sdy / V);
+        b[n * C + c] = (float)(sdx / V);
+    }
+    dgamma[c] = (float)dg;
+    dbeta[c] = (float)db;
+}
+
+// dx = gamma * rstd * (dy - a - xhat * b)
+extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const float* mean, const float* rstd, const float* gamma,
+                                          const float* a, const float* b, float* dx, int C, long long V, long long total) {
+    GRID_STRIDE(i, total) {
+        int c = (int)(i % C);
+        long long nc = (i / (V * C)) * C + c;
+        float xhat = (x[i] - mean[nc]) * rstd[nc];
+        dx[i] = gamma[c] * rstd[nc] * (dy[i] - a[nc] - xhat * b[nc]);
+    }
+}

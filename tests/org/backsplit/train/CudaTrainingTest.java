@@ -1,0 +1,63 @@
+package org.backsplit.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.nn.UNetPlan;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A whole U-Net trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical
+ * losses. Skipped where there is no GPU.
+ */
+class CudaTrainingTest {
+    private static final UNetPlan PLAN = new UNetPlan(1, 3, new int[] {8, 16, 32},
+            new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}}, new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
+            new int[] {2, 2, 2}, new int[] {2, 2});
+    private static CudaBackend cuda;
+    private static String unavailable;
+
+    @BeforeAll
+    static void openGpu() {
+        try {
+            cuda = CudaBackend.open();
+        } catch (UnsupportedOperationException e) {
+            unavailable = e.getMessage();
+        }
+    }
+
+    @AfterAll
+    static void closeGpu() {
+        if (cuda != null) cuda.close();
+    }
+
+    private static List<Double> run(Backend backend, int steps) {
+        SyntheticCase data = new SyntheticCase(16, 11);
+        TrainingConfig config = new TrainingConfig(4, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 7);
+        Trainer t = Trainer.start(new PlainConvUNet(backend, PLAN), config, data);
+        List<Double> losses = new ArrayList<>();
+        for (int i = 0; i < steps; i++) losses.add(t.step().loss());
+        return losses;
+    }
+
+    @Test
+    void twentyGpuStepsTrackTheCpuAndRepeatExactly() {
+        assumeTrue(cuda != null, "no CUDA here: " + unavailable);
+        List<Double> cpu = run(new CpuBackend(), 20), gpu = run(cuda, 20), again = run(cuda, 20);
+        assertEquals(gpu, again, "two GPU runs must give identical losses");
+        for (int i = 0; i < cpu.size(); i++) {
+            double tol = 2e-3 * Math.max(1, Math.abs(cpu.get(i)));
+            assertEquals(cpu.get(i), gpu.get(i), tol, "step " + i + ": CPU " + cpu.get(i) + " GPU " + gpu.get(i));
+        }
+        System.out.println("CPU losses: " + cpu + "\nGPU losses: " + gpu);
+    }
+}
