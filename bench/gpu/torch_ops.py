@@ -1,0 +1,79 @@
+"""PyTorch eager (cuDNN where it applies) timings of the ops that bench/java/.../CudaOpsBench times, on the
+same card, for the comparison table. NCDHW, as nnU-Net runs them. Usage: python3 torch_ops.py [SIZE] [C]"""
+import json
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+size = int(sys.argv[1]) if len(sys.argv) > 1 else 128
+c = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+dev = "cuda"
+torch.backends.cudnn.benchmark = True
+name = torch.cuda.get_device_name()
+
+
+def timed(fn):
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    e0, e1 = torch.cuda.Event(True), torch.cuda.Event(True)
+    groups = []
+    for _ in range(7):
+        e0.record()
+        for _ in range(10):
+            fn()
+        e1.record()
+        torch.cuda.synchronize()
+        groups.append(e0.elapsed_time(e1) / 10)
+    groups.sort()
+    return groups[len(groups) // 2]
+
+
+def report(op, shape, ms):
+    print(json.dumps(dict(engine="pytorch " + torch.__version__, op=op, shape=shape, ms=round(ms, 4), device=name)), flush=True)
+
+
+shape = f"2x{c}x{size}^3"
+x = torch.randn(2, c, size, size, size, device=dev, requires_grad=True)
+g = torch.randn_like(x)
+norm = nn.InstanceNorm3d(c, eps=1e-5, affine=True).to(dev)
+act = nn.LeakyReLU(0.01)
+report("instance_norm_fwd", shape, timed(lambda: norm(x)))
+with torch.no_grad():
+    report("instance_norm+leaky_relu_fwd (fused)", shape, timed(lambda: act(norm(x))))
+
+
+def norm_bwd():
+    y = norm(x)
+    y.backward(g)
+
+
+report("instance_norm fwd+bwd", shape, timed(norm_bwd))
+report("leaky_relu_fwd", shape, timed(lambda: F.leaky_relu(x, 0.01)))
+report("concat_channels (C+C)", shape, timed(lambda: torch.cat([x, g], 1)))
+
+logits = torch.randn(2, 3, size, size, size, device=dev, requires_grad=True)
+target = torch.randint(0, 3, (2, size, size, size), device=dev)
+
+
+def dc_ce():
+    ce = F.cross_entropy(logits, target)
+    p = logits.softmax(1)
+    oh = F.one_hot(target, 3).permute(0, 4, 1, 2, 3).to(p.dtype)
+    axes = (0, 2, 3, 4)
+    tp, sp, sg = (p * oh).sum(axes), p.sum(axes), oh.sum(axes)
+    dc = (2 * tp + 1e-5) / torch.clip(sp + sg + 1e-5, 1e-8)
+    (ce - dc[1:].mean()).backward()
+
+
+report("dice_ce fwd+bwd (3 classes)", f"2x3x{size}^3", timed(dc_ce))
+report("cross_entropy fwd+bwd only (3 classes)", f"2x3x{size}^3", timed(lambda: F.cross_entropy(logits, target).backward()))
+
+p = torch.randn(31_197_204, device=dev, requires_grad=True)
+p.grad = torch.randn_like(p)
+opt = torch.optim.SGD([p], lr=1e-6, momentum=0.99, nesterov=True, weight_decay=3e-5)
+opt.step()
+report("sgd_step (31.2M params)", "31197204", timed(opt.step))
+report("sum_of_squares (31.2M)", "31197204", timed(lambda: torch.nn.utils.clip_grad_norm_([p], 1e9)))

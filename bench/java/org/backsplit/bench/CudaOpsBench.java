@@ -1,0 +1,85 @@
+package org.backsplit.bench;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NormForward;
+import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * Per-kernel GPU timings with CUDA events at the sizes of nnU-Net's largest layer (batch 2, C32, 128^3): each
+ * op's median time over 7 groups of 10 launches after a warm-up, and the bandwidth its kernels achieve
+ * counting the bytes they actually read and write. Prints one JSON line per op.
+ * Usage: CudaOpsBench [SIZE] [CHANNELS]
+ */
+public final class CudaOpsBench {
+
+    public static void main(String[] args) {
+        int size = args.length > 0 ? Integer.parseInt(args[0]) : 128, c = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        try (CudaBackend gpu = CudaBackend.open()) {
+            Random rnd = new Random(0);
+            Shape s = Shape.ndhwc(2, size, size, size, c), cs = new Shape(c);
+            long elems = s.numel(), bytes = 4 * elems;
+            Tensor x = gpu.upload(random(rnd, (int) elems), s), dy = gpu.upload(random(rnd, (int) elems), s);
+            Tensor gamma = gpu.upload(random(rnd, c), cs), beta = gpu.upload(random(rnd, c), cs);
+            NormForward saved = gpu.instanceNorm(x, gamma, beta, 1e-5);
+            Tensor y = gpu.leakyRelu(x, 0.01);
+            Shape ls = s.withChannels(3);
+            Tensor logits = gpu.upload(random(rnd, (int) ls.numel()), ls);
+            float[] lab = new float[(int) (elems / c)];
+            for (int i = 0; i < lab.length; i++) lab[i] = rnd.nextInt(3);
+            Tensor labels = gpu.upload(lab, s.withChannels(1));
+            Shape ps = new Shape(31_197_204);
+            Tensor p = gpu.upload(random(rnd, ps.size()), ps), g = gpu.upload(random(rnd, ps.size()), ps), buf = gpu.zeros(ps);
+            String shape = "2x" + c + "x" + size + "^3";
+            report(gpu, "instance_norm_fwd", shape, 4 * bytes, () -> release(gpu.instanceNorm(x, gamma, beta, 1e-5)));
+            report(gpu, "instance_norm+leaky_relu_fwd (fused)", shape, 4 * bytes,
+                    () -> release(gpu.instanceNormLeakyRelu(x, gamma, beta, 1e-5, 0.01)));
+            report(gpu, "instance_norm_bwd", shape, 5 * bytes, () -> {
+                var r = gpu.instanceNormBackward(dy, x, gamma, saved);
+                r.dx().close();
+                r.dgamma().close();
+                r.dbeta().close();
+            });
+            report(gpu, "leaky_relu_fwd", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
+            report(gpu, "leaky_relu_bwd", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
+            report(gpu, "concat_channels (C+C)", shape, 4 * bytes, () -> gpu.concatChannels(x, dy).close());
+            long lossBytes = 4 * ls.numel() * 4 + 2 * 4 * (elems / c);
+            report(gpu, "dice_ce fwd+bwd (3 classes)", "2x3x" + size + "^3", lossBytes,
+                    () -> gpu.diceCrossEntropy(logits, labels, LossSpec.nnUNet(3, true, -1)).gradLogits().close());
+            report(gpu, "sgd_step (31.2M params)", "31197204", 5L * 4 * ps.numel(),
+                    () -> gpu.sgdStep(p, g, buf, new SgdStep(1e-6, 0.99, 3e-5, true, false)));
+            report(gpu, "sum_of_squares (31.2M)", "31197204", 4L * ps.numel(), () -> gpu.sumOfSquares(g));
+        }
+    }
+
+    private static void release(NormForward f) {
+        f.y().close();
+        f.mean().close();
+        f.rstd().close();
+    }
+
+    private static void report(CudaBackend gpu, String op, String shape, long bytes, Runnable work) {
+        for (int i = 0; i < 3; i++) work.run();
+        gpu.synchronize();
+        double[] ms = new double[7];
+        for (int r = 0; r < ms.length; r++) {
+            ms[r] = gpu.time(() -> {
+                for (int i = 0; i < 10; i++) work.run();
+            }) / 10.0;
+        }
+        Arrays.sort(ms);
+        double med = ms[ms.length / 2];
+        System.out.printf("{\"engine\": \"backsplit\", \"op\": \"%s\", \"shape\": \"%s\", \"ms\": %.4f, \"GBps\": %.0f, \"device\": \"%s\"}%n",
+                op, shape, med, bytes / med / 1e6, gpu.deviceName());
+    }
+
+    static float[] random(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        return v;
+    }
+}
