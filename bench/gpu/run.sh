@@ -19,4 +19,24 @@ echo "== our kernels"
 $java -cp "$cp" org.backsplit.bench.CudaOpsBench 128 32 2>&1 | tee "$out/ours.jsonl"
 echo "== PyTorch eager"
 python3 bench/gpu/torch_ops.py 128 32 2>&1 | tee "$out/torch.jsonl"
-python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log" | tee "$out/table.md"
+python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log" > "$out/table.md"
+echo "== training step, demo size (4 stages 8..64, 32^3, batch 2, 4 classes): direct convolutions, not yet implicit GEMM"
+$java -cp "$cp" org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 16 10 cuda 2>&1 | tee "$out/step_gpu.jsonl"
+if [ -f .ref/torch_unet_step.py ]; then
+  python3 - <<'PY' 2>&1 | tee "$out/step_torch.jsonl"
+import sys; sys.path.insert(0, ".ref")
+import torch_unet_step as ref
+ref.run("demo32", "cuda", [8, 16, 32, 64], (32, 32, 32), 2, 4, "fp32", 10, 3)
+PY
+fi
+echo "== forward --device cuda against --device cpu on the PyTorch fixture"
+python3 -c "import numpy as np; np.save('/tmp/x.npy', np.random.RandomState(0).randn(2,2,4,8,8).astype('float32'))"
+for d in cuda cpu; do
+  $java -cp "$cp" org.backsplit.cli.Main forward --device $d --checkpoint tests/resources/fixtures/unet_state_dict.safetensors \
+    --input /tmp/x.npy --output /tmp/fwd_$d 2>&1 | grep -v WARNING
+done
+python3 -c "
+import numpy as np
+a, b = np.load('/tmp/fwd_cuda/logits_0.npy'), np.load('/tmp/fwd_cpu/logits_0.npy')
+print('forward cuda vs cpu: max rel err %.2e' % (np.abs(a - b).max() / np.abs(b).max()))"
+python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log"

@@ -16,11 +16,21 @@ public final class OpCases {
         public Shape weight() {
             return new Shape(k, kernel[0], kernel[1], kernel[2], x.c());
         }
+
+        @Override
+        public String toString() {
+            return name + " " + x;
+        }
     }
 
     public record Transposed(String name, Shape x, int co, int[] stride) {
         public Shape weight() {
             return new Shape(x.c(), stride[0], stride[1], stride[2], co);
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + x;
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
-import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.backend.Devices;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Initialization;
 import org.backsplit.nn.PlainConvUNet;
@@ -20,7 +20,7 @@ import org.backsplit.util.Rng;
  * Times one full training step (forward, deep-supervised DC+CE, backward, clipping, SGD) of a U-Net on
  * random data, with a per-phase breakdown. Same network, loss and optimizer as
  * shared/reference/torch_unet_step.py, so the two can run side by side.
- * Usage: TrainStepBench STAGES BASE CAP PATCH BATCH CLASSES THREADS STEPS
+ * Usage: TrainStepBench STAGES BASE CAP PATCH BATCH CLASSES THREADS STEPS [DEVICE: cpu (default) | cuda]
  * Prints one JSON line; times are medians in ms.
  */
 public final class TrainStepBench {
@@ -29,7 +29,7 @@ public final class TrainStepBench {
         int stages = Integer.parseInt(args[0]), base = Integer.parseInt(args[1]), cap = Integer.parseInt(args[2]);
         int patch = Integer.parseInt(args[3]), batch = Integer.parseInt(args[4]), classes = Integer.parseInt(args[5]);
         int threads = Integer.parseInt(args[6]), steps = Integer.parseInt(args[7]);
-        Backend backend = new CpuBackend(threads);
+        Backend backend = Devices.open(args.length > 8 ? args[8] : "cpu", threads, System.err);
         PlainConvUNet net = new PlainConvUNet(backend, UNetPlan.isotropic(1, classes, stages, base, cap));
         Rng rng = new Rng(0);
         Initialization.he(net.parameters(), rng, 0.01);
@@ -55,6 +55,7 @@ public final class TrainStepBench {
             long t3 = System.nanoTime();
             GradientClipping.clip(net.parameters(), 12);
             sgd.step(net.parameters(), 0.01);
+            if (backend instanceof org.backsplit.backend.cuda.CudaBackend gpu) gpu.synchronize();
             long t4 = System.nanoTime();
             lastLoss = r.loss();
             if (s >= warmup) times.add(new double[] {(t4 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6});

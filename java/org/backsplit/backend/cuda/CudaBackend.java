@@ -111,8 +111,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return new CudaTensor(this, s, allocator.allocate(Math.max(4L, 4L * s.numel())));
     }
 
-    void release(CudaTensor t) {
-        allocator.release(t.ptr(), Math.max(4L, t.bytes()));
+    void release(long ptr, long bytes) {
+        allocator.release(ptr, Math.max(4L, bytes));
     }
 
     /** Peak device memory held by live tensors since the last reset (the caching allocator's view). */

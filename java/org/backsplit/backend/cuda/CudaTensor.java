@@ -32,8 +32,8 @@ final class CudaTensor extends Tensor {
 
     @Override
     public void close() {
-        if (closed) return;
+        if (closed) return; // a second close must not hand the block out twice
         closed = true;
-        backend.release(this);
+        backend.release(ptr, bytes());
     }
 }
