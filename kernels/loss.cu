@@ -4,14 +4,16 @@
 // v = r*blockDim..., strided by rows*blockDim. Each thread writes the softmax into p and accumulates, in
 // double, tp[K] | sp[K] | sg[K] | ce | valid | invalid labels into its own row of partial[(n*rows + row)*(3K+3)].
 // reduce_rows adds the rows of each sample in order. The host turns those sums into per-class
-// coefficients (as the CPU backend does), and pass 2 (dice_ce_grad) turns p into the gradient in place:
+// coefficients (as the CPU backend does), and pass 2 (dice_ce_grad) turns p into the gradient in place.
+// A voxel labelled `merged` (partial supervision) takes the marginal loss over the classes in mergedMask.
+// Otherwise:
 // dL/dz_j = w * ((p_j - [j = y]) * ceScale + p_j (a_j - sum_k a_k p_k)), a_k = aSp[k] + [k = y] aTp[k].
 #include "common.cuh"
 
 #define MAX_CLASSES 64
 
 extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, float* p, int K, long long V, int ignore,
-                                           double* partial) {
+                                           int merged, long long mergedMask, double* partial) {
     int n = blockIdx.y;
     long long threads = (long long)gridDim.x * blockDim.x;
     long long row = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -24,10 +26,11 @@ extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, 
         const float* zi = z + i * K;
         float mx = zi[0];
         for (int k = 1; k < K; k++) mx = fmaxf(mx, zi[k]);
-        double sum = 0;
+        double sum = 0, q = 0;
         for (int k = 0; k < K; k++) {
             e[k] = expf(zi[k] - mx);
             sum += e[k];
+            if ((mergedMask >> k) & 1) q += e[k];
         }
         double inv = 1.0 / sum;
         for (int k = 0; k < K; k++) {
@@ -36,6 +39,12 @@ extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, 
         }
         int y = (int)labels[i];
         if (y == ignore) continue;
+        if (y == merged) {  // partial supervision: marginal CE, Dice statistics of the non-merged classes only
+            acc[3 * K] += log(sum) - log(q);
+            acc[3 * K + 1] += 1;
+            for (int k = 0; k < K; k++) if (!((mergedMask >> k) & 1)) acc[K + k] += e[k];
+            continue;
+        }
         if (y < 0 || y >= K) {  // reported by the host as an error; never indexes out of range
             acc[3 * K + 2] += 1;
             continue;
@@ -62,15 +71,28 @@ extern "C" __global__ void reduce_rows(const double* in, int groups, long long r
 
 // coef: [group][2K] = aTp[K] | aSp[K]; group = batchDice ? 0 : n.
 extern "C" __global__ void dice_ce_grad(float* p, const float* labels, const float* coef, int K, long long V, long long total,
-                                        int ignore, int batchDice, float ceScale, float w) {
+                                        int ignore, int merged, long long mergedMask, int batchDice, float ceScale, float w) {
     GRID_STRIDE(i, total) {
         int y = (int)labels[i];
         float* pi = p + i * K;
+        const float* c = coef + (batchDice ? 0 : (i / V)) * 2 * K;
+        if (y == merged) {  // dL/dz_j = w (ceScale (p_j - [j merged] p_j / q) + p_j (a_j - sum a p)), a_j = [j not merged] aSp_j
+            float q = 0.f, pa = 0.f;
+            for (int k = 0; k < K; k++) {
+                if ((mergedMask >> k) & 1) q += pi[k];
+                else pa += pi[k] * c[K + k];
+            }
+            for (int k = 0; k < K; k++) {
+                bool m = (mergedMask >> k) & 1;
+                float pk = pi[k];
+                pi[k] = w * ((pk - (m ? pk / q : 0.f)) * ceScale + pk * ((m ? 0.f : c[K + k]) - pa));
+            }
+            continue;
+        }
         if (y == ignore || y < 0 || y >= K) {
             for (int k = 0; k < K; k++) pi[k] = 0.f;
             continue;
         }
-        const float* c = coef + (batchDice ? 0 : (i / V)) * 2 * K;
         float pa = 0.f;
         for (int k = 0; k < K; k++) pa += pi[k] * (c[K + k] + (k == y ? c[k] : 0.f));
         for (int k = 0; k < K; k++) {

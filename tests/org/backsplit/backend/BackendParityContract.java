@@ -143,18 +143,20 @@ abstract class BackendParityContract {
 
     static Stream<Arguments> losses() {
         return Stream.of(
-                Arguments.of(Shape.ndhwc(2, 9, 8, 7, 3), true, -1, new int[] {1, 2}),
-                Arguments.of(Shape.ndhwc(2, 20, 21, 22, 4), false, 4, new int[] {1, 2, 3}),
-                Arguments.of(Shape.ndhwc(1, 5, 6, 7, 5), true, 7, new int[] {1}));
+                Arguments.of(Shape.ndhwc(2, 9, 8, 7, 3), true, -1, new int[] {1, 2}, -1),
+                Arguments.of(Shape.ndhwc(2, 20, 21, 22, 4), false, 4, new int[] {1, 2, 3}, -1),
+                Arguments.of(Shape.ndhwc(1, 5, 6, 7, 5), true, 7, new int[] {1}, -1),
+                Arguments.of(Shape.ndhwc(2, 11, 12, 13, 5), true, 7, new int[] {1, 2, 3, 4}, 6),
+                Arguments.of(Shape.ndhwc(2, 9, 10, 11, 4), false, -1, new int[] {1, 3}, 5));
     }
 
     @ParameterizedTest
     @MethodSource("losses")
-    void diceCrossEntropy(Shape s, boolean batchDice, int ignore, int[] diceClasses) {
+    void diceCrossEntropy(Shape s, boolean batchDice, int ignore, int[] diceClasses, int merged) {
         Random rnd = new Random(25);
-        LossSpec spec = LossSpec.nnUNet(s.c(), batchDice, ignore).withDiceClasses(diceClasses).withWeight(0.5);
+        LossSpec spec = ReferenceGradientTest.lossSpec(s, batchDice, ignore, diceClasses, merged).withWeight(0.5);
         Shape ls = s.withChannels(1);
-        double[] z = roundToFloat(gaussian(rnd, s.size(), 3)), lab = labels(rnd, ls.size(), s.c(), ignore, 0.1);
+        double[] z = roundToFloat(gaussian(rnd, s.size(), 3)), lab = ReferenceGradientTest.lossLabels(rnd, ls.size(), s.c(), ignore, merged);
         LossResult r = ref.diceCrossEntropy(ref.uploadExact(z, s), ref.uploadExact(lab, ls), spec);
         LossResult c = cpu.diceCrossEntropy(cpu.uploadExact(z, s), cpu.uploadExact(lab, ls), spec);
         assertEquals(r.loss(), c.loss(), 1e-6 * Math.max(1, Math.abs(r.loss())));

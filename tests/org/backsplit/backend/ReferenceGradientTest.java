@@ -105,24 +105,55 @@ class ReferenceGradientTest {
 
     static Stream<Arguments> losses() {
         return Stream.of(
-                Arguments.of("batch dice, 3 classes", Shape.ndhwc(2, 3, 4, 3, 3), true, -1, new int[] {1, 2}),
-                Arguments.of("per-sample dice, ignore label", Shape.ndhwc(2, 3, 3, 4, 4), false, 4, new int[] {1, 2, 3}),
-                Arguments.of("target-only dice, batch 1", Shape.ndhwc(1, 4, 3, 3, 4), true, 9, new int[] {1}),
-                Arguments.of("two classes", Shape.ndhwc(1, 3, 3, 3, 2), false, -1, new int[] {1}));
+                Arguments.of("batch dice, 3 classes", Shape.ndhwc(2, 3, 4, 3, 3), true, -1, new int[] {1, 2}, -1),
+                Arguments.of("per-sample dice, ignore label", Shape.ndhwc(2, 3, 3, 4, 4), false, 4, new int[] {1, 2, 3}, -1),
+                Arguments.of("target-only dice, batch 1", Shape.ndhwc(1, 4, 3, 3, 4), true, 9, new int[] {1}, -1),
+                Arguments.of("two classes", Shape.ndhwc(1, 3, 3, 3, 2), false, -1, new int[] {1}, -1),
+                Arguments.of("marginal loss (merged label), batch dice", Shape.ndhwc(2, 3, 3, 4, 5), true, 7, new int[] {1, 2, 3, 4}, 6),
+                Arguments.of("marginal loss, per-sample dice", Shape.ndhwc(2, 3, 4, 3, 4), false, -1, new int[] {1, 3}, 5));
+    }
+
+    /** Labels in [0, K), with the ignore label and the merged label (classes 0 and K-1 merged) mixed in. */
+    static double[] lossLabels(Random rnd, int n, int classes, int ignore, int merged) {
+        double[] v = labels(rnd, n, classes, ignore, 0.15);
+        if (merged >= 0) for (int i = 0; i < n; i++) if (rnd.nextDouble() < 0.3) v[i] = merged;
+        return v;
+    }
+
+    static LossSpec lossSpec(Shape s, boolean batchDice, int ignore, int[] diceClasses, int merged) {
+        LossSpec spec = LossSpec.nnUNet(s.c(), batchDice, ignore).withDiceClasses(diceClasses);
+        return merged < 0 ? spec : spec.withMergedLabel(merged, new int[] {0, s.c() - 1});
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("losses")
-    void diceCrossEntropy(String name, Shape s, boolean batchDice, int ignore, int[] diceClasses) {
+    void diceCrossEntropy(String name, Shape s, boolean batchDice, int ignore, int[] diceClasses, int merged) {
         Random rnd = new Random(6);
-        LossSpec spec = LossSpec.nnUNet(s.c(), batchDice, ignore).withDiceClasses(diceClasses).withWeight(0.75);
+        LossSpec spec = lossSpec(s, batchDice, ignore, diceClasses, merged).withWeight(0.75);
         Shape ls = s.withChannels(1);
-        double[] z = gaussian(rnd, s.size(), 2), lab = labels(rnd, ls.size(), s.c(), ignore, 0.2);
+        double[] z = gaussian(rnd, s.size(), 2), lab = lossLabels(rnd, ls.size(), s.c(), ignore, merged);
         Tensor labels = up(lab, ls);
         GradCheck.Fn f = in -> 0.75 * ref.diceCrossEntropy(up(in[0], s), labels, spec).loss();
         LossResult r = ref.diceCrossEntropy(up(z, s), labels, spec);
         assertEquals(r.loss(), r.crossEntropy() - r.dice(), 1e-12);
         GradCheck.check(name, f, new double[][] {z}, new double[][] {down(r.gradLogits())}, 1000, 12);
+    }
+
+    /**
+     * The marginal loss never teaches a missing auxiliary label as background: a voxel of a case without
+     * auxiliary labels that the network calls auxiliary costs (almost) nothing, where the naive labelling
+     * (missing = background, the paper's Fig. 3 right) costs a lot.
+     */
+    @Test
+    void marginalLossDoesNotPunishAuxiliaryPredictionsInPartialCases() {
+        Shape s = Shape.ndhwc(1, 1, 1, 1, 3); // background, lesion, auxiliary
+        Tensor z = up(new double[] {0, 0, 10}, s);
+        LossSpec ceOnly = new LossSpec(3, new int[] {1}, -1, false, 1e-5, 1, 0, 1, -1, new int[0]);
+        double naive = ref.diceCrossEntropy(z, up(new double[] {0}, s.withChannels(1)), ceOnly).crossEntropy();
+        double marginal = ref.diceCrossEntropy(z, up(new double[] {3}, s.withChannels(1)), ceOnly.withMergedLabel(3, new int[] {0, 2}))
+                .crossEntropy();
+        assertEquals(10.0, naive, 1e-3);
+        assertEquals(0.0, marginal, 1e-4);
     }
 
     @Test

@@ -25,6 +25,11 @@ import org.backsplit.util.Rng;
  */
 public final class TrainStepBench {
 
+    /** GPU work is asynchronous: wait for it at each phase boundary so the breakdown is real. */
+    private static void sync(Backend backend) {
+        if (backend instanceof org.backsplit.backend.cuda.CudaBackend gpu) gpu.synchronize();
+    }
+
     public static void main(String[] args) {
         int stages = Integer.parseInt(args[0]), base = Integer.parseInt(args[1]), cap = Integer.parseInt(args[2]);
         int patch = Integer.parseInt(args[3]), batch = Integer.parseInt(args[4]), classes = Integer.parseInt(args[5]);
@@ -48,14 +53,17 @@ public final class TrainStepBench {
         for (int s = 0; s < warmup + steps; s++) {
             long t0 = System.nanoTime();
             List<Tensor> logits = net.forward(images);
+            sync(backend);
             long t1 = System.nanoTime();
             DeepSupervisionLoss.Result r = loss.compute(backend, logits, labels);
+            sync(backend);
             long t2 = System.nanoTime();
             net.backward(r.gradLogits());
+            sync(backend);
             long t3 = System.nanoTime();
             GradientClipping.clip(net.parameters(), 12);
             sgd.step(net.parameters(), 0.01);
-            if (backend instanceof org.backsplit.backend.cuda.CudaBackend gpu) gpu.synchronize();
+            sync(backend);
             long t4 = System.nanoTime();
             lastLoss = r.loss();
             if (s >= warmup) times.add(new double[] {(t4 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6});

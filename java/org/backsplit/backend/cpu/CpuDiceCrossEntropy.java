@@ -11,6 +11,8 @@ import org.backsplit.backend.LossSpec;
  * place. Voxel slices are fixed and reduced in order (deterministic).
  *
  * <p>With p = softmax(z) and a_k = dL/dp_k ({@link DiceCeCoefficients}), dL/dz_j = p_j (a_j - sum_k a_k p_k).
+ * A voxel with the merged label (partial supervision) has CE = -log q, q = the mass of the merged classes,
+ * whose gradient is p_j - [j merged] p_j / q, and counts in the Dice statistics of the other classes only.
  */
 final class CpuDiceCrossEntropy {
     private static final int VOXELS_PER_SLICE = 8192;
@@ -25,7 +27,9 @@ final class CpuDiceCrossEntropy {
     LossResult compute(float[] z, float[] labels, int n, int v, LossSpec spec, float[] grad) {
         int k = spec.numClasses();
         int slices = Math.max(1, Math.min(64, v / VOXELS_PER_SLICE));
-        int ignore = spec.ignoreLabel();
+        int ignore = spec.ignoreLabel(), merged = spec.mergedLabel();
+        boolean[] isMerged = new boolean[k];
+        for (int j = 0; j < k; j++) isMerged[j] = spec.isMerged(j);
         // Per job: [tp(K) | sp(K) | sg(K) | ceSum, valid]
         double[][] part = new double[n * slices][];
         parallel.forEach(n * slices, job -> {
@@ -43,12 +47,20 @@ final class CpuDiceCrossEntropy {
                     sum += e;
                 }
                 int y = (int) labels[i];
-                if (y < 0 || y >= k) {
-                    if (y != ignore) throw new IllegalArgumentException("label " + y + " outside [0," + k + ") at voxel " + i);
+                if ((y < 0 || y >= k) && y != ignore && y != merged) {
+                    throw new IllegalArgumentException("label " + y + " outside [0," + k + ") at voxel " + i);
                 }
+                double q = 0; // unnormalised mass of the merged classes
+                if (y == merged) for (int j = 0; j < k; j++) if (isMerged[j]) q += grad[o + j];
                 double inv = 1.0 / sum;
                 for (int j = 0; j < k; j++) grad[o + j] = (float) (grad[o + j] * inv);
                 if (y == ignore) continue;
+                if (y == merged) { // marginal CE; the voxel counts against the non-merged classes only
+                    acc[3 * k] += Math.log(sum) - Math.log(q);
+                    acc[3 * k + 1] += 1;
+                    for (int j = 0; j < k; j++) if (!isMerged[j]) acc[k + j] += grad[o + j];
+                    continue;
+                }
                 acc[3 * k] += Math.log(sum) + max - z[o + y]; // -log softmax, without rounding p
                 acc[3 * k + 1] += 1;
                 for (int j = 0; j < k; j++) acc[k + j] += grad[o + j];
@@ -79,6 +91,20 @@ final class CpuDiceCrossEntropy {
                 int i = s * v + vox, o = i * k, y = (int) labels[i];
                 if (y == ignore) {
                     for (int j = 0; j < k; j++) grad[o + j] = 0f;
+                    continue;
+                }
+                if (y == merged) {
+                    float q = 0, pa = 0;
+                    for (int j = 0; j < k; j++) {
+                        if (isMerged[j]) q += grad[o + j];
+                        else pa += grad[o + j] * spG[j];
+                    }
+                    for (int j = 0; j < k; j++) {
+                        float p = grad[o + j];
+                        float a = isMerged[j] ? 0f : spG[j];
+                        float dce = (p - (isMerged[j] ? p / q : 0f)) * ceScale;
+                        grad[o + j] = w * (dce + p * (a - pa));
+                    }
                     continue;
                 }
                 float pa = 0;

@@ -24,8 +24,9 @@ import org.backsplit.tensor.Tensor;
 
 /**
  * The CUDA backend: our kernels (kernels/*.cu, shipped in the jar as one fatbin) driven through the driver
- * API from Java. All work goes to the default stream in order; the host waits only when it reads a result
- * (download, loss value, norms). Deterministic: no kernel uses floating-point atomics, so the same inputs
+ * API from Java. All work (launches, copies, fills) goes to one stream of the backend's own, in order, so a
+ * block the caching allocator hands out again is never touched before earlier kernels are done with it;
+ * the host waits only when it reads a result (download, loss value, norms). Deterministic: no kernel uses floating-point atomics, so the same inputs
  * give bit-identical results on the same GPU. Set BACKSPLIT_CUDA_SYNC=1 to synchronise after every launch,
  * so an asynchronous kernel fault names the kernel that caused it.
  */
@@ -38,6 +39,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private final MemorySegment module;
     private final Map<String, MemorySegment> functions = new HashMap<>();
     private final CudaAllocator allocator;
+    private final MemorySegment stream;
     private final String deviceName;
     private final boolean syncEveryLaunch = System.getenv("BACKSPLIT_CUDA_SYNC") != null;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
@@ -50,6 +52,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         makeCurrent();
         this.module = driver.loadModule(readFatbin());
         this.allocator = new CudaAllocator(driver);
+        this.stream = driver.createStream();
     }
 
     /** Opens GPU 0, or throws UnsupportedOperationException saying why there is none. */
@@ -137,7 +140,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public Tensor zeros(Shape shape) {
         CudaTensor t = make(shape);
-        if (shape.numel() > 0) driver.fill32(t.ptr(), 0, shape.numel());
+        if (shape.numel() > 0) driver.fill32(t.ptr(), 0, shape.numel(), stream);
         return t;
     }
 
@@ -148,7 +151,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, data.length));
             MemorySegment.copy(data, 0, host, JAVA_FLOAT, 0, data.length);
-            driver.copyToDevice(t.ptr(), host, 4L * data.length);
+            driver.copyToDevice(t.ptr(), host, 4L * data.length, stream);
         }
         return t;
     }
@@ -161,7 +164,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         float[] out = new float[n];
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, n));
-            driver.copyToHost(host, ct.ptr(), 4L * n);
+            driver.copyToHost(host, ct.ptr(), 4L * n, stream);
             MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, n);
         }
         return out;
@@ -171,7 +174,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         double[] out = new double[count];
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(JAVA_DOUBLE, Math.max(1, count));
-            driver.copyToHost(host, t.ptr(), 8L * count);
+            driver.copyToHost(host, t.ptr(), 8L * count, stream);
             MemorySegment.copy(host, JAVA_DOUBLE, 0, out, 0, count);
         }
         return out;
@@ -201,9 +204,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
         makeCurrent();
         try (KernelArgs a = new KernelArgs(args)) {
-            driver.launch(function(kernel), kernel, gridX, gridY, block, sharedBytes, a.array());
+            driver.launch(function(kernel), kernel, gridX, gridY, block, sharedBytes, stream, a.array());
         }
-        if (syncEveryLaunch) driver.synchronize(kernel + " (grid " + gridX + "x" + gridY + ", block " + block + ")");
+        if (syncEveryLaunch) driver.synchronize(stream, kernel + " (grid " + gridX + "x" + gridY + ", block " + block + ")");
     }
 
     /** A grid-stride launch over n elements. */
@@ -213,9 +216,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
         launch(kernel, grid, 1, BLOCK, 0, args);
     }
 
+    /** Waits for all work queued so far. */
     public void synchronize() {
         makeCurrent();
-        driver.synchronize("synchronize()");
+        driver.synchronize(stream, "synchronize()");
     }
 
     /** Times `work` on the device with events; milliseconds. */
@@ -223,9 +227,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
         makeCurrent();
         MemorySegment start = driver.createEvent(), end = driver.createEvent();
         try {
-            driver.record(start);
+            driver.record(start, stream);
             work.run();
-            driver.record(end);
+            driver.record(end, stream);
             return driver.elapsed(start, end);
         } finally {
             driver.destroyEvent(start);
@@ -409,7 +413,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         CudaTensor p = make(s);
         double[] sums;
         try (CudaTensor partial = doubles((long) n * rows * width); CudaTensor reduced = doubles((long) n * width)) {
-            launch("dice_ce_partial", LOSS_BLOCKS, n, LOSS_BLOCK, 0, logits, labels, p, k, v, spec.ignoreLabel(), partial);
+            launch("dice_ce_partial", LOSS_BLOCKS, n, LOSS_BLOCK, 0, logits, labels, p, k, v, spec.ignoreLabel(), spec.mergedLabel(),
+                    spec.mergedMask(), partial);
             launch("reduce_rows", (n * width + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, (long) rows, width, reduced);
             sums = downloadDoubles(reduced, n * width);
         }
@@ -425,7 +430,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
         if (bad > 0) {
             p.close();
-            throw new IllegalArgumentException((long) bad + " label values outside [0," + k + ") that are not the ignore label");
+            throw new IllegalArgumentException((long) bad + " label values outside [0," + k + ") that are neither the ignore nor the merged label");
         }
         DiceCeCoefficients co = DiceCeCoefficients.compute(g, ceSum, valid, spec);
         float[] coef = new float[groups * 2 * k];
@@ -435,7 +440,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
         try (CudaTensor coefficients = (CudaTensor) upload(coef, new Shape(coef.length))) {
             elementwise("dice_ce_grad", (long) n * v, p, labels, coefficients, k, v, (long) n * v, spec.ignoreLabel(),
-                    spec.batchDice() ? 1 : 0, co.ceScale(), (float) spec.weight());
+                    spec.mergedLabel(), spec.mergedMask(), spec.batchDice() ? 1 : 0, co.ceScale(), (float) spec.weight());
         }
         return new LossResult(co.loss(), co.crossEntropy(), co.dice(), p);
     }
@@ -488,7 +493,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public void close() {
         makeCurrent();
-        driver.synchronize("close");
+        driver.synchronize(stream, "close");
         allocator.releaseAll();
+        driver.destroyStream(stream);
     }
 }

@@ -14,17 +14,17 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * The CUDA driver API through the Foreign Function & Memory API: libcuda.so.1 only (no runtime library, no
- * JCuda). About twenty calls: init, the primary context, module load and function lookup, launch, memory,
- * events. Every call's result is checked and a failure becomes a {@link CudaException} naming the call.
+ * JCuda). About twenty calls: init, the primary context, a stream, module load and function lookup, launch,
+ * memory (allocation, asynchronous copies and fills on the stream), events. Every call's result is checked and a failure becomes a {@link CudaException} naming the call.
  */
 final class CudaDriver {
     private static final Linker LINKER = Linker.nativeLinker();
 
     private final SymbolLookup lib;
     private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDevicePrimaryCtxRetain, cuCtxSetCurrent,
-            cuCtxSynchronize, cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
-            cuMemcpyDtoH, cuMemcpyDtoD, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
-            cuEventDestroy, cuGetErrorName, cuDeviceTotalMem;
+            cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
+            cuMemcpyDtoH, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
+            cuEventDestroy, cuGetErrorName, cuDeviceTotalMem, cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
 
     /** Binds the driver; throws UnsupportedOperationException when libcuda.so.1 cannot be loaded. */
     CudaDriver() {
@@ -40,17 +40,18 @@ final class CudaDriver {
         cuDeviceTotalMem = bind("cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
         cuDevicePrimaryCtxRetain = bind("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         cuCtxSetCurrent = bind("cuCtxSetCurrent", ADDRESS);
-        cuCtxSynchronize = bind("cuCtxSynchronize");
         cuModuleLoadData = bind("cuModuleLoadData", ADDRESS, ADDRESS);
         cuModuleGetFunction = bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
         cuLaunchKernel = bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
                 ADDRESS, ADDRESS);
         cuMemAlloc = bind("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
         cuMemFree = bind("cuMemFree_v2", JAVA_LONG);
-        cuMemcpyHtoD = bind("cuMemcpyHtoD_v2", JAVA_LONG, ADDRESS, JAVA_LONG);
-        cuMemcpyDtoH = bind("cuMemcpyDtoH_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
-        cuMemcpyDtoD = bind("cuMemcpyDtoD_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG);
-        cuMemsetD32 = bind("cuMemsetD32_v2", JAVA_LONG, JAVA_INT, JAVA_LONG);
+        cuMemcpyHtoD = bind("cuMemcpyHtoDAsync_v2", JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
+        cuMemcpyDtoH = bind("cuMemcpyDtoHAsync_v2", ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS);
+        cuMemsetD32 = bind("cuMemsetD32Async", JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
+        cuStreamCreate = bind("cuStreamCreate", ADDRESS, JAVA_INT);
+        cuStreamSynchronize = bind("cuStreamSynchronize", ADDRESS);
+        cuStreamDestroy = bind("cuStreamDestroy_v2", ADDRESS);
         cuEventCreate = bind("cuEventCreate", ADDRESS, JAVA_INT);
         cuEventRecord = bind("cuEventRecord", ADDRESS, ADDRESS);
         cuEventSynchronize = bind("cuEventSynchronize", ADDRESS);
@@ -127,10 +128,6 @@ final class CudaDriver {
         call(() -> check(cuCtxSetCurrent.invoke(ctx), "cuCtxSetCurrent"));
     }
 
-    void synchronize(String after) {
-        call(() -> check(cuCtxSynchronize.invoke(), "cuCtxSynchronize after " + after));
-    }
-
     /** Loads a fatbin image (kept alive by the given arena) and returns the module handle. */
     MemorySegment loadModule(MemorySegment image) {
         try (Arena a = Arena.ofConfined()) {
@@ -148,8 +145,26 @@ final class CudaDriver {
         }
     }
 
-    void launch(MemorySegment function, String name, int gx, int gy, int block, int sharedBytes, MemorySegment params) {
-        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, 1, block, 1, 1, sharedBytes, MemorySegment.NULL, params,
+    /** A stream that does not synchronise with the legacy default stream: all our work goes there, in order. */
+    MemorySegment createStream() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(ADDRESS);
+            call(() -> check(cuStreamCreate.invoke(st, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate"));
+            return st.get(ADDRESS, 0);
+        }
+    }
+
+    void synchronize(MemorySegment stream, String after) {
+        call(() -> check(cuStreamSynchronize.invoke(stream), "cuStreamSynchronize after " + after));
+    }
+
+    void destroyStream(MemorySegment stream) {
+        call(() -> check(cuStreamDestroy.invoke(stream), "cuStreamDestroy"));
+    }
+
+    void launch(MemorySegment function, String name, int gx, int gy, int block, int sharedBytes, MemorySegment stream,
+                MemorySegment params) {
+        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, 1, block, 1, 1, sharedBytes, stream, params,
                 MemorySegment.NULL), "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + ", block " + block + ", shared " + sharedBytes + " B)"));
     }
 
@@ -165,20 +180,19 @@ final class CudaDriver {
         call(() -> check(cuMemFree.invoke(ptr), "cuMemFree"));
     }
 
-    void copyToDevice(long dst, MemorySegment src, long bytes) {
-        call(() -> check(cuMemcpyHtoD.invoke(dst, src, bytes), "cuMemcpyHtoD(" + bytes + " bytes)"));
+    /** Queues a copy from pageable host memory; the driver has staged `src` when this returns, so it may be freed. */
+    void copyToDevice(long dst, MemorySegment src, long bytes, MemorySegment stream) {
+        call(() -> check(cuMemcpyHtoD.invoke(dst, src, bytes, stream), "cuMemcpyHtoDAsync(" + bytes + " bytes)"));
     }
 
-    void copyToHost(MemorySegment dst, long src, long bytes) {
-        call(() -> check(cuMemcpyDtoH.invoke(dst, src, bytes), "cuMemcpyDtoH(" + bytes + " bytes)"));
+    /** Copies to host memory after the stream's earlier work, and waits for it. */
+    void copyToHost(MemorySegment dst, long src, long bytes, MemorySegment stream) {
+        call(() -> check(cuMemcpyDtoH.invoke(dst, src, bytes, stream), "cuMemcpyDtoHAsync(" + bytes + " bytes)"));
+        synchronize(stream, "cuMemcpyDtoHAsync");
     }
 
-    void copyOnDevice(long dst, long src, long bytes) {
-        call(() -> check(cuMemcpyDtoD.invoke(dst, src, bytes), "cuMemcpyDtoD(" + bytes + " bytes)"));
-    }
-
-    void fill32(long dst, int bits, long count) {
-        call(() -> check(cuMemsetD32.invoke(dst, bits, count), "cuMemsetD32(" + count + " words)"));
+    void fill32(long dst, int bits, long count, MemorySegment stream) {
+        call(() -> check(cuMemsetD32.invoke(dst, bits, count, stream), "cuMemsetD32Async(" + count + " words)"));
     }
 
     MemorySegment createEvent() {
@@ -189,8 +203,8 @@ final class CudaDriver {
         }
     }
 
-    void record(MemorySegment event) {
-        call(() -> check(cuEventRecord.invoke(event, MemorySegment.NULL), "cuEventRecord"));
+    void record(MemorySegment event, MemorySegment stream) {
+        call(() -> check(cuEventRecord.invoke(event, stream), "cuEventRecord"));
     }
 
     /** Milliseconds between two recorded events (waits for the second). */

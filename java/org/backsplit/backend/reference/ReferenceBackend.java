@@ -343,7 +343,7 @@ public final class ReferenceBackend implements Backend {
             for (int k = 0; k < K; k++) p[i * K + k] = Math.exp(z[i * K + k] - max) / sum;
         }
         int groups = spec.batchDice() ? 1 : N;
-        double[][] tp = new double[groups][K], sp = new double[groups][K], sg = new double[groups][K];
+        double[][] sums = new double[groups][3 * K]; // tp | sp | sg
         double ceSum = 0;
         long valid = 0;
         for (int n = 0; n < N; n++)
@@ -351,25 +351,29 @@ public final class ReferenceBackend implements Backend {
                 int i = n * V + v, y = (int) lab[i], g = spec.batchDice() ? 0 : n;
                 if (y == spec.ignoreLabel()) continue;
                 valid++;
-                ceSum -= Math.log(p[i * K + y]);
-                for (int k = 0; k < K; k++) {
-                    sp[g][k] += p[i * K + k];
-                    if (k == y) {
-                        tp[g][k] += p[i * K + k];
-                        sg[g][k] += 1;
-                    }
+                if (y == spec.mergedLabel()) { // marginal: the voxel is one of the merged classes
+                    double q = 0;
+                    for (int k = 0; k < K; k++) if (spec.isMerged(k)) q += p[i * K + k];
+                    ceSum -= Math.log(q);
+                    for (int k = 0; k < K; k++) if (!spec.isMerged(k)) sums[g][K + k] += p[i * K + k];
+                    continue;
                 }
+                ceSum -= Math.log(p[i * K + y]);
+                for (int k = 0; k < K; k++) sums[g][K + k] += p[i * K + k];
+                sums[g][y] += p[i * K + y];
+                sums[g][2 * K + y] += 1;
             }
+        // The loss terms and dL/dp coefficients, written out here as the oracle (the fast backends share
+        // DiceCeCoefficients): dc = (2 tp + s) / max(sp + sg + s, 1e-8), L = wCe*CE - wDice*mean(dc).
         int[] dc = spec.diceClasses();
         double ce = valid > 0 ? ceSum / valid : 0;
         double diceMean = 0;
-        // dL/dp for each class and group, L = weightCe*ce - weightDice*mean(dice)
         double[][] aTp = new double[groups][K], aSp = new double[groups][K];
         int terms = groups * dc.length;
         for (int g = 0; g < groups; g++)
             for (int k : dc) {
-                double den = Math.max(sp[g][k] + sg[g][k] + spec.smooth(), 1e-8);
-                double num = 2 * tp[g][k] + spec.smooth();
+                double den = Math.max(sums[g][K + k] + sums[g][2 * K + k] + spec.smooth(), 1e-8);
+                double num = 2 * sums[g][k] + spec.smooth();
                 diceMean += num / den / terms;
                 aTp[g][k] = -spec.weightDice() / terms * 2 / den;
                 aSp[g][k] = spec.weightDice() / terms * num / (den * den);
@@ -380,13 +384,19 @@ public final class ReferenceBackend implements Backend {
             for (int v = 0; v < V; v++) {
                 int i = n * V + v, y = (int) lab[i], g = spec.batchDice() ? 0 : n;
                 if (y == spec.ignoreLabel()) continue;
+                boolean merged = y == spec.mergedLabel();
+                double q = 0;
+                if (merged) for (int k = 0; k < K; k++) if (spec.isMerged(k)) q += p[i * K + k];
                 double[] a = new double[K];
-                for (int k = 0; k < K; k++) a[k] = aSp[g][k] + (k == y ? aTp[g][k] : 0);
+                for (int k = 0; k < K; k++) {
+                    a[k] = merged ? (spec.isMerged(k) ? 0 : aSp[g][k]) : aSp[g][k] + (k == y ? aTp[g][k] : 0);
+                }
                 double pa = 0;
                 for (int k = 0; k < K; k++) pa += p[i * K + k] * a[k];
                 for (int k = 0; k < K; k++) {
                     double pk = p[i * K + k];
-                    double dce = (pk - (k == y ? 1 : 0)) / valid * spec.weightCe();
+                    double target = merged ? (spec.isMerged(k) ? pk / q : 0) : (k == y ? 1 : 0);
+                    double dce = (pk - target) / valid * spec.weightCe();
                     grad.data[i * K + k] = spec.weight() * (dce + pk * (a[k] - pa));
                 }
             }
