@@ -4,7 +4,8 @@
 // are (lane, channel) pairs, lane = tid / C, so consecutive threads read consecutive channels of one voxel
 // (coalesced for C >= 32). Each thread sums its voxels in double, lanes are added in a fixed order, and
 // partial[n][slice][c] is written once. norm_finalize adds the slices in order. Two passes (mean, then
-// squared deviations) as the CPU backend does. The fused norm + LeakyReLU forward writes y once.
+// squared deviations) as the CPU backend does. Fused with LeakyReLU, the forward writes the activation
+// once and the backward applies the activation's gradient on the fly: the normalised values are never stored.
 #include "common.cuh"
 
 // partial[(n*slices + slice)*width + c] = sum over the slice's voxels of f(x), with f = x, (x - mean)^2.
@@ -66,8 +67,9 @@ extern "C" __global__ void norm_apply(const float* x, const float* mean, const f
 }
 
 // Backward sums per slice: partial[(n*slices + slice)*2C + c] = sum dy, [... + C + c] = sum dy * xhat.
-extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const float* mean, const float* rstd, int C, long long V,
-                                         int slices, double* partial) {
+// With y non-NULL the incoming gradient first passes LeakyReLU's backward (g = y > 0 ? dy : slope*dy), fused.
+extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const float* y, float slope, const float* mean,
+                                         const float* rstd, int C, long long V, int slices, double* partial) {
     extern __shared__ double sh[];
     int n = blockIdx.y, sl = blockIdx.x;
     long long from = V * sl / slices, to = V * (sl + 1) / slices;
@@ -82,7 +84,7 @@ extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const 
             float mu = mean[n * C + c], rs = rstd[n * C + c];
             for (long long v = from + lane; v < to; v += lanes) {
                 long long i = ((long long)n * V + v) * C + c;
-                double g = dy[i];
+                double g = !y || y[i] > 0.f ? dy[i] : slope * dy[i];
                 sdy += g;
                 sdx += g * (double)((x[i] - mu) * rs);
             }
@@ -122,12 +124,14 @@ extern "C" __global__ void norm_bwd_finalize(const double* partial, int N, int C
 }
 
 // dx = gamma * rstd * (dy - a - xhat * b)
-extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const float* mean, const float* rstd, const float* gamma,
-                                          const float* a, const float* b, float* dx, int C, long long V, long long total) {
+extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const float* y, float slope, const float* mean,
+                                          const float* rstd, const float* gamma, const float* a, const float* b, float* dx, int C,
+                                          long long V, long long total) {
     GRID_STRIDE(i, total) {
         int c = (int)(i % C);
         long long nc = (i / (V * C)) * C + c;
         float xhat = (x[i] - mean[nc]) * rstd[nc];
-        dx[i] = gamma[c] * rstd[nc] * (dy[i] - a[nc] - xhat * b[nc]);
+        float g = !y || y[i] > 0.f ? dy[i] : slope * dy[i];
+        dx[i] = gamma[c] * rstd[nc] * (g - a[nc] - xhat * b[nc]);
     }
 }

@@ -62,6 +62,15 @@ public interface Backend {
 
     NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved);
 
+    /**
+     * Instance norm followed by LeakyReLU in one pass (nnU-Net's conv block): y is the activation, and the
+     * normalised values are never stored.
+     */
+    NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope);
+
+    /** The backward pass of {@link #instanceNormLeakyRelu}, from its input x and its output y. */
+    NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope);
+
     Tensor leakyRelu(Tensor x, double slope);
 
     /** The gradient of LeakyReLU from its output y (y > 0 exactly where x > 0 for slope > 0). */

@@ -8,7 +8,8 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * nnU-Net's ConvDropoutNormReLU without dropout: conv, instance norm (affine, eps 1e-5), LeakyReLU 0.01.
+ * nnU-Net's ConvDropoutNormReLU without dropout: conv, instance norm (affine, eps 1e-5), LeakyReLU 0.01, the
+ * last two as one fused backend operation.
  * Parameters: prefix + "conv.weight", "conv.bias", "norm.weight", "norm.bias".
  */
 public final class ConvNormAct implements Layer {
@@ -39,24 +40,21 @@ public final class ConvNormAct implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         convOut = conv.forward(x);
-        norm = backend.instanceNorm(convOut, gamma.value(), beta.value(), EPS);
-        out = backend.leakyRelu(norm.y(), SLOPE);
-        norm.y().close(); // LeakyReLU's backward reads its output, not its input
+        norm = backend.instanceNormLeakyRelu(convOut, gamma.value(), beta.value(), EPS, SLOPE);
+        out = norm.y(); // the activation; the normalised values are never stored
         return out;
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dNorm = backend.leakyReluBackward(dy, out, SLOPE);
-        NormGrads g = backend.instanceNormBackward(dNorm, convOut, gamma.value(), norm);
-        dNorm.close();
+        NormGrads g = backend.instanceNormLeakyReluBackward(dy, convOut, out, gamma.value(), norm, SLOPE);
         gamma.setGrad(g.dgamma());
         beta.setGrad(g.dbeta());
         Tensor dx = conv.backward(g.dx());
         g.dx().close();
         convOut.close();
         norm.mean().close();
-        norm.rstd().close();
+        norm.rstd().close(); // norm.y() is `out`, the caller's to close
         convOut = null;
         norm = null;
         out = null;

@@ -20,6 +20,10 @@ public final class PlainConvUNet {
     private final List<StackedConvBlocks> decoder = new ArrayList<>();
     private final List<Conv3d> segLayers = new ArrayList<>();
     private final List<Parameter> parameters = new ArrayList<>();
+    /** Activations of the last forward that backward still needs: encoder outputs, concatenations, decoder outputs. */
+    private final List<Tensor> skips = new ArrayList<>();
+    private final List<Tensor> cats = new ArrayList<>();
+    private final List<Tensor> decoded = new ArrayList<>();
 
     public PlainConvUNet(Backend backend, UNetPlan plan) {
         this.backend = backend;
@@ -69,7 +73,7 @@ public final class PlainConvUNet {
     public List<Tensor> forward(Tensor x) {
         int n = plan.stages();
         checkInput(x.shape());
-        List<Tensor> skips = new ArrayList<>();
+        release();
         for (StackedConvBlocks e : encoder) {
             x = e.forward(x);
             skips.add(x);
@@ -80,7 +84,9 @@ public final class PlainConvUNet {
             Tensor up = transpconvs.get(s).forward(lres);
             Tensor cat = backend.concatChannels(up, skips.get(n - 2 - s));
             up.close();
+            cats.add(cat);
             lres = decoder.get(s).forward(cat);
+            decoded.add(lres);
             outputs.add(segLayers.get(s).forward(lres));
         }
         Collections.reverse(outputs);
@@ -108,6 +114,7 @@ public final class PlainConvUNet {
     public void backward(List<Tensor> gradLogits) {
         int n = plan.stages();
         if (gradLogits.size() != n - 1) throw new IllegalArgumentException("expected " + (n - 1) + " head gradients");
+        if (skips.isEmpty()) throw new IllegalStateException("backward without a forward");
         Tensor[] skipGrads = new Tensor[n - 1];
         Tensor dLres = null;
         for (int s = n - 2; s >= 0; s--) {
@@ -115,11 +122,20 @@ public final class PlainConvUNet {
             Tensor dx = dLres;
             if (dHead != null) {
                 Tensor g = segLayers.get(s).backward(dHead);
-                dx = dx == null ? g : backend.add(dx, g);
+                if (dx == null) {
+                    dx = g;
+                } else {
+                    dx = backend.add(dLres, g);
+                    dLres.close();
+                    g.close();
+                }
             }
             // else: as in PyTorch, a head outside the loss gets no gradient, and the optimizer skips it
             if (dx == null) throw new IllegalStateException("no gradient reaches decoder stage " + s);
             Tensor dCat = decoder.get(s).backward(dx);
+            dx.close();
+            decoded.get(s).close();
+            cats.get(s).close();
             int upChannels = plan.features()[n - 2 - s];
             Tensor[] parts = backend.splitChannels(dCat, upChannels);
             dCat.close();
@@ -130,7 +146,29 @@ public final class PlainConvUNet {
         Tensor dOut = dLres;
         for (int s = n - 1; s >= 0; s--) {
             Tensor dIn = encoder.get(s).backward(dOut);
-            if (s > 0) dOut = backend.add(dIn, skipGrads[s - 1]);
+            dOut.close();
+            skips.get(s).close();
+            if (s > 0) {
+                dOut = backend.add(dIn, skipGrads[s - 1]);
+                dIn.close();
+                skipGrads[s - 1].close();
+            }
         }
+        skips.clear();
+        cats.clear();
+        decoded.clear();
+    }
+
+    /**
+     * Drops the activations a forward keeps for backward. Called by forward itself; call it after an
+     * inference-only forward to give the memory back at once (on a GPU).
+     */
+    public void release() {
+        for (Tensor t : skips) t.close();
+        for (Tensor t : cats) t.close();
+        for (Tensor t : decoded) t.close();
+        skips.clear();
+        cats.clear();
+        decoded.clear();
     }
 }

@@ -9,6 +9,7 @@ import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.PolyLr;
+import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
 /**
@@ -74,8 +75,11 @@ public final class Trainer {
         Batch batch = data.next(backend, rng);
         var logits = net.forward(batch.images());
         DeepSupervisionLoss.Result r = loss.compute(backend, logits, batch.labels());
-        logits.forEach(t -> t.close());
+        logits.forEach(Tensor::close);
         net.backward(r.gradLogits());
+        for (Tensor g : r.gradLogits()) if (g != null) g.close();
+        batch.images().close();
+        batch.labels().close();
         double norm = GradientClipping.clip(net.parameters(), config.gradClip());
         double lr = learningRate();
         optimizer.step(net.parameters(), lr);

@@ -119,6 +119,15 @@ abstract class BackendParityContract {
         assertRelClose("norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
         assertRelClose("norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
         assertRelClose("norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
+
+        NormForward lr = ref.instanceNormLeakyRelu(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), 1e-5, 0.01);
+        NormForward lc = cpu.instanceNormLeakyRelu(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), 1e-5, 0.01);
+        assertRelClose("norm+lrelu forward " + s, ref.downloadExact(lr.y()), cpuRun(lc.y()), 1e-5);
+        NormGrads hr = ref.instanceNormLeakyReluBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), lr.y(), ref.uploadExact(gamma, cs), lr, 0.01);
+        NormGrads hc = cpu.instanceNormLeakyReluBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), lc.y(), cpu.uploadExact(gamma, cs), lc, 0.01);
+        assertRelClose("norm+lrelu dx " + s, ref.downloadExact(hr.dx()), cpuRun(hc.dx()), 1e-4);
+        assertRelClose("norm+lrelu dgamma " + s, ref.downloadExact(hr.dgamma()), cpuRun(hc.dgamma()), 1e-5);
+        assertRelClose("norm+lrelu dbeta " + s, ref.downloadExact(hr.dbeta()), cpuRun(hc.dbeta()), 1e-5);
     }
 
     @Test

@@ -84,6 +84,18 @@ class ReferenceGradientTest {
     }
 
     @Test
+    void instanceNormFusedWithLeakyRelu() {
+        Shape s = Shape.ndhwc(2, 3, 4, 3, 3), cs = new Shape(3);
+        Random rnd = new Random(13);
+        double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, 3, 1), beta = gaussian(rnd, 3, 1), r = gaussian(rnd, s.size(), 1);
+        GradCheck.Fn f = in -> dot(r, down(ref.instanceNormLeakyRelu(up(in[0], s), up(in[1], cs), up(in[2], cs), 1e-5, 0.01).y()));
+        NormForward fw = ref.instanceNormLeakyRelu(up(x, s), up(gamma, cs), up(beta, cs), 1e-5, 0.01);
+        NormGrads g = ref.instanceNormLeakyReluBackward(up(r, s), up(x, s), fw.y(), up(gamma, cs), fw, 0.01);
+        GradCheck.check("instance norm + LeakyReLU", f, new double[][] {x, gamma, beta},
+                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 14);
+    }
+
+    @Test
     void leakyRelu() {
         Random rnd = new Random(4);
         Shape s = Shape.ndhwc(2, 3, 3, 3, 5);

@@ -60,4 +60,17 @@ class CudaTrainingTest {
         }
         System.out.println("CPU losses: " + cpu + "\nGPU losses: " + gpu);
     }
+
+    /** The caching allocator: once warm, a training step never calls cuMemAlloc (every temporary is closed). */
+    @Test
+    void warmTrainingStepsAllocateNothingNew() {
+        assumeTrue(cuda != null, "no CUDA here: " + unavailable);
+        SyntheticCase data = new SyntheticCase(16, 12);
+        TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
+        Trainer t = Trainer.start(new PlainConvUNet(cuda, PLAN), config, data);
+        for (int i = 0; i < 3; i++) t.step();
+        long warm = cuda.driverAllocations();
+        for (int i = 0; i < 4; i++) t.step();
+        assertEquals(warm, cuda.driverAllocations(), "cuMemAlloc calls after warm-up");
+    }
 }

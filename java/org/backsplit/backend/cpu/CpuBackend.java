@@ -45,7 +45,7 @@ public final class CpuBackend implements Backend {
         if (!(t instanceof CpuTensor c)) {
             throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CPU backend");
         }
-        return c.data;
+        return c.data();
     }
 
     private static float[] fOrNull(Tensor t) {
@@ -138,7 +138,17 @@ public final class CpuBackend implements Backend {
     @Override
     public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
         Shape s = x.shape();
-        float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), f(gamma), f(beta), eps);
+        return normForward(x, gamma, beta, eps, -1f);
+    }
+
+    @Override
+    public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
+        return normForward(x, gamma, beta, eps, (float) slope);
+    }
+
+    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, double eps, float slope) {
+        Shape s = x.shape();
+        float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), f(gamma), f(beta), eps, slope);
         Shape stats = new Shape(s.n(), s.c());
         return new NormForward(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
     }
@@ -146,7 +156,17 @@ public final class CpuBackend implements Backend {
     @Override
     public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
         Shape s = x.shape();
-        float[][] r = norm.backward(f(dy), f(x), s.n(), s.spatial(), s.c(), f(gamma), f(saved.mean()), f(saved.rstd()));
+        return normBackward(dy, x, null, -1f, gamma, saved);
+    }
+
+    @Override
+    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
+        return normBackward(dy, x, f(y), (float) slope, gamma, saved);
+    }
+
+    private NormGrads normBackward(Tensor dy, Tensor x, float[] y, float slope, Tensor gamma, NormForward saved) {
+        Shape s = x.shape();
+        float[][] r = norm.backward(f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), f(gamma), f(saved.mean()), f(saved.rstd()));
         return new NormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
     }
 

@@ -15,8 +15,8 @@ final class CpuInstanceNorm {
         this.parallel = parallel;
     }
 
-    /** Returns {y, mean[N*C], rstd[N*C]}. */
-    float[][] forward(float[] x, int n, int v, int c, float[] gamma, float[] beta, double eps) {
+    /** Returns {y, mean[N*C], rstd[N*C]}; with slope >= 0, y is LeakyReLU(norm(x)) (slope < 0: no activation). */
+    float[][] forward(float[] x, int n, int v, int c, float[] gamma, float[] beta, double eps, float slope) {
         int slices = slices(v);
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices, null));
@@ -46,14 +46,20 @@ final class CpuInstanceNorm {
             }
             for (int vox = from; vox < to; vox++) {
                 int o = (s * v + vox) * c;
-                for (int ch = 0; ch < c; ch++) y[o + ch] = x[o + ch] * scale[ch] + shift[ch];
+                for (int ch = 0; ch < c; ch++) {
+                    float t = x[o + ch] * scale[ch] + shift[ch];
+                    y[o + ch] = slope < 0 || t > 0 ? t : slope * t;
+                }
             }
         });
         return new float[][] {y, mean, rstd};
     }
 
-    /** Returns {dx, dgamma, dbeta}. */
-    float[][] backward(float[] dy, float[] x, int n, int v, int c, float[] gamma, float[] mean, float[] rstd) {
+    /**
+     * Returns {dx, dgamma, dbeta}. With y non-null the incoming gradient first passes LeakyReLU's backward
+     * (g = y > 0 ? dy : slope*dy), computed on the fly.
+     */
+    float[][] backward(float[] dy, float[] x, float[] y, float slope, int n, int v, int c, float[] gamma, float[] mean, float[] rstd) {
         int slices = slices(v);
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> {
@@ -63,7 +69,7 @@ final class CpuInstanceNorm {
             for (int vox = from; vox < to; vox++) {
                 int o = (s * v + vox) * c;
                 for (int ch = 0; ch < c; ch++) {
-                    double g = dy[o + ch];
+                    double g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
                     acc[ch] += g;
                     acc[c + ch] += g * ((x[o + ch] - mean[s * c + ch]) * rstd[s * c + ch]);
                 }
@@ -97,7 +103,8 @@ final class CpuInstanceNorm {
                 for (int ch = 0; ch < c; ch++) {
                     int sc = s * c + ch;
                     float xhat = (x[o + ch] - mean[sc]) * rstd[sc];
-                    dx[o + ch] = gamma[ch] * rstd[sc] * (dy[o + ch] - a[sc] - xhat * b[sc]);
+                    float g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
+                    dx[o + ch] = gamma[ch] * rstd[sc] * (g - a[sc] - xhat * b[sc]);
                 }
             }
         });

@@ -6,7 +6,7 @@ import org.backsplit.tensor.Tensor;
 
 /** A tensor of the CPU backend: one float array, row-major. */
 final class CpuTensor extends Tensor {
-    final float[] data;
+    private final float[] data;
     private final CpuBackend backend;
 
     CpuTensor(CpuBackend backend, Shape shape, float[] data) {
@@ -16,8 +16,24 @@ final class CpuTensor extends Tensor {
         this.data = data;
     }
 
+    private boolean closed;
+
     @Override
     public Backend backend() {
         return backend;
+    }
+
+    /**
+     * Marks the tensor dead. The garbage collector frees the array; the flag makes any later use fail, so the
+     * ownership rules that the GPU depends on are checked on every machine.
+     */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    float[] data() {
+        if (closed) throw new IllegalStateException("use of a closed tensor " + shape());
+        return data;
     }
 }

@@ -15,6 +15,7 @@ final class CudaAllocator {
     private final CudaDriver driver;
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
     private long reserved;
+    private long driverAllocations;
     private long inUse;
     private long peakInUse;
 
@@ -26,16 +27,42 @@ final class CudaAllocator {
         return Math.max(GRANULE, (bytes + GRANULE - 1) / GRANULE * GRANULE);
     }
 
-    synchronized long allocate(long bytes) {
+    long allocate(long bytes) {
         long size = rounded(bytes);
-        ArrayDeque<Long> list = free.get(size);
-        long ptr;
-        if (list != null && !list.isEmpty()) {
-            ptr = list.pop();
-        } else {
-            ptr = driver.alloc(size);
-            reserved += size;
+        Long cached = takeCached(size);
+        if (cached != null) return cached;
+        try {
+            return allocateNew(size);
+        } catch (CudaException e) {
+            if (!e.getMessage().contains("OUT_OF_MEMORY")) throw e;
+            // Tensors dropped without close() come back through the collector; cached blocks of other sizes go
+            // back to the driver; then one more try.
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            cached = takeCached(size);
+            if (cached != null) return cached;
+            releaseAll();
+            return allocateNew(size);
         }
+    }
+
+    private synchronized Long takeCached(long size) {
+        ArrayDeque<Long> list = free.get(size);
+        if (list == null || list.isEmpty()) return null;
+        long ptr = list.pop();
+        inUse += size;
+        peakInUse = Math.max(peakInUse, inUse);
+        return ptr;
+    }
+
+    private synchronized long allocateNew(long size) {
+        long ptr = driver.alloc(size);
+        driverAllocations++;
+        reserved += size;
         inUse += size;
         peakInUse = Math.max(peakInUse, inUse);
         return ptr;
@@ -45,6 +72,10 @@ final class CudaAllocator {
         long size = rounded(bytes);
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(ptr);
         inUse -= size;
+    }
+
+    synchronized long driverAllocations() {
+        return driverAllocations;
     }
 
     synchronized long peakBytesInUse() {
@@ -59,6 +90,7 @@ final class CudaAllocator {
         peakInUse = inUse;
     }
 
+    /** Returns every cached (free) block to the driver. */
     synchronized void releaseAll() {
         for (ArrayDeque<Long> list : free.values()) for (long p : list) driver.free(p);
         free.clear();

@@ -115,7 +115,12 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     void release(long ptr, long bytes) {
-        allocator.release(ptr, Math.max(4L, bytes));
+        allocator.release(ptr, bytes);
+    }
+
+    /** How many times the driver's cuMemAlloc was called: constant across training steps once warm. */
+    public long driverAllocations() {
+        return allocator.driverAllocations();
     }
 
     /** Peak device memory held by live tensors since the last reset (the caching allocator's view). */
@@ -315,7 +320,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return normForward(x, gamma, beta, eps, -1f);
     }
 
-    /** Instance norm fused with LeakyReLU: one pass writes the activation (the statistics are the same). */
+    @Override
     public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
         return normForward(x, gamma, beta, eps, (float) slope);
     }
@@ -339,6 +344,15 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        return normBackward(dy, x, null, -1f, gamma, saved);
+    }
+
+    @Override
+    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
+        return normBackward(dy, x, y, (float) slope, gamma, saved);
+    }
+
+    private NormGrads normBackward(Tensor dy, Tensor x, Tensor y, float slope, Tensor gamma, NormForward saved) {
         Shape s = x.shape();
         int n = s.n(), c = s.c();
         long v = s.spatial();
@@ -346,9 +360,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
         Shape stats = new Shape(n, c);
         CudaTensor dx = make(s), dgamma = make(new Shape(c)), dbeta = make(new Shape(c));
         try (CudaTensor partial = doubles(2L * n * slices * c); CudaTensor a = make(stats); CudaTensor b = make(stats)) {
-            launch("norm_bwd_sums", slices, n, BLOCK, BLOCK * 8, dy, x, saved.mean(), saved.rstd(), c, v, slices, partial);
+            launch("norm_bwd_sums", slices, n, BLOCK, BLOCK * 8, dy, x, y, slope, saved.mean(), saved.rstd(), c, v, slices, partial);
             launch("norm_bwd_finalize", (c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, a, b, dgamma, dbeta);
-            elementwise("norm_bwd_apply", s.numel(), dy, x, saved.mean(), saved.rstd(), gamma, a, b, dx, c, v, s.numel());
+            elementwise("norm_bwd_apply", s.numel(), dy, x, y, slope, saved.mean(), saved.rstd(), gamma, a, b, dx, c, v, s.numel());
         }
         return new NormGrads(dx, dgamma, dbeta);
     }

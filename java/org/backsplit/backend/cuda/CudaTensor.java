@@ -1,28 +1,41 @@
 package org.backsplit.backend.cuda;
 
+import java.lang.ref.Cleaner;
 import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
-/** A float32 tensor in device memory; closing it returns the block to the backend's caching allocator. */
+/**
+ * A float32 tensor in device memory; closing it returns the block to the backend's caching allocator. Code
+ * that follows the ownership rules closes every tensor; one that is dropped unclosed is returned when the
+ * garbage collector finds it (the allocator also asks for a collection before it reports out of memory).
+ */
 final class CudaTensor extends Tensor {
-    private final CudaBackend backend;
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final long ptr;
+    private final CudaBackend backend;
+    private final Cleaner.Cleanable release;
     private boolean closed;
+
+    /** Returns the block; holds no reference to the tensor, so the tensor can become unreachable. */
+    private record Release(CudaBackend backend, long ptr, long bytes) implements Runnable {
+        @Override
+        public void run() {
+            backend.release(ptr, bytes);
+        }
+    }
 
     CudaTensor(CudaBackend backend, Shape shape, long ptr) {
         super(shape);
         this.backend = backend;
         this.ptr = ptr;
+        this.release = CLEANER.register(this, new Release(backend, ptr, Math.max(4L, 4L * shape.numel())));
     }
 
     long ptr() {
         if (closed) throw new IllegalStateException("use of a closed CUDA tensor " + shape());
         return ptr;
-    }
-
-    long bytes() {
-        return 4L * shape().numel();
     }
 
     @Override
@@ -32,8 +45,8 @@ final class CudaTensor extends Tensor {
 
     @Override
     public void close() {
-        if (closed) return; // a second close must not hand the block out twice
+        if (closed) return;
         closed = true;
-        backend.release(ptr, bytes());
+        release.clean(); // runs the release at most once, whether from here or from the collector
     }
 }

@@ -25,7 +25,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     private static double[] d(Tensor t) {
-        return ((ReferenceTensor) t).data;
+        return ((ReferenceTensor) t).data();
     }
 
     private ReferenceTensor make(Shape s) {
@@ -74,7 +74,7 @@ public final class ReferenceBackend implements Backend {
         int K = ws.dim(0), C = xs.c();
         Shape ys = g.outShape(xs, K);
         ReferenceTensor y = make(ys);
-        double[] xd = d(x), wd = d(weight), yd = y.data, bd = bias == null ? null : d(bias);
+        double[] xd = d(x), wd = d(weight), yd = y.data(), bd = bias == null ? null : d(bias);
         int[] k = g.kernel(), s = g.stride(), p = g.padding();
         for (int n = 0; n < ys.n(); n++)
             for (int oz = 0; oz < ys.d(); oz++)
@@ -101,7 +101,7 @@ public final class ReferenceBackend implements Backend {
         Shape ys = dy.shape();
         int K = ys.c(), C = xs.c();
         ReferenceTensor dx = make(xs);
-        double[] dyd = d(dy), wd = d(weight), dxd = dx.data;
+        double[] dyd = d(dy), wd = d(weight), dxd = dx.data();
         int[] k = g.kernel(), s = g.stride(), p = g.padding();
         for (int n = 0; n < ys.n(); n++)
             for (int oz = 0; oz < ys.d(); oz++)
@@ -129,14 +129,14 @@ public final class ReferenceBackend implements Backend {
         int[] k = g.kernel(), s = g.stride(), p = g.padding();
         ReferenceTensor dw = make(new Shape(K, k[0], k[1], k[2], C));
         ReferenceTensor db = withBias ? make(new Shape(K)) : null;
-        double[] xd = d(x), dyd = d(dy), dwd = dw.data;
+        double[] xd = d(x), dyd = d(dy), dwd = dw.data();
         for (int n = 0; n < ys.n(); n++)
             for (int oz = 0; oz < ys.d(); oz++)
                 for (int oy = 0; oy < ys.h(); oy++)
                     for (int ox = 0; ox < ys.w(); ox++)
                         for (int ko = 0; ko < K; ko++) {
                             double gy = dyd[at(ys, n, oz, oy, ox, ko)];
-                            if (db != null) db.data[ko] += gy;
+                            if (db != null) db.data()[ko] += gy;
                             for (int t = 0; t < k[0]; t++)
                                 for (int r = 0; r < k[1]; r++)
                                     for (int q = 0; q < k[2]; q++) {
@@ -170,7 +170,7 @@ public final class ReferenceBackend implements Backend {
                             for (int c = 0; c < Ci; c++) {
                                 acc += xd[at(xs, n, iz, iy, ix, c)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
                             }
-                            y.data[at(ys, n, oz, oy, ox, ko)] = acc;
+                            y.data()[at(ys, n, oz, oy, ox, ko)] = acc;
                         }
                     }
         return y;
@@ -194,7 +194,7 @@ public final class ReferenceBackend implements Backend {
                             for (int ko = 0; ko < Co; ko++) {
                                 acc += dyd[at(ys, n, oz, oy, ox, ko)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
                             }
-                            dx.data[at(xs, n, iz, iy, ix, c)] += acc;
+                            dx.data()[at(xs, n, iz, iy, ix, c)] += acc;
                         }
                     }
         return dx;
@@ -215,9 +215,9 @@ public final class ReferenceBackend implements Backend {
                         int t = oz % st[0], r = oy % st[1], q = ox % st[2];
                         for (int ko = 0; ko < Co; ko++) {
                             double gy = dyd[at(ys, n, oz, oy, ox, ko)];
-                            if (db != null) db.data[ko] += gy;
+                            if (db != null) db.data()[ko] += gy;
                             for (int c = 0; c < Ci; c++) {
-                                dw.data[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko] += gy * xd[at(xs, n, iz, iy, ix, c)];
+                                dw.data()[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko] += gy * xd[at(xs, n, iz, iy, ix, c)];
                             }
                         }
                     }
@@ -242,11 +242,11 @@ public final class ReferenceBackend implements Backend {
                     sq += e * e;
                 }
                 double rs = 1.0 / Math.sqrt(sq / V + eps);
-                mean.data[n * C + c] = mu;
-                rstd.data[n * C + c] = rs;
+                mean.data()[n * C + c] = mu;
+                rstd.data()[n * C + c] = rs;
                 for (int v = 0; v < V; v++) {
                     int i = (n * V + v) * C + c;
-                    y.data[i] = (xd[i] - mu) * rs * gd[c] + bd[c];
+                    y.data()[i] = (xd[i] - mu) * rs * gd[c] + bd[c];
                 }
             }
         return new NormForward(y, mean, rstd);
@@ -268,15 +268,26 @@ public final class ReferenceBackend implements Backend {
                     sumDy += dyd[i];
                     sumDyXhat += dyd[i] * xhat;
                 }
-                dg.data[c] += sumDyXhat;
-                db.data[c] += sumDy;
+                dg.data()[c] += sumDyXhat;
+                db.data()[c] += sumDy;
                 for (int v = 0; v < V; v++) {
                     int i = (n * V + v) * C + c;
                     double xhat = (xd[i] - mu) * rs;
-                    dx.data[i] = gd[c] * rs * (dyd[i] - sumDy / V - xhat * sumDyXhat / V);
+                    dx.data()[i] = gd[c] * rs * (dyd[i] - sumDy / V - xhat * sumDyXhat / V);
                 }
             }
         return new NormGrads(dx, dg, db);
+    }
+
+    @Override
+    public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
+        NormForward n = instanceNorm(x, gamma, beta, eps);
+        return new NormForward(leakyRelu(n.y(), slope), n.mean(), n.rstd());
+    }
+
+    @Override
+    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
+        return instanceNormBackward(leakyReluBackward(dy, y, slope), x, gamma, saved);
     }
 
     // ---- activation and plumbing ----
@@ -285,7 +296,7 @@ public final class ReferenceBackend implements Backend {
     public Tensor leakyRelu(Tensor x, double slope) {
         double[] xd = d(x);
         ReferenceTensor y = make(x.shape());
-        for (int i = 0; i < xd.length; i++) y.data[i] = xd[i] > 0 ? xd[i] : slope * xd[i];
+        for (int i = 0; i < xd.length; i++) y.data()[i] = xd[i] > 0 ? xd[i] : slope * xd[i];
         return y;
     }
 
@@ -293,7 +304,7 @@ public final class ReferenceBackend implements Backend {
     public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
         double[] dyd = d(dy), yd = d(y);
         ReferenceTensor dx = make(y.shape());
-        for (int i = 0; i < yd.length; i++) dx.data[i] = yd[i] > 0 ? dyd[i] : slope * dyd[i];
+        for (int i = 0; i < yd.length; i++) dx.data()[i] = yd[i] > 0 ? dyd[i] : slope * dyd[i];
         return dx;
     }
 
@@ -303,8 +314,8 @@ public final class ReferenceBackend implements Backend {
         int ca = as.c(), cb = b.shape().c(), V = as.n() * as.spatial();
         ReferenceTensor out = make(as.withChannels(ca + cb));
         for (int v = 0; v < V; v++) {
-            System.arraycopy(d(a), v * ca, out.data, v * (ca + cb), ca);
-            System.arraycopy(d(b), v * cb, out.data, v * (ca + cb) + ca, cb);
+            System.arraycopy(d(a), v * ca, out.data(), v * (ca + cb), ca);
+            System.arraycopy(d(b), v * cb, out.data(), v * (ca + cb) + ca, cb);
         }
         return out;
     }
@@ -315,8 +326,8 @@ public final class ReferenceBackend implements Backend {
         int C = s.c(), V = s.n() * s.spatial();
         ReferenceTensor a = make(s.withChannels(first)), b = make(s.withChannels(C - first));
         for (int v = 0; v < V; v++) {
-            System.arraycopy(d(t), v * C, a.data, v * first, first);
-            System.arraycopy(d(t), v * C + first, b.data, v * (C - first), C - first);
+            System.arraycopy(d(t), v * C, a.data(), v * first, first);
+            System.arraycopy(d(t), v * C + first, b.data(), v * (C - first), C - first);
         }
         return new Tensor[] {a, b};
     }
@@ -324,7 +335,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public Tensor add(Tensor a, Tensor b) {
         ReferenceTensor out = make(a.shape());
-        for (int i = 0; i < out.data.length; i++) out.data[i] = d(a)[i] + d(b)[i];
+        for (int i = 0; i < out.data().length; i++) out.data()[i] = d(a)[i] + d(b)[i];
         return out;
     }
 
@@ -397,7 +408,7 @@ public final class ReferenceBackend implements Backend {
                     double pk = p[i * K + k];
                     double target = merged ? (spec.isMerged(k) ? pk / q : 0) : (k == y ? 1 : 0);
                     double dce = (pk - target) / valid * spec.weightCe();
-                    grad.data[i * K + k] = spec.weight() * (dce + pk * (a[k] - pa));
+                    grad.data()[i * K + k] = spec.weight() * (dce + pk * (a[k] - pa));
                 }
             }
         return new LossResult(loss, ce, diceMean, grad);
@@ -413,7 +424,7 @@ public final class ReferenceBackend implements Backend {
                     for (int x = 0; x < target.w(); x++) {
                         int sz = nearestExact(z, s.d(), target.d()), sy = nearestExact(y, s.h(), target.h());
                         int sx = nearestExact(x, s.w(), target.w());
-                        out.data[at(target, n, z, y, x, 0)] = d(labels)[at(s, n, sz, sy, sx, 0)];
+                        out.data()[at(target, n, z, y, x, 0)] = d(labels)[at(s, n, sz, sy, sx, 0)];
                     }
         return out;
     }

@@ -6,7 +6,7 @@ import org.backsplit.tensor.Tensor;
 
 /** A tensor of the reference backend: double storage, so finite differences are exact to ~1e-10. */
 final class ReferenceTensor extends Tensor {
-    final double[] data;
+    private final double[] data;
     private final ReferenceBackend backend;
 
     ReferenceTensor(ReferenceBackend backend, Shape shape, double[] data) {
@@ -16,8 +16,24 @@ final class ReferenceTensor extends Tensor {
         this.data = data;
     }
 
+    private boolean closed;
+
     @Override
     public Backend backend() {
         return backend;
+    }
+
+    /**
+     * Marks the tensor dead. The garbage collector frees the array; the flag makes any later use fail, so the
+     * ownership rules that the GPU depends on are checked on every machine.
+     */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    double[] data() {
+        if (closed) throw new IllegalStateException("use of a closed tensor " + shape());
+        return data;
     }
 }
