@@ -51,6 +51,14 @@ def norm_bwd():
 
 
 report("instance_norm fwd+bwd", shape, timed(norm_bwd))
+
+
+def norm_act_bwd():
+    y = act(norm(x))
+    y.backward(g)
+
+
+report("instance_norm+leaky_relu fwd+bwd (fused)", shape, timed(norm_act_bwd))
 report("leaky_relu_fwd", shape, timed(lambda: F.leaky_relu(x, 0.01)))
 report("concat_channels (C+C)", shape, timed(lambda: torch.cat([x, g], 1)))
 

@@ -44,6 +44,14 @@ public final class CudaOpsBench {
                 r.dgamma().close();
                 r.dbeta().close();
             });
+            report(gpu, "instance_norm+leaky_relu fwd+bwd (fused)", shape, 11 * bytes, () -> {
+                NormForward f = gpu.instanceNormLeakyRelu(x, gamma, beta, 1e-5, 0.01);
+                var r = gpu.instanceNormLeakyReluBackward(dy, x, f.y(), gamma, f, 0.01);
+                release(f);
+                r.dx().close();
+                r.dgamma().close();
+                r.dbeta().close();
+            });
             report(gpu, "leaky_relu_fwd", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
             report(gpu, "leaky_relu_bwd", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
             report(gpu, "concat_channels (C+C)", shape, 4 * bytes, () -> gpu.concatChannels(x, dy).close());
