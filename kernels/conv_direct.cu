@@ -1,7 +1,8 @@
 // Direct 3D convolution and transposed convolution, forward and both backward passes: the simplest correct
 // GPU versions, one thread per output element, each summing in a fixed order (deterministic, no atomics).
 // They make the CUDA backend complete; the implicit-GEMM tensor-core kernels that make it fast are the
-// next step and are checked against these and the CPU backend.
+// next step and are checked against these and the CPU backend. The weight gradients are split over voxel
+// slices (below) so that they have enough threads.
 // Layouts: x [N, D, H, W, C], weight [K, kd, kh, kw, C] (KTRSC), y [N, Z, P, Q, K];
 // transposed: weight [Cin, sd, sh, sw, Cout], kernel = stride, no padding.
 #include "common.cuh"
@@ -72,43 +73,60 @@ extern "C" __global__ void conv3d_dgrad_direct(const float* dy, const float* w, 
     }
 }
 
-// dw[k, t, u, s, c] = sum over output voxels of dy[., k] * x[shifted, c]; one thread per weight element.
-extern "C" __global__ void conv3d_wgrad_direct(const float* x, const float* dy, float* dw, Geo g) {
-    long long total = (long long)g.K * g.kd * g.kh * g.kw * g.C;
-    GRID_STRIDE(i, total) {
-        int c = (int)(i % g.C);
-        long long r = i / g.C;
+// Weight gradients are split over a fixed number of voxel slices (a function of the shapes only): thread
+// (slice, w) sums its slice for one weight element into partial[slice][w], and reduce_slices adds the slices
+// in order. Deterministic, and slices x weights threads instead of weights threads.
+
+// dw[k, t, u, s, c] = sum over output voxels of dy[., k] * x[shifted, c]
+extern "C" __global__ void conv3d_wgrad_direct(const float* x, const float* dy, float* partial, Geo g, int slices) {
+    long long weights = (long long)g.K * g.kd * g.kh * g.kw * g.C;
+    long long voxels = (long long)g.N * g.Z * g.P * g.Q;
+    GRID_STRIDE(i, weights * slices) {
+        long long w = i % weights;
+        long long sl = i / weights;
+        int c = (int)(w % g.C);
+        long long r = w / g.C;
         int s = (int)(r % g.kw); r /= g.kw;
         int u = (int)(r % g.kh); r /= g.kh;
         int t = (int)(r % g.kd);
         int k = (int)(r / g.kd);
+        long long from = voxels * sl / slices, to = voxels * (sl + 1) / slices;
+        int q = (int)(from % g.Q);
+        long long rest = from / g.Q;
+        int p = (int)(rest % g.P); rest /= g.P;
+        int z = (int)(rest % g.Z);
+        int n = (int)(rest / g.Z);
         float acc = 0.f;
-        for (int n = 0; n < g.N; n++)
-            for (int z = 0; z < g.Z; z++) {
-                int iz = z * g.sd - g.pd + t;
-                if (iz < 0 || iz >= g.D) continue;
-                for (int p = 0; p < g.P; p++) {
-                    int iy = p * g.sh - g.ph + u;
-                    if (iy < 0 || iy >= g.H) continue;
-                    for (int q = 0; q < g.Q; q++) {
-                        int ix = q * g.sw - g.pw + s;
-                        if (ix < 0 || ix >= g.W) continue;
-                        acc = fmaf(dy[((((long long)n * g.Z + z) * g.P + p) * g.Q + q) * g.K + k],
-                                   x[((((long long)n * g.D + iz) * g.H + iy) * g.W + ix) * g.C + c], acc);
-                    }
-                }
+        for (long long m = from; m < to; m++) {
+            int iz = z * g.sd - g.pd + t, iy = p * g.sh - g.ph + u, ix = q * g.sw - g.pw + s;
+            if (iz >= 0 && iz < g.D && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) {
+                acc = fmaf(dy[m * g.K + k], x[((((long long)n * g.D + iz) * g.H + iy) * g.W + ix) * g.C + c], acc);
             }
-        dw[i] = acc;
+            if (++q == g.Q) { q = 0; if (++p == g.P) { p = 0; if (++z == g.Z) { z = 0; ++n; } } }
+        }
+        partial[sl * weights + w] = acc;
     }
 }
 
-// db[k] = sum over all voxels of dy[., k] (rows = N*Z*P*Q); one thread per channel.
-extern "C" __global__ void bias_grad(const float* dy, float* db, long long rows, int K) {
-    int k = blockIdx.x * blockDim.x + threadIdx.x;
-    if (k >= K) return;
-    float acc = 0.f;
-    for (long long r = 0; r < rows; r++) acc += dy[r * K + k];
-    db[k] = acc;
+// partial[slice][col] = sum of a[row][col] over the slice's rows (bias gradients: a = dY as [rows][K]).
+extern "C" __global__ void column_sums(const float* a, long long rows, int cols, int slices, float* partial) {
+    GRID_STRIDE(i, (long long)cols * slices) {
+        int col = (int)(i % cols);
+        long long sl = i / cols;
+        long long from = rows * sl / slices, to = rows * (sl + 1) / slices;
+        float acc = 0.f;
+        for (long long r = from; r < to; r++) acc += a[r * cols + col];
+        partial[i] = acc;
+    }
+}
+
+// out[i] = sum over slices, in order, of partial[slice][i]
+extern "C" __global__ void reduce_slices(const float* partial, float* out, long long count, int slices) {
+    GRID_STRIDE(i, count) {
+        float acc = 0.f;
+        for (int sl = 0; sl < slices; sl++) acc += partial[(long long)sl * count + i];
+        out[i] = acc;
+    }
 }
 
 // Transposed convolution with kernel = stride: y[n, z, p, q, k] = b[k] + sum_c x[n, z/sd, p/sh, q/sw, c] * w[c, z%sd, p%sh, q%sw, k]
@@ -151,23 +169,30 @@ extern "C" __global__ void convT_dgrad_direct(const float* dy, const float* w, f
     }
 }
 
-extern "C" __global__ void convT_wgrad_direct(const float* x, const float* dy, float* dw, Geo g) {
+extern "C" __global__ void convT_wgrad_direct(const float* x, const float* dy, float* partial, Geo g, int slices) {
     int taps = g.sd * g.sh * g.sw;
-    long long total = (long long)g.C * taps * g.K;
-    GRID_STRIDE(i, total) {
-        int k = (int)(i % g.K);
-        long long r = i / g.K;
+    long long weights = (long long)g.C * taps * g.K;
+    long long voxels = (long long)g.N * g.D * g.H * g.W;
+    GRID_STRIDE(i, weights * slices) {
+        long long w = i % weights;
+        long long sl = i / weights;
+        int k = (int)(w % g.K);
+        long long r = w / g.K;
         int tap = (int)(r % taps);
         int c = (int)(r / taps);
         int s = tap % g.sw, u = (tap / g.sw) % g.sh, t = tap / (g.sw * g.sh);
+        long long from = voxels * sl / slices, to = voxels * (sl + 1) / slices;
+        int ix = (int)(from % g.W);
+        long long rest = from / g.W;
+        int iy = (int)(rest % g.H); rest /= g.H;
+        int iz = (int)(rest % g.D);
+        int n = (int)(rest / g.D);
         float acc = 0.f;
-        for (int n = 0; n < g.N; n++)
-            for (int iz = 0; iz < g.D; iz++)
-                for (int iy = 0; iy < g.H; iy++)
-                    for (int ix = 0; ix < g.W; ix++) {
-                        acc = fmaf(x[((((long long)n * g.D + iz) * g.H + iy) * g.W + ix) * g.C + c],
-                                   dy[((((long long)n * g.Z + iz * g.sd + t) * g.P + iy * g.sh + u) * g.Q + ix * g.sw + s) * g.K + k], acc);
-                    }
-        dw[i] = acc;
+        for (long long m = from; m < to; m++) {
+            acc = fmaf(x[m * g.C + c],
+                       dy[((((long long)n * g.Z + iz * g.sd + t) * g.P + iy * g.sh + u) * g.Q + ix * g.sw + s) * g.K + k], acc);
+            if (++ix == g.W) { ix = 0; if (++iy == g.H) { iy = 0; if (++iz == g.D) { iz = 0; ++n; } } }
+        }
+        partial[sl * weights + w] = acc;
     }
 }

@@ -21,7 +21,7 @@ echo "== PyTorch eager"
 python3 bench/gpu/torch_ops.py 128 32 2>&1 | tee "$out/torch.jsonl"
 python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log" > "$out/table.md"
 echo "== training step, demo size (4 stages 8..64, 32^3, batch 2, 4 classes): direct convolutions, not yet implicit GEMM"
-$java -cp "$cp" org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 16 10 cuda 2>&1 | tee "$out/step_gpu.jsonl"
+$java -cp "$cp" org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 16 10 cuda 2>"$out/step_gpu_breakdown.txt" | tee "$out/step_gpu.jsonl"; head -12 "$out/step_gpu_breakdown.txt"
 if [ -f .ref/torch_unet_step.py ]; then
   python3 - <<'PY' 2>&1 | tee "$out/step_torch.jsonl"
 import sys; sys.path.insert(0, ".ref")

@@ -23,6 +23,10 @@ public interface Backend {
 
     String name();
 
+    /** Waits until every operation issued so far has finished (a no-op for synchronous backends). */
+    default void synchronize() {
+    }
+
     // ---- storage ----
 
     Tensor zeros(Shape shape);

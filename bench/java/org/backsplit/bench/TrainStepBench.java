@@ -6,6 +6,7 @@ import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.Devices;
+import org.backsplit.backend.ProfilingBackend;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Initialization;
 import org.backsplit.nn.PlainConvUNet;
@@ -81,5 +82,16 @@ public final class TrainStepBench {
                 backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, net.parameterCount() / 1e6,
                 med[0], min, med[1], med[2], med[3], med[4], lastLoss, steps);
         if (Arrays.stream(med).anyMatch(Double::isNaN)) System.exit(1);
+        // One more step through a profiling wrapper: where the time goes, op by op.
+        ProfilingBackend profiled = new ProfilingBackend(backend);
+        PlainConvUNet twin = new PlainConvUNet(profiled, net.plan());
+        for (int i = 0; i < twin.parameters().size(); i++) twin.parameters().get(i).set(net.parameters().get(i).value());
+        for (int rep = 0; rep < 2; rep++) { // the first pass warms up, the second is reported
+            profiled.reset();
+            List<Tensor> logits = twin.forward(images);
+            DeepSupervisionLoss.Result r = loss.compute(profiled, logits, labels);
+            twin.backward(r.gradLogits());
+        }
+        System.err.print("per-op breakdown of one step (forward, loss, backward; " + backend.name() + "):\n" + profiled.report());
     }
 }

@@ -221,7 +221,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         launch(kernel, grid, 1, BLOCK, 0, args);
     }
 
-    /** Waits for all work queued so far. */
+    @Override
     public void synchronize() {
         makeCurrent();
         driver.synchronize(stream, "synchronize()");
@@ -268,16 +268,37 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
         int[] k = g.kernel();
         Shape ws = new Shape(dy.shape().c(), k[0], k[1], k[2], x.shape().c());
-        CudaTensor dw = make(ws);
-        elementwise("conv3d_wgrad_direct", ws.numel(), x, dy, dw, geo(x.shape(), dy.shape(), k, g.stride(), g.padding()));
+        long voxels = (long) dy.shape().n() * dy.shape().spatial();
+        int[] geo = geo(x.shape(), dy.shape(), k, g.stride(), g.padding());
+        CudaTensor dw = splitSum(ws, voxels, (partial, slices) ->
+                elementwise("conv3d_wgrad_direct", ws.numel() * slices, x, dy, partial, geo, slices));
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
+    }
+
+    private interface SliceKernel {
+        void launch(CudaTensor partial, int slices);
+    }
+
+    /**
+     * A sum over `voxels` into a tensor of shape `out`, split into slices whose count depends on the sizes
+     * only (so results are bit-identical run to run); reduce_slices adds the partial sums in order.
+     */
+    private CudaTensor splitSum(Shape out, long voxels, SliceKernel kernel) {
+        long count = out.numel();
+        int slices = (int) Math.max(1, Math.min(256, Math.min(voxels / 512, (1L << 24) / Math.max(1, count))));
+        CudaTensor result = make(out);
+        try (CudaTensor partial = make(new Shape((int) (count * slices)))) {
+            kernel.launch(partial, slices);
+            elementwise("reduce_slices", count, partial, result, count, slices);
+        }
+        return result;
     }
 
     private CudaTensor biasGrad(Tensor dy) {
         int k = dy.shape().c();
-        CudaTensor db = make(new Shape(k));
-        launch("bias_grad", (k + BLOCK - 1) / BLOCK, 1, BLOCK, 0, dy, db, dy.shape().numel() / k, k);
-        return db;
+        long rows = dy.shape().numel() / k;
+        return splitSum(new Shape(k), rows, (partial, slices) ->
+                elementwise("column_sums", (long) k * slices, dy, rows, k, slices, partial));
     }
 
     private static final int[] NO_PAD = {0, 0, 0};
@@ -303,8 +324,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
         Shape ws = new Shape(x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
-        CudaTensor dw = make(ws);
-        elementwise("convT_wgrad_direct", ws.numel(), x, dy, dw, geo(x.shape(), dy.shape(), stride, stride, NO_PAD));
+        long voxels = (long) x.shape().n() * x.shape().spatial();
+        int[] geo = geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
+        CudaTensor dw = splitSum(ws, voxels, (partial, slices) ->
+                elementwise("convT_wgrad_direct", ws.numel() * slices, x, dy, partial, geo, slices));
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
 

@@ -1,0 +1,168 @@
+package org.backsplit.backend;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.backsplit.tensor.Shape;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * Wraps a backend and times every operation (synchronising before and after, so GPU work is attributed to
+ * the op that issued it): the per-kernel breakdown of a training step. Slows the step down; use it to see
+ * where time goes, not to measure the step.
+ */
+public final class ProfilingBackend implements Backend {
+    private final Backend inner;
+    private final Map<String, long[]> totals = new TreeMap<>(); // op -> {calls, nanoseconds}
+
+    public ProfilingBackend(Backend inner) {
+        this.inner = inner;
+    }
+
+    private <T> T timed(String op, Supplier<T> work) {
+        inner.synchronize();
+        long t0 = System.nanoTime();
+        T result = work.get();
+        inner.synchronize();
+        long[] t = totals.computeIfAbsent(op, k -> new long[2]);
+        t[0]++;
+        t[1] += System.nanoTime() - t0;
+        return result;
+    }
+
+    private void timedVoid(String op, Runnable work) {
+        timed(op, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Milliseconds and call counts per op since the last reset, most expensive first. */
+    public String report() {
+        StringBuilder sb = new StringBuilder();
+        double total = totals.values().stream().mapToLong(t -> t[1]).sum() / 1e6;
+        totals.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> sb.append(
+                String.format("%-34s %6d calls %10.3f ms %5.1f%%%n", e.getKey(), e.getValue()[0], e.getValue()[1] / 1e6,
+                        100 * e.getValue()[1] / 1e6 / total)));
+        sb.append(String.format("%-34s %17s %10.3f ms%n", "total", "", total));
+        return sb.toString();
+    }
+
+    public void reset() {
+        totals.clear();
+    }
+
+    @Override public String name() { return "profiled " + inner.name(); }
+    @Override public void synchronize() { inner.synchronize(); }
+    @Override public Tensor zeros(Shape shape) { return inner.zeros(shape); }
+    @Override public Tensor upload(float[] data, Shape shape) { return inner.upload(data, shape); }
+    @Override public float[] download(Tensor t) { return inner.download(t); }
+    @Override public Tensor uploadExact(double[] data, Shape shape) { return inner.uploadExact(data, shape); }
+    @Override public double[] downloadExact(Tensor t) { return inner.downloadExact(t); }
+
+    @Override
+    public Tensor conv3d(Tensor x, Tensor w, Tensor b, ConvGeometry g) {
+        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " forward", () -> inner.conv3d(x, w, b, g));
+    }
+
+    @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Shape xs) {
+        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data", () -> inner.conv3dBackwardData(dy, w, g, xs));
+    }
+
+    @Override
+    public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
+        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward weight",
+                () -> inner.conv3dBackwardWeight(x, dy, g, withBias));
+    }
+
+    @Override
+    public Tensor convTranspose3d(Tensor x, Tensor w, Tensor b, int[] s) {
+        return timed("transposed conv forward", () -> inner.convTranspose3d(x, w, b, s));
+    }
+
+    @Override
+    public Tensor convTranspose3dBackwardData(Tensor dy, Tensor w, int[] s) {
+        return timed("transposed conv backward data", () -> inner.convTranspose3dBackwardData(dy, w, s));
+    }
+
+    @Override
+    public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] s, boolean withBias) {
+        return timed("transposed conv backward weight", () -> inner.convTranspose3dBackwardWeight(x, dy, s, withBias));
+    }
+
+    @Override
+    public NormForward instanceNorm(Tensor x, Tensor g, Tensor b, double eps) {
+        return timed("instance norm forward", () -> inner.instanceNorm(x, g, b, eps));
+    }
+
+    @Override
+    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor g, NormForward saved) {
+        return timed("instance norm backward", () -> inner.instanceNormBackward(dy, x, g, saved));
+    }
+
+    @Override
+    public NormForward instanceNormLeakyRelu(Tensor x, Tensor g, Tensor b, double eps, double slope) {
+        return timed("norm + LeakyReLU forward", () -> inner.instanceNormLeakyRelu(x, g, b, eps, slope));
+    }
+
+    @Override
+    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor g, NormForward saved, double slope) {
+        return timed("norm + LeakyReLU backward", () -> inner.instanceNormLeakyReluBackward(dy, x, y, g, saved, slope));
+    }
+
+    @Override
+    public Tensor leakyRelu(Tensor x, double slope) {
+        return timed("LeakyReLU forward", () -> inner.leakyRelu(x, slope));
+    }
+
+    @Override
+    public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
+        return timed("LeakyReLU backward", () -> inner.leakyReluBackward(dy, y, slope));
+    }
+
+    @Override
+    public Tensor concatChannels(Tensor a, Tensor b) {
+        return timed("concat", () -> inner.concatChannels(a, b));
+    }
+
+    @Override
+    public Tensor[] splitChannels(Tensor t, int first) {
+        return timed("split", () -> inner.splitChannels(t, first));
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        return timed("add", () -> inner.add(a, b));
+    }
+
+    @Override
+    public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
+        return timed("Dice + CE", () -> inner.diceCrossEntropy(logits, labels, spec));
+    }
+
+    @Override
+    public Tensor downsampleLabels(Tensor labels, Shape target) {
+        return timed("label downsampling", () -> inner.downsampleLabels(labels, target));
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        return timed("sum of squares", () -> inner.sumOfSquares(t));
+    }
+
+    @Override
+    public void scaleInPlace(Tensor t, double f) {
+        timedVoid("scale", () -> inner.scaleInPlace(t, f));
+    }
+
+    @Override
+    public void sgdStep(Tensor p, Tensor g, Tensor b, SgdStep st) {
+        timedVoid("SGD step", () -> inner.sgdStep(p, g, b, st));
+    }
+
+    @Override
+    public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, AdamStep st) {
+        timedVoid("Adam step", () -> inner.adamStep(p, g, m, v, st));
+    }
+}
