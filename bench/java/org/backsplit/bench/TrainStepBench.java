@@ -48,7 +48,7 @@ public final class TrainStepBench {
         Tensor images = backend.upload(x, xs), labels = backend.upload(y, xs);
         DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1));
         Sgd sgd = Sgd.nnUNet();
-        int warmup = 3;
+        int warmup = Math.min(3, steps);
         List<double[]> times = new ArrayList<>();
         double lastLoss = 0;
         for (int s = 0; s < warmup + steps; s++) {
@@ -76,10 +76,11 @@ public final class TrainStepBench {
             med[k] = col[col.length / 2];
         }
         double min = times.stream().mapToDouble(t -> t[0]).min().orElseThrow();
-        System.out.printf("{\"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
+        long peak = backend instanceof org.backsplit.backend.cuda.CudaBackend gpu ? gpu.peakBytesInUse() : 0;
+        System.out.printf("{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
                         + "\"batch\": %d, \"classes\": %d, \"params_M\": %.2f, \"ms_step\": %.2f, \"min_ms\": %.2f, \"forward_ms\": %.2f, "
                         + "\"loss_ms\": %.2f, \"backward_ms\": %.2f, \"optimizer_ms\": %.2f, \"loss\": %.5f, \"steps\": %d}%n",
-                backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, net.parameterCount() / 1e6,
+                peak / (double) (1L << 30), backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, net.parameterCount() / 1e6,
                 med[0], min, med[1], med[2], med[3], med[4], lastLoss, steps);
         if (Arrays.stream(med).anyMatch(Double::isNaN)) System.exit(1);
         // One more step through a profiling wrapper: where the time goes, op by op.
