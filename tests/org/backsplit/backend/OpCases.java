@@ -58,6 +58,8 @@ public final class OpCases {
             new Transposed("C64->32 2x2x2", Shape.ndhwc(2, 5, 4, 3, 64), 32, new int[] {2, 2, 2}),
             new Transposed("C40->20 1x2x2", Shape.ndhwc(1, 3, 5, 5, 40), 20, new int[] {1, 2, 2}));
 
+    /** Odd channel counts take the scalar loops, multiples of 8 the vector loops (one and several blocks). */
     public static final List<Shape> NORM_SHAPES = List.of(
-            Shape.ndhwc(1, 3, 4, 5, 3), Shape.ndhwc(2, 5, 3, 3, 4), Shape.ndhwc(2, 17, 19, 18, 40));
+            Shape.ndhwc(1, 3, 4, 5, 3), Shape.ndhwc(2, 5, 3, 3, 4), Shape.ndhwc(2, 17, 19, 18, 40),
+            Shape.ndhwc(2, 9, 11, 13, 8), Shape.ndhwc(1, 21, 22, 23, 32));
 }

@@ -1,13 +1,24 @@
 package org.backsplit.backend.cpu;
 
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
- * Instance norm over NDHWC on the CPU. Statistics are per (sample, channel) over D*H*W; in channels-last
- * memory one voxel's channels are adjacent, so each slice of voxels accumulates all channels at once into
- * double partial sums. Slices are fixed by the voxel count alone and summed in order: deterministic.
- * Two passes for the variance (mean first) keep it accurate when |mean| >> std.
+ * Instance norm over NDHWC on the CPU, optionally fused with LeakyReLU. Statistics are per (sample, channel)
+ * over D*H*W; in channels-last memory one voxel's channels are adjacent, so a slice of voxels accumulates all
+ * channels at once. Slices are fixed by the voxel count alone and summed in order: deterministic. Two passes
+ * for the variance (mean first) keep it accurate when |mean| >> std.
+ *
+ * <p>When C is a multiple of 8 the loops run on 8-lane vectors, one per block of 8 channels; sums are
+ * kept in float for 256 voxels at a time and then added into double. Other channel counts (the network's
+ * input, a few classes) take the scalar loops, summing in double throughout.
  */
 final class CpuInstanceNorm {
     private static final int VOXELS_PER_SLICE = 4096;
+    private static final int FLUSH = 256;
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
 
     private final Parallel parallel;
 
@@ -21,15 +32,12 @@ final class CpuInstanceNorm {
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices, null));
         float[] mean = new float[n * c];
-        double[] meanD = new double[n * c];
         for (int s = 0; s < n; s++) {
             double[] total = reduce(sums, s * slices, slices, c);
-            for (int ch = 0; ch < c; ch++) {
-                meanD[s * c + ch] = total[ch] / v;
-                mean[s * c + ch] = (float) meanD[s * c + ch];
-            }
+            for (int ch = 0; ch < c; ch++) mean[s * c + ch] = (float) (total[ch] / v);
         }
-        parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices, meanD));
+        parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices,
+                Arrays.copyOfRange(mean, job / slices * c, job / slices * c + c)));
         float[] rstd = new float[n * c];
         for (int s = 0; s < n; s++) {
             double[] total = reduce(sums, s * slices, slices, c);
@@ -44,11 +52,22 @@ final class CpuInstanceNorm {
                 scale[ch] = rstd[s * c + ch] * gamma[ch];
                 shift[ch] = beta[ch] - mean[s * c + ch] * scale[ch];
             }
-            for (int vox = from; vox < to; vox++) {
-                int o = (s * v + vox) * c;
-                for (int ch = 0; ch < c; ch++) {
-                    float t = x[o + ch] * scale[ch] + shift[ch];
-                    y[o + ch] = slope < 0 || t > 0 ? t : slope * t;
+            int o0 = (s * v + from) * c, o1 = (s * v + to) * c;
+            if (c % 8 == 0) {
+                for (int o = o0; o < o1; o += c) {
+                    for (int cb = 0; cb < c; cb += 8) {
+                        FloatVector t = FloatVector.fromArray(S8, x, o + cb)
+                                .fma(FloatVector.fromArray(S8, scale, cb), FloatVector.fromArray(S8, shift, cb));
+                        if (slope >= 0) t = t.max(t.mul(slope)); // LeakyReLU for 0 <= slope <= 1
+                        t.intoArray(y, o + cb);
+                    }
+                }
+            } else {
+                for (int o = o0; o < o1; o += c) {
+                    for (int ch = 0; ch < c; ch++) {
+                        float t = x[o + ch] * scale[ch] + shift[ch];
+                        y[o + ch] = slope < 0 || t > 0 ? t : slope * t;
+                    }
                 }
             }
         });
@@ -65,16 +84,9 @@ final class CpuInstanceNorm {
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
             int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);
-            double[] acc = new double[2 * c]; // [sum dy | sum dy*xhat]
-            for (int vox = from; vox < to; vox++) {
-                int o = (s * v + vox) * c;
-                for (int ch = 0; ch < c; ch++) {
-                    double g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
-                    acc[ch] += g;
-                    acc[c + ch] += g * ((x[o + ch] - mean[s * c + ch]) * rstd[s * c + ch]);
-                }
-            }
-            sums[job] = acc;
+            float[] mu = Arrays.copyOfRange(mean, s * c, s * c + c), rs = Arrays.copyOfRange(rstd, s * c, s * c + c);
+            sums[job] = c % 8 == 0 ? backwardSumsVector(dy, x, y, slope, (s * v + from) * c, (s * v + to) * c, c, mu, rs)
+                    : backwardSumsScalar(dy, x, y, slope, (s * v + from) * c, (s * v + to) * c, c, mu, rs);
         });
         float[] dgamma = new float[c], dbeta = new float[c];
         double[] dgammaD = new double[c], dbetaD = new double[c];
@@ -85,7 +97,7 @@ final class CpuInstanceNorm {
                 double sumDy = total[ch], sumDyXhat = total[c + ch];
                 dbetaD[ch] += sumDy;
                 dgammaD[ch] += sumDyXhat;
-                // dx = gamma*rstd*(dy - sumDy/V - xhat*sumDyXhat/V), with xhat = (x-mean)*rstd
+                // dx = gamma*rstd*(g - sumG/V - xhat*sumGXhat/V), with xhat = (x-mean)*rstd
                 a[s * c + ch] = (float) (sumDy / v);
                 b[s * c + ch] = (float) (sumDyXhat / v);
             }
@@ -98,32 +110,107 @@ final class CpuInstanceNorm {
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
             int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);
-            for (int vox = from; vox < to; vox++) {
-                int o = (s * v + vox) * c;
-                for (int ch = 0; ch < c; ch++) {
-                    int sc = s * c + ch;
-                    float xhat = (x[o + ch] - mean[sc]) * rstd[sc];
-                    float g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
-                    dx[o + ch] = gamma[ch] * rstd[sc] * (g - a[sc] - xhat * b[sc]);
+            int o0 = (s * v + from) * c, o1 = (s * v + to) * c;
+            float[] mu = Arrays.copyOfRange(mean, s * c, s * c + c), rs = Arrays.copyOfRange(rstd, s * c, s * c + c);
+            float[] as = Arrays.copyOfRange(a, s * c, s * c + c), bs = Arrays.copyOfRange(b, s * c, s * c + c);
+            float[] gr = new float[c];
+            for (int ch = 0; ch < c; ch++) gr[ch] = gamma[ch] * rs[ch];
+            if (c % 8 == 0) {
+                for (int o = o0; o < o1; o += c) {
+                    for (int cb = 0; cb < c; cb += 8) {
+                        FloatVector g = effectiveGradient(dy, y, slope, o + cb);
+                        FloatVector xhat = FloatVector.fromArray(S8, x, o + cb).sub(FloatVector.fromArray(S8, mu, cb))
+                                .mul(FloatVector.fromArray(S8, rs, cb));
+                        g.sub(FloatVector.fromArray(S8, as, cb)).sub(xhat.mul(FloatVector.fromArray(S8, bs, cb)))
+                                .mul(FloatVector.fromArray(S8, gr, cb)).intoArray(dx, o + cb);
+                    }
+                }
+            } else {
+                for (int o = o0; o < o1; o += c) {
+                    for (int ch = 0; ch < c; ch++) {
+                        float xhat = (x[o + ch] - mu[ch]) * rs[ch];
+                        float g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
+                        dx[o + ch] = (g - as[ch] - xhat * bs[ch]) * gr[ch];
+                    }
                 }
             }
         });
         return new float[][] {dx, dgamma, dbeta};
     }
 
-    private static double[] channelSums(float[] x, int s, int v, int c, int slices, int sl, double[] centre) {
+    private static FloatVector effectiveGradient(float[] dy, float[] y, float slope, int i) {
+        FloatVector g = FloatVector.fromArray(S8, dy, i);
+        if (y == null) return g;
+        return g.mul(slope).blend(g, FloatVector.fromArray(S8, y, i).compare(VectorOperators.GT, 0f));
+    }
+
+    /** Per channel: sum of x, or with centre, of (x - centre)^2, over a slice of one sample's voxels. */
+    private static double[] channelSums(float[] x, int s, int v, int c, int slices, int sl, float[] centre) {
         int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);
         double[] acc = new double[c];
-        for (int vox = from; vox < to; vox++) {
-            int o = (s * v + vox) * c;
-            if (centre == null) {
-                for (int ch = 0; ch < c; ch++) acc[ch] += x[o + ch];
-            } else {
+        int o0 = (s * v + from) * c, o1 = (s * v + to) * c;
+        if (c % 8 != 0) {
+            for (int o = o0; o < o1; o += c) {
                 for (int ch = 0; ch < c; ch++) {
-                    double e = x[o + ch] - centre[s * c + ch];
-                    acc[ch] += e * e;
+                    double e = centre == null ? x[o + ch] : (double) x[o + ch] - centre[ch];
+                    acc[ch] += centre == null ? e : e * e;
                 }
             }
+            return acc;
+        }
+        float[] chunk = new float[c];
+        for (int start = o0; start < o1; start += FLUSH * c) {
+            int end = Math.min(o1, start + FLUSH * c);
+            Arrays.fill(chunk, 0f);
+            for (int cb = 0; cb < c; cb += 8) {
+                FloatVector sum = FloatVector.zero(S8);
+                if (centre == null) {
+                    for (int o = start + cb; o < end; o += c) sum = sum.add(FloatVector.fromArray(S8, x, o));
+                } else {
+                    FloatVector m = FloatVector.fromArray(S8, centre, cb);
+                    for (int o = start + cb; o < end; o += c) {
+                        FloatVector e = FloatVector.fromArray(S8, x, o).sub(m);
+                        sum = e.fma(e, sum);
+                    }
+                }
+                sum.intoArray(chunk, cb);
+            }
+            for (int ch = 0; ch < c; ch++) acc[ch] += chunk[ch];
+        }
+        return acc;
+    }
+
+    /** {sum g | sum g*xhat} per channel over elements [o0, o1) of one sample, g the gradient after LeakyReLU. */
+    private static double[] backwardSumsScalar(float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
+        double[] acc = new double[2 * c];
+        for (int o = o0; o < o1; o += c) {
+            for (int ch = 0; ch < c; ch++) {
+                double g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
+                acc[ch] += g;
+                acc[c + ch] += g * ((x[o + ch] - mu[ch]) * rs[ch]);
+            }
+        }
+        return acc;
+    }
+
+    private static double[] backwardSumsVector(float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
+        double[] acc = new double[2 * c];
+        float[] chunk = new float[2 * c];
+        for (int start = o0; start < o1; start += FLUSH * c) {
+            int end = Math.min(o1, start + FLUSH * c);
+            for (int cb = 0; cb < c; cb += 8) {
+                FloatVector m = FloatVector.fromArray(S8, mu, cb), r = FloatVector.fromArray(S8, rs, cb);
+                FloatVector sg = FloatVector.zero(S8), sgx = FloatVector.zero(S8);
+                for (int o = start + cb; o < end; o += c) {
+                    FloatVector g = effectiveGradient(dy, y, slope, o);
+                    FloatVector xhat = FloatVector.fromArray(S8, x, o).sub(m).mul(r);
+                    sg = sg.add(g);
+                    sgx = g.fma(xhat, sgx);
+                }
+                sg.intoArray(chunk, cb);
+                sgx.intoArray(chunk, c + cb);
+            }
+            for (int j = 0; j < 2 * c; j++) acc[j] += chunk[j];
         }
         return acc;
     }
