@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,10 +98,9 @@ public final class SafeTensors {
         long dataStart = 8 + headerLen, dataLen = all.length - dataStart;
         Map<String, NamedTensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : header.properties()) {
             if (f.getKey().equals("__metadata__")) {
-                f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                for (Map.Entry<String, JsonNode> m : f.getValue().properties()) metadata.put(m.getKey(), m.getValue().asText());
                 continue;
             }
             tensors.put(f.getKey(), readTensor(path, f.getKey(), f.getValue(), all, dataStart, dataLen));

@@ -220,7 +220,7 @@ final class CpuConvolution {
         int lo = Math.min(ceilDiv(p[2], s[2]), q);
         int hi = Math.max(lo, Math.min(q, Math.floorDiv(xs.w() - kk[2] + p[2], s[2]) + 1));
         VectorMask<Float> tail = DirectConv.tailMask(window);
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         VectorMask<Float>[] edgeTails = new VectorMask[kk[2] + 1];
         for (int taps = 1; taps <= kk[2]; taps++) edgeTails[taps] = DirectConv.tailMask(taps * c);
         float[][] partial = new float[slices][];

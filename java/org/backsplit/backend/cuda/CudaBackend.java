@@ -72,7 +72,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     /** Why CUDA cannot be used here, or null when it can. */
     public static String unavailableReason() {
-        try (CudaBackend b = open()) {
+        try {
+            open().close();
             return null;
         } catch (UnsupportedOperationException | CudaException e) {
             return e.getMessage();
