@@ -1,18 +1,16 @@
 package org.backsplit.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.backsplit.Gpu;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,22 +21,6 @@ class CudaTrainingTest {
     private static final UNetPlan PLAN = new UNetPlan(1, 3, new int[] {8, 16, 32},
             new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}}, new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
             new int[] {2, 2, 2}, new int[] {2, 2});
-    private static CudaBackend cuda;
-    private static String unavailable;
-
-    @BeforeAll
-    static void openGpu() {
-        try {
-            cuda = CudaBackend.open();
-        } catch (UnsupportedOperationException e) {
-            unavailable = e.getMessage();
-        }
-    }
-
-    @AfterAll
-    static void closeGpu() {
-        if (cuda != null) cuda.close();
-    }
 
     private static List<Double> run(Backend backend, int steps) {
         SyntheticCase data = new SyntheticCase(16, 11);
@@ -51,7 +33,7 @@ class CudaTrainingTest {
 
     @Test
     void twentyGpuStepsTrackTheCpuAndRepeatExactly() {
-        assumeTrue(cuda != null, "no CUDA here: " + unavailable);
+        CudaBackend cuda = Gpu.require();
         List<Double> cpu = run(new CpuBackend(), 20), gpu = run(cuda, 20), again = run(cuda, 20);
         assertEquals(gpu, again, "two GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {
@@ -64,7 +46,7 @@ class CudaTrainingTest {
     /** The caching allocator: once warm, a training step never calls cuMemAlloc (every temporary is closed). */
     @Test
     void warmTrainingStepsAllocateNothingNew() {
-        assumeTrue(cuda != null, "no CUDA here: " + unavailable);
+        CudaBackend cuda = Gpu.require();
         SyntheticCase data = new SyntheticCase(16, 12);
         TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
         Trainer t = Trainer.start(new PlainConvUNet(cuda, PLAN), config, data);
