@@ -73,4 +73,24 @@ class ForwardCommandTest {
         assertTrue(err.toString().contains("--device cuda"), err.toString());
         assertTrue(!Files.exists(dir.resolve("out/logits_0.npy")), "nothing written on the CPU instead");
     }
+
+    @Test
+    void infoPrintsShapeDatatypeSpacingAndAffine() throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.commandLine().execute("info", "tests/resources/nifti/nifti2_uint16.nii.gz");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, code);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("[6,5,4]", json.get("shape").toString());
+        assertEquals("uint16", json.get("datatype").asText());
+        assertEquals(1.2, json.get("spacing").get(1).asDouble(), 1e-6);
+        assertEquals(-1.2, json.get("affine").get(0).get(1).asDouble(), 1e-6);
+        assertEquals(9.0, json.get("affine").get(2).get(3).asDouble(), 1e-6);
+    }
 }
