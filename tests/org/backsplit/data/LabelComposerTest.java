@@ -41,7 +41,7 @@ class LabelComposerTest {
         Path organs = dir.resolve("organs.nii.gz");
         // voxel:            0  1  2  3  4  5   (1 liver, 2 kidney_left, 3 kidney_right, 4 spleen)
         Nifti.write(organs, lesion, new float[] {1, 1, 2, 3, 4, 0}, NiftiDatatype.UINT8);
-        Map<String, String> selection = new LinkedHashMap<>();
+        LinkedHashMap<String, String> selection = new LinkedHashMap<>();
         selection.put("liver", "liver");
         selection.put("kidney_left", "kidney");
         selection.put("kidney_right", "kidney");
@@ -62,7 +62,7 @@ class LabelComposerTest {
         Path masks = Files.createDirectories(dir.resolve("case7"));
         Nifti.write(masks.resolve("liver.nii.gz"), lesion, new float[] {1, 1, 0, 0}, NiftiDatatype.UINT8);
         Nifti.write(masks.resolve("gallbladder.nii.gz"), lesion, new float[] {0, 1, 1, 0}, NiftiDatatype.UINT8);
-        Map<String, String> selection = new LinkedHashMap<>();
+        LinkedHashMap<String, String> selection = new LinkedHashMap<>();
         selection.put("liver", "liver");
         selection.put("gallbladder", "gallbladder");
         selection.put("pancreas", "pancreas");
