@@ -65,10 +65,6 @@ public record UNetPlan(int inputChannels, int numClasses, int[] features, int[][
         return t;
     }
 
-    public UNetPlan withClasses(int classes) {
-        return new UNetPlan(inputChannels, classes, features, kernels, strides, convsPerEncoderStage, convsPerDecoderStage);
-    }
-
     private static int[][] deepClone(int[][] a) {
         int[][] c = new int[a.length][];
         for (int i = 0; i < a.length; i++) c[i] = a[i].clone();

@@ -5,21 +5,22 @@ import org.backsplit.backend.ConvGeometry;
 import org.backsplit.tensor.Shape;
 
 /**
- * 3D convolution and transposed convolution on the CPU, every pass as im2col tiles fed to {@link Gemm}.
- * Activations are NDHWC, so one tap of one voxel is C contiguous floats and im2col is a series of copies.
- *
+ * 3D convolution and transposed convolution on the CPU. Activations are NDHWC, so one tap of one voxel is C
+ * contiguous floats and every pass reads its operands in place through {@link DirectConv}'s offsets:
  * <ul>
- *   <li>forward: Y[M x K] = im2col(X)[M x taps*C] * W^T[taps*C x K], M = output voxels;
+ *   <li>forward: each output row (n, z, y) is blocks of 4 voxels along x times all K outputs, summed over the
+ *       taps inside the input;
  *   <li>backward-data: each input voxel gathers dY from the taps that reach it. Input voxels are grouped by
  *       their phase modulo the stride, because all voxels of a phase are reached by the same taps: a
  *       stride-2 layer then costs what its forward pass costs instead of 8x that in zero rows;
- *   <li>backward-weight: dW[K x taps*C] = dY^T * im2col(X), over a fixed number of slices of M whose partial
- *       sums are added in order, so the result does not depend on the thread count.
+ *   <li>backward-weight: for one output row and one (t, r) tap pair the x-taps read overlapping windows of
+ *       kx*C floats; over a fixed number of slices of rows whose partial sums are added in order, so the
+ *       result does not depend on the thread count.
  * </ul>
- * Transposed convolution with kernel = stride has no overlapping outputs, so it is one GEMM and a scatter.
+ * Transposed convolution with kernel = stride has no overlapping outputs: one GEMM and a scatter per tile.
  */
 final class CpuConvolution {
-    /** Rows of one im2col tile: a multiple of the GEMM's 4-row micro-kernel. */
+    /** Rows of one GEMM tile (transposed convolution): a multiple of the kernel's 4-row block. */
     private static final int TILE = 128;
     /** Upper bound on the weight-gradient slices (each holds a full partial dW). */
     private static final int MAX_SLICES = 16;
@@ -390,13 +391,7 @@ final class CpuConvolution {
         return total;
     }
 
-    private static boolean isOne(int[] v) {
-        return v[0] == 1 && v[1] == 1 && v[2] == 1;
-    }
 
-    private static boolean isZero(int[] v) {
-        return v[0] == 0 && v[1] == 0 && v[2] == 0;
-    }
 
     static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;

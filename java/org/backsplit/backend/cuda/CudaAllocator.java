@@ -14,7 +14,6 @@ final class CudaAllocator {
 
     private final CudaDriver driver;
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
-    private long reserved;
     private long driverAllocations;
     private long inUse;
     private long peakInUse;
@@ -62,7 +61,6 @@ final class CudaAllocator {
     private synchronized long allocateNew(long size) {
         long ptr = driver.alloc(size);
         driverAllocations++;
-        reserved += size;
         inUse += size;
         peakInUse = Math.max(peakInUse, inUse);
         return ptr;
@@ -82,18 +80,9 @@ final class CudaAllocator {
         return peakInUse;
     }
 
-    synchronized long reservedBytes() {
-        return reserved;
-    }
-
-    synchronized void resetPeak() {
-        peakInUse = inUse;
-    }
-
     /** Returns every cached (free) block to the driver. */
     synchronized void releaseAll() {
         for (ArrayDeque<Long> list : free.values()) for (long p : list) driver.free(p);
         free.clear();
-        reserved = inUse;
     }
 }

@@ -124,13 +124,9 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return allocator.driverAllocations();
     }
 
-    /** Peak device memory held by live tensors since the last reset (the caching allocator's view). */
+    /** Peak device memory held by live tensors since the backend opened (the caching allocator's view). */
     public long peakBytesInUse() {
         return allocator.peakBytesInUse();
-    }
-
-    public void resetPeak() {
-        allocator.resetPeak();
     }
 
     private static CudaTensor c(Tensor t) {
