@@ -64,13 +64,13 @@ public class ConvBench {
     }
 
     @Benchmark
-    public Tensor forward() {
-        return cpu.conv3d(x, w, b, g);
+    public void forward() {
+        cpu.conv3d(x, w, b, g).close();
     }
 
     @Benchmark
-    public Tensor backwardData() {
-        return cpu.conv3dBackwardData(dy, w, g, x.shape());
+    public void backwardData() {
+        cpu.conv3dBackwardData(dy, w, g, x.shape()).close();
     }
 
     @Benchmark

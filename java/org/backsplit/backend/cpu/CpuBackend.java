@@ -1,5 +1,8 @@
 package org.backsplit.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.backsplit.backend.AdamStep;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
@@ -19,8 +22,11 @@ import org.backsplit.tensor.Tensor;
  */
 public final class CpuBackend implements Backend {
     private static final int ELEMENTS_PER_TASK = 1 << 16;
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
 
     private final Parallel parallel;
+    private final ArrayPool pool = new ArrayPool();
     private final CpuConvolution conv;
     private final CpuInstanceNorm norm;
     private final CpuDiceCrossEntropy loss;
@@ -31,8 +37,8 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
-        this.conv = new CpuConvolution(parallel);
-        this.norm = new CpuInstanceNorm(parallel);
+        this.conv = new CpuConvolution(parallel, pool);
+        this.norm = new CpuInstanceNorm(parallel, pool);
         this.loss = new CpuDiceCrossEntropy(parallel);
     }
 
@@ -52,18 +58,24 @@ public final class CpuBackend implements Backend {
         return t == null ? null : f(t);
     }
 
+    void recycle(float[] data) {
+        pool.give(data);
+    }
+
     private CpuTensor wrap(Shape s, float[] data) {
         return new CpuTensor(this, s, data);
     }
 
     @Override
     public Tensor zeros(Shape shape) {
-        return wrap(shape, new float[shape.size()]);
+        return wrap(shape, pool.zeroed(shape.size()));
     }
 
     @Override
     public Tensor upload(float[] data, Shape shape) {
-        return wrap(shape, data.clone());
+        float[] copy = pool.dirty(data.length);
+        System.arraycopy(data, 0, copy, 0, data.length);
+        return wrap(shape, copy);
     }
 
     @Override
@@ -73,7 +85,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor uploadExact(double[] data, Shape shape) {
-        float[] v = new float[data.length];
+        float[] v = pool.dirty(data.length);
         for (int i = 0; i < v.length; i++) v[i] = (float) data[i];
         return wrap(shape, v);
     }
@@ -172,20 +184,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor leakyRelu(Tensor x, double slope) {
-        float[] in = f(x), out = new float[in.length];
+        float[] in = f(x), out = pool.dirty(in.length);
         float a = (float) slope;
         elementwise(in.length, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = in[i] > 0 ? in[i] : a * in[i];
+            int i = from;
+            if (a >= 0 && a <= 1) { // then LeakyReLU(v) = max(v, a*v): no branch to mispredict
+                for (; i + LANES <= to; i += LANES) {
+                    FloatVector v = FloatVector.fromArray(SPECIES, in, i);
+                    v.max(v.mul(a)).intoArray(out, i);
+                }
+            }
+            for (; i < to; i++) out[i] = in[i] > 0 ? in[i] : a * in[i];
         });
         return wrap(x.shape(), out);
     }
 
     @Override
     public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
-        float[] g = f(dy), yv = f(y), out = new float[g.length];
+        float[] g = f(dy), yv = f(y), out = pool.dirty(g.length);
         float a = (float) slope;
         elementwise(g.length, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = yv[i] > 0 ? g[i] : a * g[i];
+            int i = from;
+            for (; i + LANES <= to; i += LANES) {
+                FloatVector d = FloatVector.fromArray(SPECIES, g, i);
+                d.mul(a).blend(d, FloatVector.fromArray(SPECIES, yv, i).compare(VectorOperators.GT, 0f)).intoArray(out, i);
+            }
+            for (; i < to; i++) out[i] = yv[i] > 0 ? g[i] : a * g[i];
         });
         return wrap(y.shape(), out);
     }
@@ -196,7 +220,7 @@ public final class CpuBackend implements Backend {
     public Tensor concatChannels(Tensor a, Tensor b) {
         Shape as = a.shape();
         int ca = as.c(), cb = b.shape().c(), c = ca + cb, voxels = as.n() * as.spatial();
-        float[] av = f(a), bv = f(b), out = new float[voxels * c];
+        float[] av = f(a), bv = f(b), out = pool.dirty(voxels * c);
         elementwise(voxels, (from, to) -> {
             for (int v = from; v < to; v++) {
                 System.arraycopy(av, v * ca, out, v * c, ca);
@@ -210,7 +234,7 @@ public final class CpuBackend implements Backend {
     public Tensor[] splitChannels(Tensor t, int first) {
         Shape s = t.shape();
         int c = s.c(), second = c - first, voxels = s.n() * s.spatial();
-        float[] in = f(t), a = new float[voxels * first], b = new float[voxels * second];
+        float[] in = f(t), a = pool.dirty(voxels * first), b = pool.dirty(voxels * second);
         elementwise(voxels, (from, to) -> {
             for (int v = from; v < to; v++) {
                 System.arraycopy(in, v * c, a, v * first, first);
@@ -222,7 +246,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor add(Tensor a, Tensor b) {
-        float[] av = f(a), bv = f(b), out = new float[av.length];
+        float[] av = f(a), bv = f(b), out = pool.dirty(av.length);
         elementwise(av.length, (from, to) -> {
             for (int i = from; i < to; i++) out[i] = av[i] + bv[i];
         });
@@ -235,7 +259,7 @@ public final class CpuBackend implements Backend {
     public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
         Shape s = logits.shape();
         if (s.c() != spec.numClasses()) throw new IllegalArgumentException("logits have " + s.c() + " channels, loss expects " + spec.numClasses());
-        float[] grad = new float[s.size()];
+        float[] grad = pool.dirty(s.size());
         LossResult r = loss.compute(f(logits), f(labels), s.n(), s.spatial(), spec, grad);
         return new LossResult(r.loss(), r.crossEntropy(), r.dice(), wrap(s, grad));
     }
@@ -243,7 +267,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor downsampleLabels(Tensor labels, Shape t) {
         Shape s = labels.shape();
-        float[] in = f(labels), out = new float[t.size()];
+        float[] in = f(labels), out = pool.dirty(t.size());
         int[] mz = new int[t.d()], my = new int[t.h()], mx = new int[t.w()];
         for (int i = 0; i < mz.length; i++) mz[i] = ReferenceBackend.nearestExact(i, s.d(), t.d());
         for (int i = 0; i < my.length; i++) my[i] = ReferenceBackend.nearestExact(i, s.h(), t.h());

@@ -27,9 +27,11 @@ final class CpuConvolution {
     private static final int[] ZERO = {0};
 
     private final Parallel parallel;
+    private final ArrayPool pool;
 
-    CpuConvolution(Parallel parallel) {
+    CpuConvolution(Parallel parallel, ArrayPool pool) {
         this.parallel = parallel;
+        this.pool = pool;
     }
 
     // ------------------------------------------------------------------ forward
@@ -39,7 +41,7 @@ final class CpuConvolution {
         int[] kk = g.kernel(), s = g.stride(), p = g.padding();
         float[] wt = new float[taps * c * k]; // per tap a [C][K] block
         Gemm.transpose(k, taps * c, w, 0, taps * c, wt, 0, k);
-        float[] y = new float[ys.size()];
+        float[] y = pool.dirty(ys.size()); // every output voxel is written by a block or an edge pass
         VectorMask<Float> masks = DirectConv.tailMask(k);
         int runs = ys.n() * ys.d() * ys.h();
         parallel.forEach(runs, run -> {
@@ -106,7 +108,7 @@ final class CpuConvolution {
                 System.arraycopy(w, (ko * taps + tap) * c, wTap, (tap * k + ko) * c, c);
             }
         }
-        float[] dx = new float[xs.size()];
+        float[] dx = pool.zeroed(xs.size()); // voxels no tap reaches keep their zero
         VectorMask<Float> masks = DirectConv.tailMask(c);
         for (int pz = 0; pz < s[0]; pz++) {
             for (int py = 0; py < s[1]; py++) {
@@ -276,7 +278,7 @@ final class CpuConvolution {
 
     float[] transposedForward(float[] x, Shape xs, float[] w, int co, float[] bias, int[] st, Shape ys) {
         int ci = xs.c(), taps = st[0] * st[1] * st[2], cols = taps * co;
-        float[] y = new float[ys.size()];
+        float[] y = pool.dirty(ys.size()); // every output voxel is one input voxel's sub-voxel
         int m = xs.n() * xs.spatial();
         parallel.forEach(ceilDiv(m, TILE), tile -> {
             int m0 = tile * TILE, rows = Math.min(TILE, m - m0);
@@ -297,7 +299,7 @@ final class CpuConvolution {
         int co = ys.c(), taps = st[0] * st[1] * st[2], red = taps * co;
         float[] wt = new float[red * ci];
         Gemm.transpose(ci, red, w, 0, red, wt, 0, ci);
-        float[] dx = new float[xs.size()];
+        float[] dx = pool.dirty(xs.size()); // the GEMM overwrites every row
         int m = xs.n() * xs.spatial();
         parallel.forEach(ceilDiv(m, TILE), tile -> {
             int m0 = tile * TILE, rows = Math.min(TILE, m - m0);

@@ -21,9 +21,11 @@ final class CpuInstanceNorm {
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
 
     private final Parallel parallel;
+    private final ArrayPool pool;
 
-    CpuInstanceNorm(Parallel parallel) {
+    CpuInstanceNorm(Parallel parallel, ArrayPool pool) {
         this.parallel = parallel;
+        this.pool = pool;
     }
 
     /** Returns {y, mean[N*C], rstd[N*C]}; with slope >= 0, y is LeakyReLU(norm(x)) (slope < 0: no activation). */
@@ -43,7 +45,7 @@ final class CpuInstanceNorm {
             double[] total = reduce(sums, s * slices, slices, c);
             for (int ch = 0; ch < c; ch++) rstd[s * c + ch] = (float) (1.0 / Math.sqrt(total[ch] / v + eps));
         }
-        float[] y = new float[x.length];
+        float[] y = pool.dirty(x.length);
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
             int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);
@@ -106,7 +108,7 @@ final class CpuInstanceNorm {
             dgamma[ch] = (float) dgammaD[ch];
             dbeta[ch] = (float) dbetaD[ch];
         }
-        float[] dx = new float[x.length];
+        float[] dx = pool.dirty(x.length);
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
             int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);

@@ -24,12 +24,14 @@ final class CpuTensor extends Tensor {
     }
 
     /**
-     * Marks the tensor dead. The garbage collector frees the array; the flag makes any later use fail, so the
-     * ownership rules that the GPU depends on are checked on every machine.
+     * Marks the tensor dead and gives its array back to the backend's pool. The flag makes any later use fail,
+     * so the ownership rules that the GPU depends on are checked on every machine.
      */
     @Override
     public void close() {
+        if (closed) return; // a second close must not hand the array out twice
         closed = true;
+        backend.recycle(data);
     }
 
     float[] data() {
