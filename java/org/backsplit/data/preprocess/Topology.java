@@ -1,0 +1,79 @@
+package org.backsplit.data.preprocess;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.backsplit.nn.UNetPlan;
+
+/**
+ * nnU-Net's get_pool_and_conv_props: the U-Net topology for a spacing and a patch size. Repeatedly pool (by 2)
+ * every axis whose feature map is still at least 2 x 4 voxels and whose spacing is within a factor 2 of the
+ * finest; a lone such axis is pooled only while at least 3 x 4 voxels remain. An axis's kernel becomes 3 once
+ * its spacing is within a factor 2 of the finest, and stays 3; the bottleneck is 3x3x3. The patch is then padded
+ * to a multiple of 2^(pools per axis).
+ */
+public record Topology(int[][] strides, int[][] kernels, int[] patch, int[] divisibleBy) {
+    private static final int MIN_FEATURE_MAP = 4;
+
+    public static Topology of(double[] spacing, int[] patchSize) {
+        int dim = spacing.length;
+        double[] sp = spacing.clone();
+        double[] size = new double[dim];
+        for (int a = 0; a < dim; a++) size[a] = patchSize[a];
+        int[] kernel = new int[dim], pools = new int[dim];
+        Arrays.fill(kernel, 1);
+        List<int[]> strides = new ArrayList<>(), kernels = new ArrayList<>();
+        int[] ones = new int[dim];
+        Arrays.fill(ones, 1);
+        strides.add(ones);
+        while (true) {
+            List<Integer> valid = new ArrayList<>();
+            for (int a = 0; a < dim; a++) if (size[a] >= 2 * MIN_FEATURE_MAP) valid.add(a);
+            if (valid.isEmpty()) break;
+            double minValid = Double.MAX_VALUE;
+            for (int a : valid) minValid = Math.min(minValid, sp[a]);
+            final double m = minValid;
+            valid.removeIf(a -> sp[a] / m >= 2);
+            if (valid.size() == 1 && size[valid.get(0)] < 3 * MIN_FEATURE_MAP) break;
+            if (valid.isEmpty()) break;
+            double minAll = Arrays.stream(sp).min().orElseThrow();
+            for (int a = 0; a < dim; a++) if (kernel[a] != 3 && sp[a] / minAll < 2) kernel[a] = 3;
+            int[] stride = new int[dim];
+            for (int a = 0; a < dim; a++) {
+                if (valid.contains(a)) {
+                    stride[a] = 2;
+                    pools[a]++;
+                    sp[a] *= 2;
+                    size[a] = Math.ceil(size[a] / 2);
+                } else {
+                    stride[a] = 1;
+                }
+            }
+            strides.add(stride);
+            kernels.add(kernel.clone());
+        }
+        int[] three = new int[dim];
+        Arrays.fill(three, 3);
+        kernels.add(three);
+        int[] div = new int[dim], patch = new int[dim];
+        for (int a = 0; a < dim; a++) {
+            div[a] = 1 << pools[a];
+            patch[a] = (patchSize[a] + div[a] - 1) / div[a] * div[a];
+        }
+        return new Topology(strides.toArray(new int[0][]), kernels.toArray(new int[0][]), patch, div);
+    }
+
+    /**
+     * nnU-Net's PlainConvUNet for this topology, with axes given in (x, y, z) order here and (D, H, W) = (z, y, x)
+     * in the network: features min(32 * 2^i, 320), two convolutions per stage.
+     */
+    public UNetPlan plan(int inputChannels, int numClasses) {
+        int n = strides.length;
+        int[][] k = new int[n][], s = new int[n][];
+        for (int i = 0; i < n; i++) {
+            k[i] = new int[] {kernels[i][2], kernels[i][1], kernels[i][0]};
+            s[i] = new int[] {strides[i][2], strides[i][1], strides[i][0]};
+        }
+        return UNetPlan.withKernelsAndStrides(inputChannels, numClasses, 32, 320, k, s);
+    }
+}
