@@ -72,7 +72,7 @@ public final class Trainer {
     public StepResult step() {
         if (finished()) throw new IllegalStateException("training already finished " + config.epochs() + " epochs");
         Backend backend = net.backend();
-        Batch batch = data.next(backend, rng);
+        Batch batch = data.next(backend, rng, (long) epoch * config.iterationsPerEpoch() + iteration);
         var logits = net.forward(batch.images());
         DeepSupervisionLoss.Result r = loss.compute(backend, logits, batch.labels());
         logits.forEach(Tensor::close);

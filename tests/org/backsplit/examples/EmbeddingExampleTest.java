@@ -41,7 +41,7 @@ class EmbeddingExampleTest {
         TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12,
                 LossSpec.nnUNet(3, true, -1), 42);                           // epochs, iterations, SGD, clip, DC+CE, seed
         Trainer trainer = Trainer.start(net, config,                         // a batch source returns new tensors
-        (backend, rng) -> new Batch(backend.upload(image, shape), backend.upload(labels, shape)));
+        (backend, rng, step) -> new Batch(backend.upload(image, shape), backend.upload(labels, shape)));
         while (!trainer.finished()) System.out.println(trainer.step());
         trainer.save(dir.resolve("checkpoint_final"));                        // model.safetensors + optimizer + state.json
 

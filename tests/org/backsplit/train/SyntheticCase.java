@@ -37,7 +37,7 @@ final class SyntheticCase implements BatchSource {
     }
 
     @Override
-    public Batch next(Backend backend, Rng rng) {
+    public Batch next(Backend backend, Rng rng, long step) {
         int v = size * size * size;
         float[] img = new float[2 * v], lab = new float[2 * v];
         for (int b = 0; b < 2; b++) {

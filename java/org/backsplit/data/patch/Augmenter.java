@@ -15,12 +15,31 @@ import org.backsplit.util.Rng;
  */
 public final class Augmenter {
     private final boolean[] mirrorAxes;
+    private final boolean intensity;
 
-    public Augmenter(boolean[] mirrorAxes) {
+    /** @param intensity false keeps only mirroring (and the outside-to-background mapping) */
+    public Augmenter(boolean[] mirrorAxes, boolean intensity) {
         this.mirrorAxes = mirrorAxes.clone();
+        this.intensity = intensity;
+    }
+
+    /** nnU-Net's defaults: every intensity augmentation, mirroring along all three axes. */
+    public static Augmenter nnUNet() {
+        return new Augmenter(new boolean[] {true, true, true}, true);
     }
 
     public void apply(float[][] channels, float[] labels, int[] dims, Rng rng) {
+        if (intensity) intensity(channels, dims, rng);
+        for (int a = 0; a < 3; a++) {
+            if (mirrorAxes[a] && rng.nextDouble() < 0.5) {
+                for (float[] c : channels) mirror(c, dims, a);
+                mirror(labels, dims, a);
+            }
+        }
+        for (int i = 0; i < labels.length; i++) if (labels[i] == -1) labels[i] = 0;
+    }
+
+    private void intensity(float[][] channels, int[] dims, Rng rng) {
         if (rng.nextDouble() < 0.1) {
             double sd = uniform(rng, 0, 0.1);
             for (float[] c : channels) for (int i = 0; i < c.length; i++) c[i] += (float) (rng.nextGaussian() * sd);
@@ -41,13 +60,6 @@ public final class Augmenter {
         }
         if (rng.nextDouble() < 0.1) for (float[] c : channels) gamma(c, rangeAroundOne(rng, 0.7, 1.5), true);
         if (rng.nextDouble() < 0.3) for (float[] c : channels) gamma(c, rangeAroundOne(rng, 0.7, 1.5), false);
-        for (int a = 0; a < 3; a++) {
-            if (mirrorAxes[a] && rng.nextDouble() < 0.5) {
-                for (float[] c : channels) mirror(c, dims, a);
-                mirror(labels, dims, a);
-            }
-        }
-        for (int i = 0; i < labels.length; i++) if (labels[i] == -1) labels[i] = 0;
     }
 
     static double uniform(Rng rng, double lo, double hi) {

@@ -82,7 +82,7 @@ class AugmenterTest {
     void theChainIsDeterministicMirrorsLabelsWithTheImageAndMapsOutsideToBackground() {
         int[] dims = {6, 5, 4};
         int n = 120;
-        Augmenter aug = new Augmenter(new boolean[] {true, true, true});
+        Augmenter aug = Augmenter.nnUNet();
         for (long seed = 0; seed < 20; seed++) {
             float[] labels = new float[n];
             labels[0] = 1;
