@@ -18,7 +18,7 @@ class TopologyTest {
         for (int i = 1; i < 6; i++) assertArrayEquals(new int[] {2, 2, 2}, t.strides()[i]);
         for (int[] k : t.kernels()) assertArrayEquals(new int[] {3, 3, 3}, k);
         assertArrayEquals(new int[] {128, 128, 128}, t.patch());
-        assertEquals(31_197_204L, new org.backsplit.nn.PlainConvUNet(new org.backsplit.backend.cpu.CpuBackend(1), t.plan(1, 4)).parameterCount());
+        assertEquals(31_197_204L, new org.backsplit.nn.PlainConvUNet(new org.backsplit.backend.cpu.CpuBackend(1), plan(t, 1, 4)).parameterCount());
     }
 
     /**
@@ -38,10 +38,15 @@ class TopologyTest {
         }
         assertArrayEquals(new int[] {32, 32, 8}, t.divisibleBy());
         assertArrayEquals(new int[] {224, 224, 40}, t.patch());
-        UNetPlan plan = t.plan(1, 3);
+        UNetPlan plan = plan(t, 1, 3);
         assertArrayEquals(new int[] {1, 3, 3}, plan.kernels()[0]); // (D, H, W) = (z, y, x)
         assertArrayEquals(new int[] {1, 2, 2}, plan.strides()[1]);
         assertArrayEquals(new int[] {32, 64, 128, 256, 320, 320}, plan.features());
+    }
+
+    /** nnU-Net's widths (32 doubling to 320) on the topology, in the network's (z, y, x) axis order. */
+    static UNetPlan plan(Topology t, int in, int classes) {
+        return UNetPlan.withKernelsAndStrides(in, classes, 32, 320, t.kernelsZyx(), t.stridesZyx());
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.backsplit.data.preprocess;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.backsplit.nn.UNetPlan;
 
 /**
  * nnU-Net's get_pool_and_conv_props: the U-Net topology for a spacing and a patch size. Repeatedly pool (by 2)
@@ -63,17 +62,19 @@ public record Topology(int[][] strides, int[][] kernels, int[] patch, int[] divi
         return new Topology(strides.toArray(new int[0][]), kernels.toArray(new int[0][]), patch, div);
     }
 
-    /**
-     * nnU-Net's PlainConvUNet for this topology, with axes given in (x, y, z) order here and (D, H, W) = (z, y, x)
-     * in the network: features min(32 * 2^i, 320), two convolutions per stage.
-     */
-    public UNetPlan plan(int inputChannels, int numClasses) {
-        int n = strides.length;
-        int[][] k = new int[n][], s = new int[n][];
-        for (int i = 0; i < n; i++) {
-            k[i] = new int[] {kernels[i][2], kernels[i][1], kernels[i][0]};
-            s[i] = new int[] {strides[i][2], strides[i][1], strides[i][0]};
-        }
-        return UNetPlan.withKernelsAndStrides(inputChannels, numClasses, 32, 320, k, s);
+    /** The strides in the network's axis order (D, H, W) = (z, y, x). */
+    public int[][] stridesZyx() {
+        return reversed(strides);
+    }
+
+    /** The kernels in the network's axis order (D, H, W) = (z, y, x). */
+    public int[][] kernelsZyx() {
+        return reversed(kernels);
+    }
+
+    private static int[][] reversed(int[][] perStage) {
+        int[][] out = new int[perStage.length][];
+        for (int i = 0; i < perStage.length; i++) out[i] = new int[] {perStage[i][2], perStage[i][1], perStage[i][0]};
+        return out;
     }
 }
