@@ -41,7 +41,7 @@ class PatchLoaderTest {
 
     @Test
     void channelsLastLayoutAndForegroundInTheLastSample() {
-        try (PatchLoader loader = new PatchLoader(cases(), new int[] {8, 8, 8}, 3, new Augmenter(new boolean[3], false), 1, 2)) {
+        try (PatchLoader loader = new PatchLoader(cases(), new int[] {8, 8, 8}, 3, false, new Augmenter(new boolean[3], false), 1, 2)) {
             PatchLoader.HostBatch b = loader.batch(0);
             for (int v = 0; v < 3 * 512; v++) assertEquals(b.images()[2 * v], -b.images()[2 * v + 1]); // interleaved channels
             boolean fg = false;
@@ -57,8 +57,8 @@ class PatchLoaderTest {
 
     @Test
     void batchesDependOnTheStepNotOnThreadsOrOrder() {
-        try (PatchLoader one = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, Augmenter.nnUNet(), 7, 1);
-             PatchLoader two = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, Augmenter.nnUNet(), 7, 2)) {
+        try (PatchLoader one = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 7, 1);
+             PatchLoader two = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 7, 2)) {
             for (long s = 0; s < 6; s++) {
                 PatchLoader.HostBatch a = one.batch(s), b = two.batch(s);
                 assertArrayEquals(a.images(), b.images());
@@ -74,16 +74,16 @@ class PatchLoaderTest {
         TrainingConfig config = new TrainingConfig(2, 3, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, true, -1), 3);
         Backend cpu = new CpuBackend();
         List<Double> straight = new ArrayList<>(), resumed = new ArrayList<>();
-        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, Augmenter.nnUNet(), 11, 2)) {
+        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 2)) {
             Trainer t = Trainer.start(new PlainConvUNet(cpu, plan), config, new PatchBatchSource(l));
             while (!t.finished()) straight.add(t.step().loss());
         }
-        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, Augmenter.nnUNet(), 11, 2)) {
+        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 2)) {
             Trainer t = Trainer.start(new PlainConvUNet(cpu, plan), config, new PatchBatchSource(l));
             for (int i = 0; i < 4; i++) resumed.add(t.step().loss());
             t.save(dir.resolve("ckpt"));
         }
-        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, Augmenter.nnUNet(), 11, 1)) {
+        try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 1)) {
             Trainer t = Trainer.resume(dir.resolve("ckpt"), cpu, new PatchBatchSource(l));
             while (!t.finished()) resumed.add(t.step().loss());
         }

@@ -27,7 +27,7 @@ public final class LoaderBench {
             cases.add(PreparedCase.of("c" + c, new float[][] {img}, lab, dims, new int[] {1}));
         }
         for (boolean augment : new boolean[] {false, true}) {
-            try (PatchLoader loader = new PatchLoader(cases, new int[] {p, p, p}, 2,
+            try (PatchLoader loader = new PatchLoader(cases, new int[] {p, p, p}, 2, augment,
                     new Augmenter(new boolean[] {true, true, true}, augment), 3, threads)) {
                 loader.batch(0);
                 long t0 = System.nanoTime();

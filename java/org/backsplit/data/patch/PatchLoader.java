@@ -9,7 +9,8 @@ import org.backsplit.util.Rng;
 
 /**
  * Training batches from prepared cases, made on background threads ahead of the trainer: each batch picks
- * cases uniformly, samples patches (the last third on foreground), augments them and lays them out
+ * cases uniformly, samples patches (the last third on foreground), rotates and scales them (optionally),
+ * augments their intensities, mirrors them and lays them out
  * channels-last, [N, D, H, W, C] with (D, H, W) = (z, y, x). Batch `step` draws all its randomness from a
  * generator seeded by (seed, step), so batches are the same whatever the thread timing, and a run resumed at
  * step k gets the batches of an uninterrupted run.
@@ -21,6 +22,7 @@ public final class PatchLoader implements AutoCloseable {
 
     private final List<PreparedCase> cases;
     private final PatchSampler sampler;
+    private final SpatialAugment spatial;
     private final Augmenter augmenter;
     private final int[] patch;
     private final int batchSize;
@@ -30,11 +32,16 @@ public final class PatchLoader implements AutoCloseable {
     private final ArrayDeque<Future<HostBatch>> queue = new ArrayDeque<>();
     private long nextToQueue = -1;
 
-    public PatchLoader(List<PreparedCase> cases, int[] patch, int batchSize, Augmenter augmenter, long seed, int threads) {
+    /**
+     * @param spatialAugmentation rotation and scaling as nnU-Net (patches are then cut larger and transformed)
+     */
+    public PatchLoader(List<PreparedCase> cases, int[] patch, int batchSize, boolean spatialAugmentation, Augmenter augmenter, long seed,
+                       int threads) {
         if (cases.isEmpty()) throw new IllegalArgumentException("no training cases");
         this.cases = List.copyOf(cases);
         this.patch = patch.clone();
-        this.sampler = new PatchSampler(patch);
+        this.spatial = spatialAugmentation ? new SpatialAugment(patch) : null;
+        this.sampler = new PatchSampler(spatial == null ? patch : spatial.initial());
         this.augmenter = augmenter;
         this.batchSize = batchSize;
         this.seed = seed;
@@ -72,6 +79,7 @@ public final class PatchLoader implements AutoCloseable {
         for (int j = 0; j < batchSize; j++) {
             PreparedCase c = cases.get(rng.nextInt(cases.size()));
             float[][] p = sampler.extract(c, sampler.corner(c, PatchSampler.forceForeground(j, batchSize), rng));
+            if (spatial != null) p = spatial.apply(p, rng);
             float[][] ch = java.util.Arrays.copyOf(p, channels);
             float[] lab = p[channels];
             augmenter.apply(ch, lab, patch, rng);
