@@ -83,6 +83,10 @@ public final class ClassMap {
         float[] out = new float[datasetLabels.length];
         boolean partial = !auxiliaryAnnotated && marginalForPartialCases;
         for (int i = 0; i < out.length; i++) {
+            if (datasetLabels[i] == -1) { // outside the image after cropping: the loader turns it into background
+                out[i] = -1;
+                continue;
+            }
             int v = (int) datasetLabels[i];
             if (v != datasetLabels[i] || v < 0 || v >= lookup.length) {
                 throw new IllegalArgumentException("label value " + datasetLabels[i] + " at voxel " + i + " is not in the dataset's labels");

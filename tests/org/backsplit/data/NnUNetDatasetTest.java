@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** nnU-Net's raw layout: a good dataset opens and verifies; each kind of bad one gets an error naming the file. */
-class NnUNetDatasetTest {
+public class NnUNetDatasetTest {
     private static final String JSON = """
             {"channel_names": {"0": "CT", "1": "PET"}, "labels": {"background": 0, "lesion": 1, "liver": 2, "ignore": 3},
              "numTraining": 3, "file_ending": ".nii.gz"}""";
@@ -25,7 +25,7 @@ class NnUNetDatasetTest {
             NiftiGeometry.ofSpacing(new double[] {0.8, 0.8, 3.0}));
 
     /** Writes a dataset of `cases` cases, two channels each, labels with values 0..3. */
-    static Path makeDataset(Path dir, int cases) throws Exception {
+    public static Path makeDataset(Path dir, int cases) throws Exception {
         Files.createDirectories(dir.resolve("imagesTr"));
         Files.createDirectories(dir.resolve("labelsTr"));
         Files.writeString(dir.resolve("dataset.json"), JSON);

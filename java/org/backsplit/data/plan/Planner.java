@@ -1,0 +1,101 @@
+package org.backsplit.data.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.backsplit.data.preprocess.TargetSpacing;
+import org.backsplit.data.preprocess.Topology;
+
+/**
+ * nnU-Net's ExperimentPlanner for the 3d_fullres configuration, as we read it (nnU-Net itself is not here to
+ * compare with): target spacing by its rule; an initial patch of about 256^3 voxels shaped like the inverse
+ * spacing, clipped to the median shape; the topology for it; then, while the network's feature maps (every
+ * conv, norm and activation output, transposed convolutions and heads: nnU-Net's compute_conv_feature_map_size)
+ * exceed the reference of 560e6 elements (8 GB), the axis whose patch is largest relative to the median shape
+ * shrinks by its divisibility step; batch size = round(2 * reference / estimate), at most 5% of the dataset's
+ * voxels, at least 2. Widths min(32 * 2^i, 320).
+ */
+public final class Planner {
+    static final double REFERENCE = 560e6;
+    static final int REFERENCE_BATCH = 2;
+
+    private Planner() {
+    }
+
+    public static Plan plan(Fingerprint f, List<String> channelNames, int numClasses) {
+        double[] target = TargetSpacing.fullres(f.spacings(), f.shapesAfterCrop());
+        int n = f.spacings().size();
+        int[] median = new int[3];
+        double totalVoxels = 0;
+        for (int a = 0; a < 3; a++) {
+            double[] sizes = new double[n];
+            for (int i = 0; i < n; i++) sizes[i] = f.shapesAfterCrop().get(i)[a] * f.spacings().get(i)[a] / target[a];
+            java.util.Arrays.sort(sizes);
+            median[a] = (int) Math.round(n % 2 == 1 ? sizes[n / 2] : (sizes[n / 2 - 1] + sizes[n / 2]) / 2);
+        }
+        for (int i = 0; i < n; i++) {
+            double v = 1;
+            for (int a = 0; a < 3; a++) v *= f.shapesAfterCrop().get(i)[a] * f.spacings().get(i)[a] / target[a];
+            totalVoxels += v;
+        }
+        double[] inv = {1 / target[0], 1 / target[1], 1 / target[2]};
+        double k = Math.cbrt(Math.pow(256, 3) / (inv[0] * inv[1] * inv[2]));
+        int[] patch = new int[3];
+        for (int a = 0; a < 3; a++) patch[a] = Math.min((int) Math.round(inv[a] * k), median[a]);
+        Topology t = Topology.of(target, patch);
+        double estimate = featureMapSize(t, numClasses);
+        while (estimate > REFERENCE) {
+            int axis = 0;
+            double worst = -1;
+            for (int a = 0; a < 3; a++) {
+                double r = (double) t.patch()[a] / median[a];
+                if (r > worst) {
+                    worst = r;
+                    axis = a;
+                }
+            }
+            int[] smaller = t.patch().clone();
+            smaller[axis] -= Topology.of(target, smaller).divisibleBy()[axis];
+            if (smaller[axis] < 1) break;
+            t = Topology.of(target, smaller);
+            estimate = featureMapSize(t, numClasses);
+        }
+        int batch = (int) Math.round(REFERENCE / estimate * REFERENCE_BATCH);
+        double patchVoxels = (double) t.patch()[0] * t.patch()[1] * t.patch()[2];
+        batch = Math.max(Math.min(batch, (int) Math.round(totalVoxels * 0.05 / patchVoxels)), 2);
+        List<String> norm = new ArrayList<>();
+        List<Boolean> mask = new ArrayList<>();
+        List<org.backsplit.data.preprocess.IntensityStatistics> ct = new ArrayList<>();
+        for (int c = 0; c < channelNames.size(); c++) {
+            boolean isCt = channelNames.get(c).equalsIgnoreCase("CT");
+            norm.add(isCt ? "CT" : "ZScore");
+            mask.add(!isCt && f.medianRelativeSizeAfterCrop() < 0.75);
+            ct.add(isCt ? f.foregroundIntensities().get(c) : null);
+        }
+        return new Plan(target, median, t.patch(), batch, t.strides(), t.kernels(), norm, mask, ct);
+    }
+
+    /** Elements of every feature map a training step keeps: conv, norm and activation outputs, upsamplings, heads. */
+    static double featureMapSize(Topology t, int numClasses) {
+        int stages = t.strides().length;
+        int[][] size = new int[stages][3];
+        int[] cur = t.patch().clone();
+        double total = 0;
+        for (int s = 0; s < stages; s++) {
+            for (int a = 0; a < 3; a++) cur[a] /= t.strides()[s][a];
+            size[s] = cur.clone();
+            double voxels = (double) cur[0] * cur[1] * cur[2];
+            total += 2 * 3 * width(s) * voxels; // two blocks of conv, norm, activation
+        }
+        for (int s = stages - 2; s >= 0; s--) {
+            double voxels = (double) size[s][0] * size[s][1] * size[s][2];
+            total += width(s) * voxels;             // transposed convolution output
+            total += 2 * 3 * width(s) * voxels;     // two blocks
+            total += numClasses * voxels;           // deep-supervision head
+        }
+        return total;
+    }
+
+    private static int width(int stage) {
+        return Math.min(32 << stage, 320);
+    }
+}

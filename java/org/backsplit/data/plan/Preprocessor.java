@@ -1,0 +1,107 @@
+package org.backsplit.data.plan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.backsplit.data.ClassMap;
+import org.backsplit.data.NnUNetDataset;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.data.patch.PreparedCase;
+import org.backsplit.data.preprocess.CropToNonzero;
+import org.backsplit.data.preprocess.Normalization;
+import org.backsplit.data.preprocess.Resampling;
+import org.backsplit.io.FormatException;
+import org.backsplit.io.NamedTensor;
+import org.backsplit.io.SafeTensors;
+import org.backsplit.tensor.Shape;
+
+/**
+ * Preprocesses cases as nnU-Net does (crop to non-zero, normalise each channel, resample to the plan's
+ * spacing) into a cache of one safetensors file per case: "data" [C, z, y, x], "seg" [z, y, x] (dataset label
+ * values, -1 outside the crop), and metadata with what maps a prediction back (the original dims, the crop
+ * box, the original spacing) and the plan it was made for. A case whose file was made for the same plan is
+ * not done again. Class mapping (BackSplit, binary, virtual) happens when cases are loaded, so one cache
+ * serves every training mode.
+ */
+public final class Preprocessor {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Preprocessor() {
+    }
+
+    /** Writes the cache for every training case; returns how many cases were (re)computed. */
+    public static int run(NnUNetDataset dataset, Plan plan, Path cache) throws IOException {
+        Files.createDirectories(cache);
+        String planKey = JSON.writeValueAsString(plan);
+        int done = 0;
+        for (NnUNetDataset.Case c : dataset.training()) {
+            Path file = cache.resolve(c.id() + ".safetensors");
+            if (Files.exists(file) && planKey.equals(SafeTensors.read(file).metadata().get("plan"))) continue;
+            preprocessCase(c, plan, planKey, file);
+            done++;
+        }
+        return done;
+    }
+
+    private static void preprocessCase(NnUNetDataset.Case c, Plan plan, String planKey, Path file) throws IOException {
+        NiftiImage label = Nifti.read(c.label());
+        int[] dims = {label.dims()[0], label.dims()[1], label.dims()[2]};
+        int channels = c.images().size();
+        float[][] images = new float[channels][];
+        for (int ch = 0; ch < channels; ch++) images[ch] = Nifti.read(c.images().get(ch)).data();
+        CropToNonzero.Cropped cropped = CropToNonzero.crop(images, label.data(), dims);
+        double[] spacing = label.spacing();
+        int[] newDims = new int[3];
+        for (int a = 0; a < 3; a++) newDims[a] = Math.max(1, (int) Math.round(cropped.dims()[a] * spacing[a] / plan.targetSpacing()[a]));
+        float[] data = new float[channels * newDims[0] * newDims[1] * newDims[2]];
+        for (int ch = 0; ch < channels; ch++) {
+            Normalization norm = plan.normalization().get(ch).equals("CT") ? new Normalization.Ct(plan.ctStatistics().get(ch))
+                    : new Normalization.ZScore(plan.useMaskForNorm().get(ch));
+            float[] normalised = norm.apply(cropped.channels()[ch], cropped.labels());
+            float[] resampled = Resampling.image(normalised, cropped.dims(), newDims, spacing);
+            System.arraycopy(resampled, 0, data, ch * resampled.length, resampled.length);
+        }
+        float[] seg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing);
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("original_dims", dims);
+        props.put("crop_box", cropped.box());
+        props.put("original_spacing", spacing);
+        props.put("dims", newDims);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("plan", planKey);
+        meta.put("properties", JSON.writeValueAsString(props));
+        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(channels, newDims[2], newDims[1], newDims[0]), data),
+                new NamedTensor("seg", new Shape(newDims[2], newDims[1], newDims[0]), seg)), meta);
+    }
+
+    /**
+     * The cached cases with training labels: mapped by `classes`, the cases in `withoutAuxiliary` marked
+     * partially annotated; `foreground` are the classes patches are centred on (the targets by default).
+     */
+    public static List<PreparedCase> load(Path cache, List<String> ids, ClassMap classes, Set<String> withoutAuxiliary, int[] foreground)
+            throws IOException {
+        List<PreparedCase> out = new ArrayList<>();
+        for (String id : ids) {
+            Path file = cache.resolve(id + ".safetensors");
+            if (!Files.exists(file)) throw new FormatException(file, "is missing: preprocess the dataset first");
+            Map<String, NamedTensor> t = SafeTensors.read(file).tensors();
+            NamedTensor data = t.get("data"), seg = t.get("seg");
+            if (data == null || seg == null) throw new FormatException(file, "lacks 'data' or 'seg'");
+            int c = data.shape().dim(0);
+            int[] dims = {data.shape().dim(3), data.shape().dim(2), data.shape().dim(1)};
+            int voxels = dims[0] * dims[1] * dims[2];
+            float[][] channels = new float[c][];
+            for (int ch = 0; ch < c; ch++) channels[ch] = java.util.Arrays.copyOfRange(data.data(), ch * voxels, (ch + 1) * voxels);
+            float[] labels = classes.remap(seg.data(), !withoutAuxiliary.contains(id));
+            out.add(PreparedCase.of(id, channels, labels, dims, foreground));
+        }
+        return out;
+    }
+}
