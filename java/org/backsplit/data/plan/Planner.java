@@ -9,8 +9,8 @@ import org.backsplit.data.preprocess.Topology;
  * nnU-Net's ExperimentPlanner for the 3d_fullres configuration, as we read it (nnU-Net itself is not here to
  * compare with): target spacing by its rule; an initial patch of about 256^3 voxels shaped like the inverse
  * spacing, clipped to the median shape; the topology for it; then, while the network's feature maps (every
- * conv, norm and activation output, transposed convolutions and heads: nnU-Net's compute_conv_feature_map_size)
- * exceed the reference of 560e6 elements (8 GB), the axis whose patch is largest relative to the median shape
+ * convolution output, transposed convolutions and heads: nnU-Net's compute_conv_feature_map_size) exceed
+ * the reference of 560e6 elements (8 GB), the axis whose patch is largest relative to the median shape
  * shrinks by its divisibility step; batch size = round(2 * reference / estimate), at most 5% of the dataset's
  * voxels, at least 2. Widths min(32 * 2^i, 320).
  */
@@ -74,7 +74,7 @@ public final class Planner {
         return new Plan(target, median, t.patch(), batch, t.strides(), t.kernels(), norm, mask, ct);
     }
 
-    /** Elements of every feature map a training step keeps: conv, norm and activation outputs, upsamplings, heads. */
+    /** nnU-Net's compute_conv_feature_map_size: elements of every convolution output, upsampling and head. */
     static double featureMapSize(Topology t, int numClasses) {
         int stages = t.strides().length;
         int[][] size = new int[stages][3];
@@ -84,12 +84,12 @@ public final class Planner {
             for (int a = 0; a < 3; a++) cur[a] /= t.strides()[s][a];
             size[s] = cur.clone();
             double voxels = (double) cur[0] * cur[1] * cur[2];
-            total += 2 * 3 * width(s) * voxels; // two blocks of conv, norm, activation
+            total += 2 * width(s) * voxels; // two convolutions
         }
         for (int s = stages - 2; s >= 0; s--) {
             double voxels = (double) size[s][0] * size[s][1] * size[s][2];
             total += width(s) * voxels;             // transposed convolution output
-            total += 2 * 3 * width(s) * voxels;     // two blocks
+            total += 2 * width(s) * voxels;         // two convolutions
             total += numClasses * voxels;           // deep-supervision head
         }
         return total;

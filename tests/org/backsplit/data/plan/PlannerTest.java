@@ -74,6 +74,13 @@ class PlannerTest {
         assertEquals(3, f.spacings().size());
         Plan plan = Planner.plan(f, List.of("CT", "PET"), 3);
         Path cache = dir.resolve("cache");
+        Files.createDirectories(cache);
+        PlanFiles.write(cache, f, plan);
+        Plan back = PlanFiles.readPlan(cache);
+        assertArrayEquals(plan.patchSize(), back.patchSize());
+        assertArrayEquals(plan.targetSpacing(), back.targetSpacing(), 0);
+        assertEquals(plan.normalization(), back.normalization());
+        assertEquals(plan.ctStatistics().get(0), back.ctStatistics().get(0));
         assertEquals(3, Preprocessor.run(d, plan, cache));
         long stamp = Files.getLastModifiedTime(cache.resolve("case00.safetensors")).toMillis();
         assertEquals(0, Preprocessor.run(d, plan, cache), "a cache made for the same plan is reused");
