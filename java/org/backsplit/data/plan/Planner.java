@@ -11,8 +11,10 @@ import org.backsplit.data.preprocess.Topology;
  * spacing, clipped to the median shape; the topology for it; then, while the network's feature maps (every
  * convolution output, transposed convolutions and heads: nnU-Net's compute_conv_feature_map_size) exceed
  * the reference of 560e6 elements (8 GB), the axis whose patch is largest relative to the median shape
- * shrinks by its divisibility step; batch size = round(2 * reference / estimate), at most 5% of the dataset's
- * voxels, at least 2. Widths min(32 * 2^i, 320).
+ * shrinks by one divisibility step; batch size = round(2 * reference / estimate), covering at most 5% of the
+ * dataset's voxels (median shape times the number of cases), at least 2. Widths min(32 * 2^i, 320). The
+ * feature-map count and the reduction step were checked against the published source of nnU-Net and
+ * dynamic_network_architectures; the resulting plans were not compared with nnU-Net's own output.
  */
 public final class Planner {
     static final double REFERENCE = 560e6;
@@ -32,11 +34,7 @@ public final class Planner {
             java.util.Arrays.sort(sizes);
             median[a] = (int) Math.round(n % 2 == 1 ? sizes[n / 2] : (sizes[n / 2 - 1] + sizes[n / 2]) / 2);
         }
-        for (int i = 0; i < n; i++) {
-            double v = 1;
-            for (int a = 0; a < 3; a++) v *= f.shapesAfterCrop().get(i)[a] * f.spacings().get(i)[a] / target[a];
-            totalVoxels += v;
-        }
+        totalVoxels = (double) median[0] * median[1] * median[2] * n; // nnU-Net's approximate_n_voxels_dataset
         double[] inv = {1 / target[0], 1 / target[1], 1 / target[2]};
         double k = Math.cbrt(Math.pow(256, 3) / (inv[0] * inv[1] * inv[2]));
         int[] patch = new int[3];
@@ -53,9 +51,12 @@ public final class Planner {
                     axis = a;
                 }
             }
+            // as nnU-Net: step down by the divisibility of the patch one step smaller, so no valid size is skipped
+            int[] tmp = t.patch().clone();
+            tmp[axis] -= t.divisibleBy()[axis];
+            if (tmp[axis] < 1) break;
             int[] smaller = t.patch().clone();
-            smaller[axis] -= Topology.of(target, smaller).divisibleBy()[axis];
-            if (smaller[axis] < 1) break;
+            smaller[axis] -= Topology.of(target, tmp).divisibleBy()[axis];
             t = Topology.of(target, smaller);
             estimate = featureMapSize(t, numClasses);
         }

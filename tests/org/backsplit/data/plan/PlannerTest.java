@@ -52,16 +52,18 @@ class PlannerTest {
         assertEquals(List.of(false), p.useMaskForNorm());
     }
 
+    /** Brain-like: 1 mm isotropic, median about 140 x 170 x 140: an isotropic topology, the patch within budget. */
     @Test
     void isotropicBrainLikeData() {
         List<double[]> sp = new ArrayList<>();
         List<int[]> sh = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             sp.add(new double[] {1, 1, 1});
-            sh.add(new int[] {140 + i, 172, 137});
+            sh.add(new int[] {137, 169, 138});
         }
         Plan p = Planner.plan(new Fingerprint(sp, sh, 0.5, List.of(CT, CT)), List.of("T1", "FLAIR"), 4);
         assertFollowsTheRules(p);
+        assertEquals(6, p.strides().length);
         for (int[] k : p.kernels()) assertArrayEquals(new int[] {3, 3, 3}, k);
         assertEquals(List.of("ZScore", "ZScore"), p.normalization());
         assertEquals(List.of(true, true), p.useMaskForNorm(), "cropping kept half the voxels: z-score inside the mask");
