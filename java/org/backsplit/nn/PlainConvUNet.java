@@ -160,6 +160,16 @@ public final class PlainConvUNet {
     }
 
     /**
+     * The penultimate features of the last forward: the highest-resolution decoder output that the first head
+     * maps to logits ([N, D, H, W, features of stage 0]). Owned by the network; valid until the next forward,
+     * backward or {@link #release()}.
+     */
+    public Tensor finalFeatures() {
+        if (decoded.isEmpty()) throw new IllegalStateException("no forward yet");
+        return decoded.get(decoded.size() - 1);
+    }
+
+    /**
      * Drops the activations a forward keeps for backward. Called by forward itself; call it after an
      * inference-only forward to give the memory back at once (on a GPU).
      */
