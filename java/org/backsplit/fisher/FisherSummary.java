@@ -23,6 +23,16 @@ public final class FisherSummary {
         voxels++;
     }
 
+    /** Adds another summary's sums (over other voxels) to this one. */
+    public void add(FisherSummary other) {
+        if (other.shares.length != shares.length) throw new IllegalArgumentException("summaries over different class counts");
+        traceY += other.traceY;
+        traceZ += other.traceZ;
+        traceMissing += other.traceMissing;
+        for (int k = 0; k < shares.length; k++) shares[k] += other.shares[k];
+        voxels += other.voxels;
+    }
+
     public double traceY() {
         return traceY;
     }

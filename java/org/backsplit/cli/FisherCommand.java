@@ -1,0 +1,187 @@
+package org.backsplit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.Devices;
+import org.backsplit.data.ClassMap;
+import org.backsplit.data.NnUNetDataset;
+import org.backsplit.data.TrainingMode;
+import org.backsplit.data.patch.PreparedCase;
+import org.backsplit.data.plan.Fingerprint;
+import org.backsplit.data.plan.Plan;
+import org.backsplit.data.plan.PlanFiles;
+import org.backsplit.data.plan.Planner;
+import org.backsplit.data.plan.Preprocessor;
+import org.backsplit.fisher.FisherDiagnostic;
+import org.backsplit.fisher.FisherSummary;
+import org.backsplit.io.AtomicFiles;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.train.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Proposition 1's information gap for a trained network on a dataset's cases, and the auxiliary ranking. */
+@Command(name = "fisher", mixinStandardHelpOptions = true,
+        description = {"Measures the expected Fisher information of the final 1x1x1 layer under the multiclass label (I_Y) and",
+                "under the collapsed binary label of the target (I_Z), over all voxels and near the target, and ranks the",
+                "auxiliary classes by their share of the missing information. Prints a table; --json writes it all."})
+final class FisherCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, description = "a checkpoint folder or a bare .safetensors state_dict")
+    Path checkpoint;
+
+    @Option(names = "--dataset", required = true, description = "an nnU-Net raw dataset folder (dataset.json, imagesTr, labelsTr)")
+    Path dataset;
+
+    @Option(names = "--preprocessed", required = true,
+            description = "the preprocessing cache (plans.json and one file per case); made if missing, reused if present")
+    Path preprocessed;
+
+    @Option(names = "--targets", required = true, split = ",", description = "the lesion class names, as in dataset.json")
+    List<String> targets;
+
+    @Option(names = "--target", description = "which of --targets to measure (default: the first)")
+    String target;
+
+    @Option(names = "--cases", split = ",", description = "case ids (default: every training case)")
+    List<String> cases;
+
+    @Option(names = "--margin-mm", defaultValue = "5", description = "near the target: within this distance (default: ${DEFAULT-VALUE} mm)")
+    double marginMm;
+
+    @Option(names = "--patch", split = ",", description = "tile size x,y,z (default: the plan's patch, rounded up to what the network takes)")
+    int[] patch;
+
+    @Option(names = "--json", description = "write the full result here")
+    Path json;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        NnUNetDataset data = NnUNetDataset.open(dataset);
+        Backend backend = Devices.open(device, threads, System.err);
+        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
+        ClassMap classes = classesFor(data, net.plan().numClasses());
+        String targetName = target == null ? targets.get(0) : target;
+        int targetClass = classes.classNames().indexOf(targetName);
+        if (targetClass < 1 || !targets.contains(targetName)) throw new IllegalArgumentException("--target '" + targetName + "' is not one of --targets " + targets);
+        Plan plan = planFor(data, net.plan().numClasses());
+        int[] tile = tileSize(patch != null ? patch : plan.patchSize(), net);
+        List<String> ids = cases != null ? cases : data.trainingIds();
+
+        FisherSummary all = new FisherSummary(classes.numClasses()), near = new FisherSummary(classes.numClasses());
+        List<Map<String, Object>> perCase = new ArrayList<>();
+        for (String id : ids) {
+            if (!data.trainingIds().contains(id)) throw new IllegalArgumentException(dataset + ": has no training case '" + id + "'");
+            List<PreparedCase> one = Preprocessor.load(preprocessed, List.of(id), classes, Set.of(), classes.targetClasses());
+            FisherDiagnostic.Result r = FisherDiagnostic.measure(net, one, tile, targetClass, marginMm, plan.targetSpacing());
+            all.add(r.all());
+            near.add(r.nearTarget());
+            perCase.add(Map.of("case", id, "ratio_all", finite(r.all().ratio()), "ratio_near", finite(r.nearTarget().ratio()),
+                    "voxels_near", r.nearTarget().voxels()));
+            System.err.printf("%s: ratio %.4f overall, %.4f near the target (%d voxels)%n", id, r.all().ratio(), r.nearTarget().ratio(), r.nearTarget().voxels());
+        }
+        System.out.print(table(classes, targetClass, all, near));
+        if (json != null) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("checkpoint", checkpoint.toString());
+            out.put("mode", classes.mode().toString().toLowerCase());
+            out.put("classes", classes.classNames());
+            out.put("target", targetName);
+            out.put("margin_mm", marginMm);
+            out.put("spacing_mm", plan.targetSpacing());
+            out.put("tile", tile);
+            out.put("all", summary(classes, targetClass, all));
+            out.put("near_target", summary(classes, targetClass, near));
+            out.put("cases", perCase);
+            AtomicFiles.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+        }
+        return 0;
+    }
+
+    /** The class layout the network was trained with, told by its number of outputs. */
+    private ClassMap classesFor(NnUNetDataset data, int outputs) {
+        for (TrainingMode mode : List.of(TrainingMode.BACKSPLIT, TrainingMode.BINARY)) {
+            ClassMap m = ClassMap.of(data.json(), targets, mode, false);
+            if (m.numClasses() == outputs) return m;
+        }
+        throw new IllegalArgumentException(checkpoint + ": the network has " + outputs + " outputs; with targets " + targets + " "
+                + dataset.resolve("dataset.json") + " gives " + ClassMap.of(data.json(), targets, TrainingMode.BACKSPLIT, false).numClasses()
+                + " (BackSplit) or " + (1 + targets.size()) + " (binary)");
+    }
+
+    private Plan planFor(NnUNetDataset data, int classCount) throws java.io.IOException {
+        Plan plan;
+        if (Files.exists(preprocessed.resolve(PlanFiles.PLANS))) {
+            plan = PlanFiles.readPlan(preprocessed);
+        } else {
+            Files.createDirectories(preprocessed);
+            Fingerprint f = Fingerprint.of(data);
+            plan = Planner.plan(f, List.copyOf(data.json().channelNames().values()), classCount);
+            PlanFiles.write(preprocessed, f, plan);
+        }
+        int made = Preprocessor.run(data, plan, preprocessed);
+        if (made > 0) System.err.println("preprocessed " + made + " cases into " + preprocessed);
+        return plan;
+    }
+
+    /** Rounds each axis up to a multiple of the network's total stride along it (strides are z, y, x). */
+    static int[] tileSize(int[] wanted, PlainConvUNet net) {
+        if (wanted.length != 3) throw new IllegalArgumentException("--patch takes 3 sizes x,y,z");
+        int[] out = new int[3];
+        for (int a = 0; a < 3; a++) {
+            int step = 1;
+            for (int[] s : net.plan().strides()) step *= s[2 - a];
+            if (wanted[a] < 1) throw new IllegalArgumentException("--patch sizes must be positive");
+            out[a] = (wanted[a] + step - 1) / step * step;
+        }
+        return out;
+    }
+
+    private static Map<String, Object> summary(ClassMap classes, int targetClass, FisherSummary s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("voxels", s.voxels());
+        m.put("trace_I_Y", s.traceY());
+        m.put("trace_I_Z", s.traceZ());
+        m.put("trace_missing", s.traceMissing());
+        m.put("ratio", finite(s.ratio()));
+        List<Map<String, Object>> ranking = new ArrayList<>();
+        double[] f = s.shareFractions();
+        for (int k : s.ranking(targetClass)) ranking.add(Map.of("class", classes.classNames().get(k), "share", f[k]));
+        m.put("ranking", ranking);
+        return m;
+    }
+
+    private static Object finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    static String table(ClassMap classes, int targetClass, FisherSummary all, FisherSummary near) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%-14s %10s %14s %14s %14s %8s%n", "region", "voxels", "tr I_Y", "tr I_Z", "missing", "ratio"));
+        for (var row : List.of(Map.entry("all", all), Map.entry("near target", near))) {
+            FisherSummary s = row.getValue();
+            b.append(String.format("%-14s %10d %14.6g %14.6g %14.6g %8.4f%n", row.getKey(), s.voxels(), s.traceY(), s.traceZ(), s.traceMissing(), s.ratio()));
+        }
+        b.append(String.format("%nshare of the missing information (near target / all), largest near the target first:%n"));
+        double[] fn = near.shareFractions(), fa = all.shareFractions();
+        for (int k : near.ranking(targetClass)) {
+            b.append(String.format("  %-20s %7.2f%% %7.2f%%%n", classes.classNames().get(k), 100 * fn[k], 100 * fa[k]));
+        }
+        return b.toString();
+    }
+}
