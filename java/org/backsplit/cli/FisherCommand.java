@@ -31,9 +31,10 @@ import picocli.CommandLine.Option;
 
 /** Proposition 1's information gap for a trained network on a dataset's cases, and the auxiliary ranking. */
 @Command(name = "fisher", mixinStandardHelpOptions = true,
-        description = {"Measures the expected Fisher information of the final 1x1x1 layer under the multiclass label (I_Y) and",
-                "under the collapsed binary label of the target (I_Z), over all voxels and near the target, and ranks the",
-                "auxiliary classes by their share of the missing information. Prints a table; --json writes it all."})
+        description = "Measures the expected Fisher information of the final 1x1x1 layer under the multiclass label (I_Y) and "
+                + "under the collapsed binary label of the target (I_Z), over all voxels and near the target, and ranks the "
+                + "non-target classes (background and each auxiliary structure) by their share of the missing information. "
+                + "Prints a table; --json writes it all.")
 final class FisherCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, description = "a checkpoint folder or a bare .safetensors state_dict")
@@ -177,7 +178,7 @@ final class FisherCommand implements Callable<Integer> {
             FisherSummary s = row.getValue();
             b.append(String.format("%-14s %10d %14.6g %14.6g %14.6g %8.4f%n", row.getKey(), s.voxels(), s.traceY(), s.traceZ(), s.traceMissing(), s.ratio()));
         }
-        b.append(String.format("%nshare of the missing information (near target / all), largest near the target first:%n"));
+        b.append(String.format("%nshare of the missing information per non-target class (near target / all), largest near the target first:%n"));
         double[] fn = near.shareFractions(), fa = all.shareFractions();
         for (int k : near.ranking(targetClass)) {
             b.append(String.format("  %-20s %7.2f%% %7.2f%%%n", classes.classNames().get(k), 100 * fn[k], 100 * fa[k]));
