@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.Devices;
 import org.backsplit.data.ClassMap;
 import org.backsplit.data.NnUNetDataset;
 import org.backsplit.data.TrainingMode;
@@ -65,16 +64,13 @@ final class FisherCommand implements Callable<Integer> {
     @Option(names = "--json", description = "write the full result here")
     Path json;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    DeviceOptions devices;
 
     @Override
     public Integer call() throws Exception {
         NnUNetDataset data = NnUNetDataset.open(dataset);
-        Backend backend = Devices.open(device, threads, System.err);
+        Backend backend = devices.open();
         PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
         ClassMap classes = classesFor(data, net.plan().numClasses());
         String targetName = target == null ? targets.get(0) : target;

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.Devices;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.Npy;
 import org.backsplit.nn.PlainConvUNet;
@@ -32,15 +31,12 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "folder for logits_*.npy")
     Path output;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    DeviceOptions devices;
 
     @Override
     public Integer call() throws Exception {
-        Backend backend = Devices.open(device, threads, System.err);
+        Backend backend = devices.open();
         PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
         NamedTensor x = Npy.read(input);
         if (x.shape().rank() != 5) throw new IllegalArgumentException(input + ": expected N x C x D x H x W, got shape " + x.shape());
