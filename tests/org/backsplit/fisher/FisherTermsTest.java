@@ -109,6 +109,60 @@ class FisherTermsTest {
         }
     }
 
+    /**
+     * The same matrices from exact scores: d log eta_y / d theta_(j,f) = (delta_yj - eta_j) xt_f with xt = (h, 1),
+     * and for Z = 0, d log(1 - eta_c) / d theta_(j,f) = -eta_c (delta_cj - eta_j) xt_f / (1 - eta_c). Here the
+     * issue's thresholds hold as stated: the matrix identity I_Y = I_Z + missing and the traces to 1e-9
+     * relative, the smallest eigenvalue of I_Y - I_Z >= -1e-9, Lemma 1 to 1e-12.
+     */
+    @Test
+    void propositionOneWithExactScoresTo1e9() {
+        Random rnd = new Random(11);
+        for (int trial = 0; trial < 40; trial++) {
+            int k = 2 + rnd.nextInt(5), c = rnd.nextInt(k), f = 1 + rnd.nextInt(4), n = k * (f + 1);
+            double[] h = new double[f], xt = new double[f + 1], eta = new double[k];
+            for (int i = 0; i < f; i++) xt[i] = h[i] = rnd.nextGaussian();
+            xt[f] = 1;
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += eta[j] = Math.exp(2 * rnd.nextGaussian());
+            for (int j = 0; j < k; j++) eta[j] /= sum;
+            double[][] sY = new double[k][n];
+            double[] sZ0 = new double[n];
+            for (int j = 0; j < k; j++) for (int i = 0; i <= f; i++) {
+                for (int y = 0; y < k; y++) sY[y][j * (f + 1) + i] = ((y == j ? 1 : 0) - eta[j]) * xt[i];
+                sZ0[j * (f + 1) + i] = -eta[c] * ((c == j ? 1 : 0) - eta[j]) * xt[i] / (1 - eta[c]);
+            }
+            double[][] iY = new double[n][n], iZ = new double[n][n], missing = new double[n][n];
+            for (int y = 0; y < k; y++) outerSum(iY, eta[y], sY[y]);
+            outerSum(iZ, eta[c], sY[c]);
+            outerSum(iZ, 1 - eta[c], sZ0);
+            // missing = (1 - eta_c) J^T (Diag(pi) - pi pi^T) J = (1 - eta_c) Var_pi(s_Y) over the non-target classes
+            for (int y = 0; y < k; y++) {
+                if (y == c) continue;
+                double[] d = new double[n];
+                for (int i = 0; i < n; i++) d[i] = sY[y][i] - sZ0[i]; // s_Z0 is the pi-weighted mean score (Lemma 1)
+                outerSum(missing, eta[y], d);
+            }
+            double scale = trace(iY);
+            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) {
+                assertEquals(iY[i][j], iZ[i][j] + missing[i][j], 1e-9 * scale, "I_Y = I_Z + missing, entry " + i + "," + j);
+            }
+            for (int i = 0; i < n; i++) {
+                double e = 0;
+                for (int y = 0; y < k; y++) if (y != c) e += eta[y] / (1 - eta[c]) * sY[y][i];
+                assertEquals(sZ0[i], e, 1e-12 * (1 + Math.abs(e)), "Lemma 1");
+            }
+            FisherTerms.Voxel v = FisherTerms.at(eta, h, c);
+            assertEquals(trace(iY), v.traceY(), 1e-9 * scale, "tr I_Y");
+            assertEquals(trace(iZ), v.traceZ(), 1e-9 * scale, "tr I_Z");
+            assertEquals(trace(missing), v.traceMissing(), 1e-9 * scale, "tr missing");
+            double[][] gap = new double[n][n];
+            for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) gap[i][j] = iY[i][j] - iZ[i][j];
+            assertTrue(minEigenvalue(gap) >= -1e-9, "I_Y - I_Z is PSD: " + minEigenvalue(gap));
+            if (k == 2) assertEquals(0, trace(missing), 1e-12 * scale, "with two classes nothing is missing");
+        }
+    }
+
     /** The analytic terms on their own: exact identities in double precision. */
     @Test
     void analyticIdentitiesHoldTo1e9() {
