@@ -112,13 +112,9 @@ final class FisherCommand implements Callable<Integer> {
 
     /** The class layout the network was trained with, told by its number of outputs. */
     private ClassMap classesFor(NnUNetDataset data, int outputs) {
-        for (TrainingMode mode : List.of(TrainingMode.BACKSPLIT, TrainingMode.BINARY)) {
-            ClassMap m = ClassMap.of(data.json(), targets, mode, false);
-            if (m.numClasses() == outputs) return m;
-        }
-        throw new IllegalArgumentException(checkpoint + ": the network has " + outputs + " outputs; with targets " + targets + " "
-                + dataset.resolve("dataset.json") + " gives " + ClassMap.of(data.json(), targets, TrainingMode.BACKSPLIT, false).numClasses()
-                + " (BackSplit) or " + (1 + targets.size()) + " (binary)");
+        return ClassMap.forOutputs(data.json(), targets, outputs).orElseThrow(() -> new IllegalArgumentException(checkpoint + ": the network has "
+                + outputs + " outputs; with targets " + targets + " " + dataset.resolve("dataset.json") + " gives "
+                + ClassMap.of(data.json(), targets, TrainingMode.BACKSPLIT, false).numClasses() + " (BackSplit) or " + (1 + targets.size()) + " (binary)"));
     }
 
     private Plan planFor(NnUNetDataset data, int classCount) throws java.io.IOException {

@@ -74,6 +74,15 @@ public final class ClassMap {
         return new ClassMap(json.labels(), targetNames, aux, json.ignoreLabel(), mode, marginal);
     }
 
+    /** The class layout a network with `outputs` classes was trained with: BackSplit or binary, if either fits. */
+    public static java.util.Optional<ClassMap> forOutputs(DatasetJson json, List<String> targetNames, int outputs) {
+        for (TrainingMode mode : List.of(TrainingMode.BACKSPLIT, TrainingMode.BINARY)) {
+            ClassMap m = of(json, targetNames, mode, false);
+            if (m.numClasses() == outputs) return java.util.Optional.of(m);
+        }
+        return java.util.Optional.empty();
+    }
+
     /**
      * Training labels for one case. `auxiliaryAnnotated` false marks a case whose auxiliary structures are not
      * annotated (its non-target voxels are labelled background in the file): with the marginal loss they get

@@ -49,6 +49,11 @@ public final class NnUNetDataset {
         return new NnUNetDataset(root, json, training, test);
     }
 
+    /** The cases of a folder of images named as in imagesTs (CASE_0000.nii.gz ...), without labels. */
+    public static List<Case> imagesIn(Path folder, DatasetJson json) throws IOException {
+        return cases(folder, null, json, true);
+    }
+
     private static List<Case> cases(Path images, Path labels, DatasetJson json, boolean required) throws IOException {
         if (!Files.isDirectory(images)) {
             if (required) throw new FormatException(images, "is missing");

@@ -53,32 +53,48 @@ public final class Preprocessor {
     private static void preprocessCase(NnUNetDataset.Case c, Plan plan, String planKey, Path file) throws IOException {
         NiftiImage label = Nifti.read(c.label());
         int[] dims = {label.dims()[0], label.dims()[1], label.dims()[2]};
-        int channels = c.images().size();
-        float[][] images = new float[channels][];
-        for (int ch = 0; ch < channels; ch++) images[ch] = Nifti.read(c.images().get(ch)).data();
-        CropToNonzero.Cropped cropped = CropToNonzero.crop(images, label.data(), dims);
-        double[] spacing = label.spacing();
+        float[][] images = new float[c.images().size()][];
+        for (int ch = 0; ch < images.length; ch++) images[ch] = Nifti.read(c.images().get(ch)).data();
+        Prepared p = prepare(images, label.data(), dims, label.spacing(), plan);
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("original_dims", dims);
+        props.put("crop_box", p.cropBox());
+        props.put("original_spacing", p.originalSpacing());
+        props.put("dims", p.dims());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("plan", planKey);
+        meta.put("properties", JSON.writeValueAsString(props));
+        int[] d = p.dims();
+        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(images.length, d[2], d[1], d[0]), p.data()),
+                new NamedTensor("seg", new Shape(d[2], d[1], d[0]), p.seg())), meta);
+    }
+
+    /**
+     * One case preprocessed in memory: channels back to back (each x fastest over dims), the labels (-1 outside
+     * the non-zero region), and what maps a prediction back: the crop box [lo, hi) per axis and the spacing.
+     */
+    public record Prepared(float[] data, float[] seg, int[] dims, int[][] cropBox, double[] originalSpacing) {
+    }
+
+    /**
+     * Crops, normalises and resamples one case to the plan. `labels` may be null for an image to predict: the
+     * crop and the normalisation mask then come from the image alone.
+     */
+    public static Prepared prepare(float[][] images, float[] labels, int[] dims, double[] spacing, Plan plan) {
+        float[] seg = labels != null ? labels : new float[images[0].length];
+        CropToNonzero.Cropped cropped = CropToNonzero.crop(images, seg, dims);
         int[] newDims = new int[3];
         for (int a = 0; a < 3; a++) newDims[a] = Math.max(1, (int) Math.round(cropped.dims()[a] * spacing[a] / plan.targetSpacing()[a]));
-        float[] data = new float[channels * newDims[0] * newDims[1] * newDims[2]];
-        for (int ch = 0; ch < channels; ch++) {
+        float[] data = new float[images.length * newDims[0] * newDims[1] * newDims[2]];
+        for (int ch = 0; ch < images.length; ch++) {
             Normalization norm = plan.normalization().get(ch).equals("CT") ? new Normalization.Ct(plan.ctStatistics().get(ch))
                     : new Normalization.ZScore(plan.useMaskForNorm().get(ch));
             float[] normalised = norm.apply(cropped.channels()[ch], cropped.labels());
             float[] resampled = Resampling.image(normalised, cropped.dims(), newDims, spacing);
             System.arraycopy(resampled, 0, data, ch * resampled.length, resampled.length);
         }
-        float[] seg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing);
-        Map<String, Object> props = new LinkedHashMap<>();
-        props.put("original_dims", dims);
-        props.put("crop_box", cropped.box());
-        props.put("original_spacing", spacing);
-        props.put("dims", newDims);
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("plan", planKey);
-        meta.put("properties", JSON.writeValueAsString(props));
-        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(channels, newDims[2], newDims[1], newDims[0]), data),
-                new NamedTensor("seg", new Shape(newDims[2], newDims[1], newDims[0]), seg)), meta);
+        float[] newSeg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing);
+        return new Prepared(data, newSeg, newDims, cropped.box(), spacing.clone());
     }
 
     /**

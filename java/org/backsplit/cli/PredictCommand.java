@@ -1,0 +1,116 @@
+package org.backsplit.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.backsplit.data.ClassMap;
+import org.backsplit.data.DatasetJson;
+import org.backsplit.data.NnUNetDataset;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiDatatype;
+import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.data.plan.Plan;
+import org.backsplit.data.plan.PlanFiles;
+import org.backsplit.data.plan.Preprocessor;
+import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.RevertPreprocessing;
+import org.backsplit.infer.SlidingWindow;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.train.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Segments images with a trained network: preprocessing, sliding window, back to each image's own grid. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Segments every case of a folder named as nnU-Net's imagesTs (CASE_0000.nii.gz ...): preprocessed with the "
+                + "plan, predicted by sliding window (step 0.5, Gaussian weights, 8-way mirroring), mapped back to the image's grid. "
+                + "Writes OUT/CASE.nii.gz with dataset.json's label values: the target classes only unless --keep-auxiliary.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, description = "a checkpoint folder or a bare .safetensors state_dict")
+    Path checkpoint;
+
+    @Option(names = "--input", required = true, description = "folder of images CASE_XXXX<file ending>, one per channel")
+    Path input;
+
+    @Option(names = "--output", required = true, description = "folder for the segmentations")
+    Path output;
+
+    @Option(names = "--dataset-json", required = true, description = "the training dataset's dataset.json (channels, labels, file ending)")
+    Path datasetJson;
+
+    @Option(names = "--plans", required = true, description = "the folder holding the plans.json the network was trained with")
+    Path plans;
+
+    @Option(names = "--targets", required = true, split = ",", description = "the lesion class names, as in dataset.json")
+    List<String> targets;
+
+    @Option(names = "--keep-auxiliary", description = "also write the auxiliary classes a BackSplit network predicts")
+    boolean keepAuxiliary;
+
+    @Option(names = "--no-mirroring", description = "skip test-time mirroring (8 times faster)")
+    boolean noMirroring;
+
+    @Option(names = "--step", defaultValue = "0.5", description = "tile step as a fraction of the tile (default: ${DEFAULT-VALUE})")
+    double step;
+
+    @Mixin
+    DeviceOptions devices;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetJson json = DatasetJson.read(datasetJson);
+        Plan plan = PlanFiles.readPlan(plans);
+        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, devices.open());
+        ClassMap classes = classesFor(json, net.plan().numClasses());
+        int[] toDatasetValue = datasetValues(json, classes);
+        int[] tile = FisherCommand.tileSize(plan.patchSize(), net);
+        List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
+        if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
+        Files.createDirectories(output);
+        for (NnUNetDataset.Case c : cases) {
+            List<NiftiImage> images = new ArrayList<>();
+            for (Path f : c.images()) images.add(Nifti.read(f));
+            NiftiImage first = images.get(0);
+            int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
+            float[][] channels = new float[images.size()][];
+            for (int ch = 0; ch < channels.length; ch++) {
+                if (!java.util.Arrays.equals(images.get(ch).dims(), first.dims())) {
+                    throw new IllegalArgumentException(c.images().get(ch) + ": its grid differs from " + c.images().get(0) + "'s");
+                }
+                channels[ch] = images.get(ch).data();
+            }
+            Preprocessor.Prepared p = Preprocessor.prepare(channels, null, dims, first.spacing(), plan);
+            int v = p.dims()[0] * p.dims()[1] * p.dims()[2];
+            float[][] prepared = new float[channels.length][];
+            for (int ch = 0; ch < channels.length; ch++) prepared[ch] = java.util.Arrays.copyOfRange(p.data(), ch * v, (ch + 1) * v);
+            float[] logits = SlidingWindow.predict(new NetworkPredictor(net), prepared, p.dims(), tile, step, !noMirroring);
+            RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, classes.numClasses(), p.dims(),
+                    new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
+            float[] seg = new float[r.segmentation().length];
+            for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
+            Path out = output.resolve(c.id() + json.fileEnding());
+            Nifti.write(out, first, seg, NiftiDatatype.UINT8);
+            System.err.println("wrote " + out);
+        }
+        return 0;
+    }
+
+    private ClassMap classesFor(DatasetJson json, int outputs) {
+        return ClassMap.forOutputs(json, targets, outputs).orElseThrow(() -> new IllegalArgumentException(checkpoint + ": the network has "
+                + outputs + " outputs, which fits neither the BackSplit nor the binary classes of " + datasetJson + " with targets " + targets));
+    }
+
+    /** Training class -> the value written: dataset.json's value for targets (and auxiliaries on request), else 0. */
+    private int[] datasetValues(DatasetJson json, ClassMap classes) {
+        int[] v = new int[classes.numClasses()];
+        for (int k = 1; k < v.length; k++) {
+            String name = classes.classNames().get(k);
+            if (targets.contains(name) || keepAuxiliary) v[k] = json.labels().get(name);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,68 @@
+package org.backsplit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.data.NnUNetDataset;
+import org.backsplit.data.NnUNetDatasetTest;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.data.plan.Fingerprint;
+import org.backsplit.data.plan.PlanFiles;
+import org.backsplit.data.plan.Planner;
+import org.backsplit.nn.Initialization;
+import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.nn.StateDict;
+import org.backsplit.nn.UNetPlan;
+import org.backsplit.util.Rng;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** `backsplit predict` end to end: segmentations in each input's own grid, with dataset.json's label values. */
+class PredictCommandTest {
+
+    @Test
+    void writesOneSegmentationPerCaseInTheInputGeometry(@TempDir Path dir) throws Exception {
+        Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3); // background 0, lesion 1, liver 2 (+ ignore 3)
+        NnUNetDataset data = NnUNetDataset.open(ds);
+        Fingerprint f = Fingerprint.of(data);
+        Path plans = Files.createDirectories(dir.resolve("plans"));
+        PlanFiles.write(plans, f, Planner.plan(f, List.of("CT", "PET"), 3));
+        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
+        Initialization.he(net.parameters(), new Rng(2), 0.01);
+        Path ckpt = dir.resolve("net.safetensors");
+        StateDict.save(net.parameters(), ckpt, Map.of());
+        for (boolean keepAux : new boolean[] {false, true}) {
+            Path out = dir.resolve("out" + keepAux);
+            StringWriter err = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err));
+            List<String> args = new java.util.ArrayList<>(List.of("predict", "--checkpoint", ckpt.toString(), "--input", ds.resolve("imagesTr").toString(),
+                    "--output", out.toString(), "--dataset-json", ds.resolve("dataset.json").toString(), "--plans", plans.toString(),
+                    "--targets", "lesion", "--device", "cpu", "--threads", "2"));
+            if (keepAux) args.add("--keep-auxiliary");
+            assertEquals(0, cl.execute(args.toArray(String[]::new)), err.toString());
+            Set<Float> values = new TreeSet<>();
+            for (String id : List.of("case00", "case01")) {
+                NiftiImage image = Nifti.read(ds.resolve("imagesTr/" + id + "_0000.nii.gz")), seg = Nifti.read(out.resolve(id + ".nii.gz"));
+                assertArrayEquals(image.dims(), seg.dims());
+                assertArrayEquals(image.spacing(), seg.spacing(), 1e-6);
+                for (int r = 0; r < 4; r++) assertArrayEquals(image.affine()[r], seg.affine()[r], 1e-6);
+                for (float v : seg.data()) values.add(v);
+            }
+            assertTrue(Set.of(0f, 1f, 2f).containsAll(values), "label values of dataset.json only: " + values);
+            if (!keepAux) assertTrue(!values.contains(2f), "auxiliary classes are background unless asked for: " + values);
+        }
+    }
+}
