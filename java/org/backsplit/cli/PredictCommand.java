@@ -14,7 +14,9 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
 import org.backsplit.data.plan.Preprocessor;
+import org.backsplit.infer.EnsemblePredictor;
 import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.TilePredictor;
 import org.backsplit.infer.RevertPreprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.nn.PlainConvUNet;
@@ -30,8 +32,9 @@ import picocli.CommandLine.Option;
                 + "Writes OUT/CASE.nii.gz with dataset.json's label values: the target classes only unless --keep-auxiliary.")
 final class PredictCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, description = "a checkpoint folder or a bare .safetensors state_dict")
-    Path checkpoint;
+    @Option(names = "--checkpoint", required = true, split = ",",
+            description = "a checkpoint folder or a bare .safetensors state_dict; several (comma-separated, e.g. the folds) are ensembled by averaging logits")
+    List<Path> checkpoint;
 
     @Option(names = "--input", required = true, description = "folder of images CASE_XXXX<file ending>, one per channel")
     Path input;
@@ -64,10 +67,21 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DatasetJson json = DatasetJson.read(datasetJson);
         Plan plan = PlanFiles.readPlan(plans);
-        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, devices.open());
-        ClassMap classes = classesFor(json, net.plan().numClasses());
+        org.backsplit.backend.Backend backend = devices.open();
+        List<TilePredictor> members = new ArrayList<>();
+        int[] tile = null;
+        for (Path ckpt : checkpoint) {
+            PlainConvUNet net = Checkpoint.loadNetwork(ckpt, backend);
+            int[] own = FisherCommand.tileSize(plan.patchSize(), net);
+            if (tile != null && !java.util.Arrays.equals(tile, own)) {
+                throw new IllegalArgumentException(ckpt + ": its network takes other tile sizes than " + checkpoint.get(0) + "'s; ensemble networks of one plan");
+            }
+            tile = own;
+            members.add(new NetworkPredictor(net));
+        }
+        TilePredictor ensemble = new EnsemblePredictor(members);
+        ClassMap classes = classesFor(json, ensemble.classes());
         int[] toDatasetValue = datasetValues(json, classes);
-        int[] tile = FisherCommand.tileSize(plan.patchSize(), net);
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
         Files.createDirectories(output);
@@ -87,7 +101,7 @@ final class PredictCommand implements Callable<Integer> {
             int v = p.dims()[0] * p.dims()[1] * p.dims()[2];
             float[][] prepared = new float[channels.length][];
             for (int ch = 0; ch < channels.length; ch++) prepared[ch] = java.util.Arrays.copyOfRange(p.data(), ch * v, (ch + 1) * v);
-            float[] logits = SlidingWindow.predict(new NetworkPredictor(net), prepared, p.dims(), tile, step, !noMirroring);
+            float[] logits = SlidingWindow.predict(ensemble, prepared, p.dims(), tile, step, !noMirroring);
             RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, classes.numClasses(), p.dims(),
                     new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
             float[] seg = new float[r.segmentation().length];

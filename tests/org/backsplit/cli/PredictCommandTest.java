@@ -48,7 +48,7 @@ class PredictCommandTest {
             StringWriter err = new StringWriter();
             CommandLine cl = Main.commandLine();
             cl.setErr(new PrintWriter(err));
-            List<String> args = new java.util.ArrayList<>(List.of("predict", "--checkpoint", ckpt.toString(), "--input", ds.resolve("imagesTr").toString(),
+            List<String> args = new java.util.ArrayList<>(List.of("predict", "--checkpoint", keepAux ? ckpt + "," + ckpt : ckpt.toString(), "--input", ds.resolve("imagesTr").toString(),
                     "--output", out.toString(), "--dataset-json", ds.resolve("dataset.json").toString(), "--plans", plans.toString(),
                     "--targets", "lesion", "--device", "cpu", "--threads", "2"));
             if (keepAux) args.add("--keep-auxiliary");
@@ -63,6 +63,11 @@ class PredictCommandTest {
             }
             assertTrue(Set.of(0f, 1f, 2f).containsAll(values), "label values of dataset.json only: " + values);
             if (!keepAux) assertTrue(!values.contains(2f), "auxiliary classes are background unless asked for: " + values);
+        }
+        // the second run was an ensemble of the same network twice: where it says lesion, so did the single network
+        for (String id : List.of("case00", "case01")) {
+            float[] single = Nifti.read(dir.resolve("outfalse/" + id + ".nii.gz")).data(), pair = Nifti.read(dir.resolve("outtrue/" + id + ".nii.gz")).data();
+            for (int i = 0; i < single.length; i++) assertEquals(single[i] == 1f, pair[i] == 1f, "voxel " + i);
         }
     }
 }

@@ -66,6 +66,22 @@ class SlidingWindowTest {
     }
 
     @Test
+    void anEnsembleStitchesToTheMeanOfItsMembers() {
+        int[] dims = {13, 9, 5}, tile = {8, 8, 4};
+        Random rnd = new Random(8);
+        float[][] img = new float[2][13 * 9 * 5];
+        for (float[] ch : img) for (int i = 0; i < ch.length; i++) ch[i] = (float) rnd.nextGaussian();
+        TilePredictor a = new Identity(2), b = new Constant(new float[] {1f, -1f});
+        float[] both = SlidingWindow.predict(new EnsemblePredictor(List.of(a, b)), img, dims, tile, 0.5, true);
+        for (int i = 0; i < both.length; i++) {
+            float expected = (img[i % 2][i / 2] + (i % 2 == 0 ? 1f : -1f)) / 2;
+            assertEquals(expected, both[i], 1e-5);
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new EnsemblePredictor(List.of(a, new Constant(new float[] {1f, 2f, 3f}))));
+    }
+
+    @Test
     void tileStartsFollowNnUNet() {
         assertArrayEquals(new int[] {0, 18, 36}, SlidingWindow.starts(100, 64, 0.5));
         assertArrayEquals(new int[] {0}, SlidingWindow.starts(64, 64, 0.5));

@@ -1,0 +1,34 @@
+package org.backsplit.infer;
+
+import java.util.List;
+
+/**
+ * Several networks as one (nnU-Net's fold ensemble): the mean of their logits per tile. Stitching is linear in
+ * the logits, so this equals averaging each network's stitched prediction.
+ */
+public record EnsemblePredictor(List<TilePredictor> members) implements TilePredictor {
+    public EnsemblePredictor {
+        if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one network");
+        int k = members.get(0).classes();
+        for (TilePredictor m : members) {
+            if (m.classes() != k) throw new IllegalArgumentException("ensemble members disagree on the classes: " + k + " vs " + m.classes());
+        }
+        members = List.copyOf(members);
+    }
+
+    @Override
+    public int classes() {
+        return members.get(0).classes();
+    }
+
+    @Override
+    public float[] predict(float[] channelsLast, int[] tile) {
+        float[] sum = members.get(0).predict(channelsLast, tile);
+        for (int m = 1; m < members.size(); m++) {
+            float[] next = members.get(m).predict(channelsLast, tile);
+            for (int i = 0; i < sum.length; i++) sum[i] += next[i];
+        }
+        for (int i = 0; i < sum.length; i++) sum[i] /= members.size();
+        return sum;
+    }
+}
