@@ -1,0 +1,99 @@
+package org.backsplit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.eval.CaseMetrics;
+import org.backsplit.eval.Summary;
+import org.backsplit.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Scores a folder of predictions against a folder of references, file by file. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Scores predictions against references (NIfTI files of the same names; spacing from the reference headers) per case "
+                + "and label: Dice, volumes, lesion-wise errors (26-connected components). Writes OUT/per_case.csv and OUT/summary.json. "
+                + "HD95 and NSD are not computed yet.")
+final class EvaluateCommand implements Callable<Integer> {
+    private static final List<String> COLUMNS = List.of("case", "label", "dice", "reference_ml", "predicted_ml", "lesions_true_positive",
+            "lesions_false_negative", "lesions_false_positive", "lesion_precision", "lesion_recall", "lesion_f1", "false_positive_ml",
+            "false_negative_ml");
+
+    @Option(names = "--pred", required = true, description = "folder of predicted label maps")
+    Path pred;
+
+    @Option(names = "--ref", required = true, description = "folder of reference label maps (every one must have a prediction)")
+    Path ref;
+
+    @Option(names = "--labels", required = true, split = ",", description = "label values to score, e.g. 1 or 1,2")
+    List<Integer> labels;
+
+    @Option(names = "--out", required = true, description = "folder for per_case.csv and summary.json")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> refs;
+        try (Stream<Path> files = Files.list(ref)) {
+            refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
+        }
+        if (refs.isEmpty()) throw new IllegalArgumentException(ref + ": holds no .nii or .nii.gz files");
+        List<CaseMetrics> rows = new ArrayList<>();
+        for (Path r : refs) {
+            String name = r.getFileName().toString();
+            Path p = pred.resolve(name);
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": is missing (the prediction for " + r + ")");
+            NiftiImage reference = Nifti.read(r), prediction = Nifti.read(p);
+            if (!java.util.Arrays.equals(reference.dims(), prediction.dims())) {
+                throw new IllegalArgumentException(p + ": its grid " + java.util.Arrays.toString(prediction.dims()) + " differs from the reference's "
+                        + java.util.Arrays.toString(reference.dims()));
+            }
+            String id = name.replaceAll("\\.nii(\\.gz)?$", "");
+            int[] dims = {reference.dims()[0], reference.dims()[1], reference.dims()[2]};
+            for (int label : labels) rows.add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
+        }
+        Files.createDirectories(out);
+        CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
+        COLUMNS.forEach(schema::addColumn);
+        List<Map<String, Object>> csvRows = new ArrayList<>();
+        for (CaseMetrics m : rows) csvRows.add(row(m));
+        AtomicFiles.writeString(out.resolve("per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("pred", pred.toString());
+        summary.put("ref", ref.toString());
+        summary.put("labels", Summary.of(rows));
+        summary.put("not_computed", List.of("hd95", "nsd"));
+        AtomicFiles.writeString(out.resolve("summary.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+        System.out.println("scored " + refs.size() + " cases, labels " + labels + ": " + out.resolve("per_case.csv") + ", " + out.resolve("summary.json"));
+        return 0;
+    }
+
+    private static Map<String, Object> row(CaseMetrics m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("case", m.caseId());
+        r.put("label", m.label());
+        r.put("dice", m.dice());
+        r.put("reference_ml", m.referenceMl());
+        r.put("predicted_ml", m.predictedMl());
+        r.put("lesions_true_positive", m.lesions().truePositiveLesions());
+        r.put("lesions_false_negative", m.lesions().falseNegativeLesions());
+        r.put("lesions_false_positive", m.lesions().falsePositiveLesions());
+        r.put("lesion_precision", m.lesions().precision());
+        r.put("lesion_recall", m.lesions().recall());
+        r.put("lesion_f1", m.lesions().f1());
+        r.put("false_positive_ml", m.lesions().falsePositiveMl());
+        r.put("false_negative_ml", m.lesions().falseNegativeMl());
+        return r;
+    }
+}
