@@ -11,10 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import org.backsplit.data.nifti.Nifti;
-import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.eval.CaseMetrics;
+import org.backsplit.eval.FolderEvaluation;
 import org.backsplit.eval.Summary;
 import org.backsplit.io.AtomicFiles;
 import picocli.CommandLine.Command;
@@ -44,25 +42,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Path> refs;
-        try (Stream<Path> files = Files.list(ref)) {
-            refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
-        }
-        if (refs.isEmpty()) throw new IllegalArgumentException(ref + ": holds no .nii or .nii.gz files");
-        List<CaseMetrics> rows = new ArrayList<>();
-        for (Path r : refs) {
-            String name = r.getFileName().toString();
-            Path p = pred.resolve(name);
-            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": is missing (the prediction for " + r + ")");
-            NiftiImage reference = Nifti.read(r), prediction = Nifti.read(p);
-            if (!java.util.Arrays.equals(reference.dims(), prediction.dims())) {
-                throw new IllegalArgumentException(p + ": its grid " + java.util.Arrays.toString(prediction.dims()) + " differs from the reference's "
-                        + java.util.Arrays.toString(reference.dims()));
-            }
-            String id = name.replaceAll("\\.nii(\\.gz)?$", "");
-            int[] dims = {reference.dims()[0], reference.dims()[1], reference.dims()[2]};
-            for (int label : labels) rows.add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
-        }
+        List<CaseMetrics> rows = FolderEvaluation.score(pred, ref, labels);
         Files.createDirectories(out);
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
         COLUMNS.forEach(schema::addColumn);
@@ -75,7 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
         summary.put("labels", Summary.of(rows));
         summary.put("not_computed", List.of("hd95", "nsd"));
         AtomicFiles.writeString(out.resolve("summary.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
-        System.out.println("scored " + refs.size() + " cases, labels " + labels + ": " + out.resolve("per_case.csv") + ", " + out.resolve("summary.json"));
+        System.out.println("scored " + rows.size() / labels.size() + " cases, labels " + labels + ": " + out.resolve("per_case.csv") + ", " + out.resolve("summary.json"));
         return 0;
     }
 

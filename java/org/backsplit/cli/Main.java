@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The `backsplit` command line. */
 @Command(name = "backsplit", mixinStandardHelpOptions = true, version = "backsplit 0.1.0",
         description = "BackSplit: lesion segmentation with the background split into auxiliary classes.",
-        subcommands = {ForwardCommand.class, InfoCommand.class, FisherCommand.class, PredictCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ForwardCommand.class, InfoCommand.class, FisherCommand.class, PredictCommand.class, EvaluateCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

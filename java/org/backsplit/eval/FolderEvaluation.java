@@ -1,0 +1,41 @@
+package org.backsplit.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiImage;
+
+/** Scores every reference label map of a folder against the prediction of the same file name. */
+public final class FolderEvaluation {
+    private FolderEvaluation() {
+    }
+
+    /** One row per case and label, cases in file-name order; spacing from the reference headers. */
+    public static List<CaseMetrics> score(Path predictions, Path references, List<Integer> labels) throws IOException {
+        List<Path> refs;
+        try (Stream<Path> files = Files.list(references)) {
+            refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
+        }
+        if (refs.isEmpty()) throw new IllegalArgumentException(references + ": holds no .nii or .nii.gz files");
+        List<CaseMetrics> rows = new ArrayList<>();
+        for (Path r : refs) {
+            String name = r.getFileName().toString();
+            Path p = predictions.resolve(name);
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": is missing (the prediction for " + r + ")");
+            NiftiImage reference = Nifti.read(r), prediction = Nifti.read(p);
+            if (!Arrays.equals(reference.dims(), prediction.dims())) {
+                throw new IllegalArgumentException(p + ": its grid " + Arrays.toString(prediction.dims()) + " differs from the reference's "
+                        + Arrays.toString(reference.dims()));
+            }
+            String id = name.replaceAll("\\.nii(\\.gz)?$", "");
+            int[] dims = {reference.dims()[0], reference.dims()[1], reference.dims()[2]};
+            for (int label : labels) rows.add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
+        }
+        return rows;
+    }
+}
