@@ -39,25 +39,19 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--b", required = true, description = "the second prediction folder")
     Path b;
 
-    @Option(names = "--ref", required = true, description = "the reference folder")
-    Path ref;
-
-    @Option(names = "--labels", required = true, split = ",", description = "label values to score")
-    List<Integer> labels;
-
-    @Option(names = "--out", required = true, description = "folder for compare_per_case.csv and compare.json")
-    Path out;
+    @picocli.CommandLine.Mixin
+    ScoringOptions scoring;
 
     @Option(names = "--resamples", defaultValue = "10000", description = "bootstrap resamples (default: ${DEFAULT-VALUE}; seeded, so reruns agree)")
     int resamples;
 
     @Override
     public Integer call() throws Exception {
-        List<CaseMetrics> ra = FolderEvaluation.score(a, ref, labels), rb = FolderEvaluation.score(b, ref, labels);
+        List<CaseMetrics> ra = FolderEvaluation.score(a, scoring.ref, scoring.labels), rb = FolderEvaluation.score(b, scoring.ref, scoring.labels);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         Map<String, Object> perLabel = new LinkedHashMap<>();
         StringBuilder table = new StringBuilder(String.format("%-6s %-18s %5s %10s %22s %10s%n", "label", "metric", "cases", "mean B-A", "95% CI", "Wilcoxon p"));
-        for (int label : labels) {
+        for (int label : scoring.labels) {
             Map<String, Object> metrics = new LinkedHashMap<>();
             for (var metric : METRICS.entrySet()) {
                 List<Double> diffs = new ArrayList<>();
@@ -94,16 +88,16 @@ final class CompareCommand implements Callable<Integer> {
             }
             perLabel.put(String.valueOf(label), metrics);
         }
-        Files.createDirectories(out);
+        Files.createDirectories(scoring.out);
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
         List.of("case", "label", "metric", "a", "b", "b_minus_a").forEach(schema::addColumn);
-        AtomicFiles.writeString(out.resolve("compare_per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
+        AtomicFiles.writeString(scoring.out.resolve("compare_per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("a", a.toString());
         json.put("b", b.toString());
-        json.put("ref", ref.toString());
+        json.put("ref", scoring.ref.toString());
         json.put("labels", perLabel);
-        AtomicFiles.writeString(out.resolve("compare.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+        AtomicFiles.writeString(scoring.out.resolve("compare.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         System.out.print(table);
         return 0;
     }

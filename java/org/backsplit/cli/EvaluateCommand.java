@@ -31,31 +31,25 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--pred", required = true, description = "folder of predicted label maps")
     Path pred;
 
-    @Option(names = "--ref", required = true, description = "folder of reference label maps (every one must have a prediction)")
-    Path ref;
-
-    @Option(names = "--labels", required = true, split = ",", description = "label values to score, e.g. 1 or 1,2")
-    List<Integer> labels;
-
-    @Option(names = "--out", required = true, description = "folder for per_case.csv and summary.json")
-    Path out;
+    @picocli.CommandLine.Mixin
+    ScoringOptions scoring;
 
     @Override
     public Integer call() throws Exception {
-        List<CaseMetrics> rows = FolderEvaluation.score(pred, ref, labels);
-        Files.createDirectories(out);
+        List<CaseMetrics> rows = FolderEvaluation.score(pred, scoring.ref, scoring.labels);
+        Files.createDirectories(scoring.out);
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
         COLUMNS.forEach(schema::addColumn);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         for (CaseMetrics m : rows) csvRows.add(row(m));
-        AtomicFiles.writeString(out.resolve("per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
+        AtomicFiles.writeString(scoring.out.resolve("per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("pred", pred.toString());
-        summary.put("ref", ref.toString());
+        summary.put("ref", scoring.ref.toString());
         summary.put("labels", Summary.of(rows));
         summary.put("not_computed", List.of("hd95", "nsd"));
-        AtomicFiles.writeString(out.resolve("summary.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
-        System.out.println("scored " + rows.size() / labels.size() + " cases, labels " + labels + ": " + out.resolve("per_case.csv") + ", " + out.resolve("summary.json"));
+        AtomicFiles.writeString(scoring.out.resolve("summary.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+        System.out.println("scored " + rows.size() / scoring.labels.size() + " cases, labels " + scoring.labels + ": " + scoring.out.resolve("per_case.csv") + ", " + scoring.out.resolve("summary.json"));
         return 0;
     }
 

@@ -1,0 +1,18 @@
+package org.backsplit.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** What every scoring command needs: the references, the labels to score and where the results go. */
+final class ScoringOptions {
+
+    @Option(names = "--ref", required = true, description = "folder of reference label maps (NIfTI; each needs a prediction of the same name)")
+    Path ref;
+
+    @Option(names = "--labels", required = true, split = ",", description = "label values to score, e.g. 1 or 1,2")
+    List<Integer> labels;
+
+    @Option(names = "--out", required = true, description = "folder for the results")
+    Path out;
+}
