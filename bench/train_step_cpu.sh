@@ -4,17 +4,9 @@
 # and a table with the ratio. Usage: bench/train_step_cpu.sh [THREADS] [STEPS]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$here/.ci/java.sh"
 threads=${1:-$(nproc)}
 steps=${2:-10}
-cd "$here"
-mvn -q -B -ntp -Dstyle.color=never -DskipTests package
-reference="$here/../shared/reference"
-[ -f "$reference/torch_unet_step.py" ] || reference="$here/shared/reference"
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  echo "installing Debian's python3-torch for the PyTorch side" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch) >&2
-fi
+source "$here/bench/torch_side.sh"
 ours=$(java --add-modules=jdk.incubator.vector -Xss4m -cp "target/test-classes:target/classes:target/test-lib/*" \
   org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 "$threads" "$steps" 2>/dev/null)
 torch=$(/usr/bin/python3 bench/torch_cpu_step.py "$reference" "$threads" "$steps" | tail -1)

@@ -47,7 +47,8 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<CaseMetrics> ra = FolderEvaluation.score(a, scoring.ref, scoring.labels), rb = FolderEvaluation.score(b, scoring.ref, scoring.labels);
+        List<List<CaseMetrics>> scored = FolderEvaluation.score(List.of(a, b), scoring.ref, scoring.labels);
+        List<CaseMetrics> ra = scored.get(0), rb = scored.get(1);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         Map<String, Object> perLabel = new LinkedHashMap<>();
         StringBuilder table = new StringBuilder(String.format("%-6s %-18s %5s %10s %22s %10s%n", "label", "metric", "cases", "mean B-A", "95% CI", "Wilcoxon p"));

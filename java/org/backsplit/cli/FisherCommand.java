@@ -77,7 +77,7 @@ final class FisherCommand implements Callable<Integer> {
         int targetClass = classes.classNames().indexOf(targetName);
         if (targetClass < 1 || !targets.contains(targetName)) throw new IllegalArgumentException("--target '" + targetName + "' is not one of --targets " + targets);
         Plan plan = planFor(data, net.plan().numClasses());
-        int[] tile = tileSize(patch != null ? patch : plan.patchSize(), net);
+        int[] tile = net.plan().roundUpInputSize(patch != null ? patch : plan.patchSize());
         List<String> ids = cases != null ? cases : data.trainingIds();
 
         FisherSummary all = new FisherSummary(classes.numClasses()), near = new FisherSummary(classes.numClasses());
@@ -130,19 +130,6 @@ final class FisherCommand implements Callable<Integer> {
         int made = Preprocessor.run(data, plan, preprocessed);
         if (made > 0) System.err.println("preprocessed " + made + " cases into " + preprocessed);
         return plan;
-    }
-
-    /** Rounds each axis up to a multiple of the network's total stride along it (strides are z, y, x). */
-    static int[] tileSize(int[] wanted, PlainConvUNet net) {
-        if (wanted.length != 3) throw new IllegalArgumentException("--patch takes 3 sizes x,y,z");
-        int[] out = new int[3];
-        for (int a = 0; a < 3; a++) {
-            int step = 1;
-            for (int[] s : net.plan().strides()) step *= s[2 - a];
-            if (wanted[a] < 1) throw new IllegalArgumentException("--patch sizes must be positive");
-            out[a] = (wanted[a] + step - 1) / step * step;
-        }
-        return out;
     }
 
     private static Map<String, Object> summary(ClassMap classes, int targetClass, FisherSummary s) {

@@ -72,7 +72,7 @@ final class PredictCommand implements Callable<Integer> {
         int[] tile = null;
         for (Path ckpt : checkpoint) {
             PlainConvUNet net = Checkpoint.loadNetwork(ckpt, backend);
-            int[] own = FisherCommand.tileSize(plan.patchSize(), net);
+            int[] own = net.plan().roundUpInputSize(plan.patchSize());
             if (tile != null && !java.util.Arrays.equals(tile, own)) {
                 throw new IllegalArgumentException(ckpt + ": its network takes other tile sizes than " + checkpoint.get(0) + "'s; ensemble networks of one plan");
             }
@@ -98,10 +98,7 @@ final class PredictCommand implements Callable<Integer> {
                 channels[ch] = images.get(ch).data();
             }
             Preprocessor.Prepared p = Preprocessor.prepare(channels, null, dims, first.spacing(), plan);
-            int v = p.dims()[0] * p.dims()[1] * p.dims()[2];
-            float[][] prepared = new float[channels.length][];
-            for (int ch = 0; ch < channels.length; ch++) prepared[ch] = java.util.Arrays.copyOfRange(p.data(), ch * v, (ch + 1) * v);
-            float[] logits = SlidingWindow.predict(ensemble, prepared, p.dims(), tile, step, !noMirroring);
+            float[] logits = SlidingWindow.predict(ensemble, p.channels(), p.dims(), tile, step, !noMirroring);
             RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, classes.numClasses(), p.dims(),
                     new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
             float[] seg = new float[r.segmentation().length];

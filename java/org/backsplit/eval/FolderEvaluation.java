@@ -17,24 +17,33 @@ public final class FolderEvaluation {
 
     /** One row per case and label, cases in file-name order; spacing from the reference headers. */
     public static List<CaseMetrics> score(Path predictions, Path references, List<Integer> labels) throws IOException {
+        return score(List.of(predictions), references, labels).get(0);
+    }
+
+    /** The same for several prediction folders at once, reading each reference once: one list per folder. */
+    public static List<List<CaseMetrics>> score(List<Path> predictionFolders, Path references, List<Integer> labels) throws IOException {
         List<Path> refs;
         try (Stream<Path> files = Files.list(references)) {
             refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
         }
         if (refs.isEmpty()) throw new IllegalArgumentException(references + ": holds no .nii or .nii.gz files");
-        List<CaseMetrics> rows = new ArrayList<>();
+        List<List<CaseMetrics>> rows = new ArrayList<>();
+        for (int f = 0; f < predictionFolders.size(); f++) rows.add(new ArrayList<>());
         for (Path r : refs) {
             String name = r.getFileName().toString();
-            Path p = predictions.resolve(name);
-            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": is missing (the prediction for " + r + ")");
-            NiftiImage reference = Nifti.read(r), prediction = Nifti.read(p);
-            if (!Arrays.equals(reference.dims(), prediction.dims())) {
-                throw new IllegalArgumentException(p + ": its grid " + Arrays.toString(prediction.dims()) + " differs from the reference's "
-                        + Arrays.toString(reference.dims()));
-            }
             String id = name.replaceAll("\\.nii(\\.gz)?$", "");
+            NiftiImage reference = Nifti.read(r);
             int[] dims = {reference.dims()[0], reference.dims()[1], reference.dims()[2]};
-            for (int label : labels) rows.add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
+            for (int f = 0; f < predictionFolders.size(); f++) {
+                Path p = predictionFolders.get(f).resolve(name);
+                if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": is missing (the prediction for " + r + ")");
+                NiftiImage prediction = Nifti.read(p);
+                if (!Arrays.equals(reference.dims(), prediction.dims())) {
+                    throw new IllegalArgumentException(p + ": its grid " + Arrays.toString(prediction.dims()) + " differs from the reference's "
+                            + Arrays.toString(reference.dims()));
+                }
+                for (int label : labels) rows.get(f).add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
+            }
         }
         return rows;
     }

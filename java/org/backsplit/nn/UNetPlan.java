@@ -58,6 +58,22 @@ public record UNetPlan(int inputChannels, int numClasses, int[] features, int[][
         return features.length;
     }
 
+    /**
+     * The smallest input size {x, y, z} at least `wanted` that the network takes: each axis rounded up to a
+     * multiple of the product of the strides along it (strides are listed z, y, x).
+     */
+    public int[] roundUpInputSize(int[] wanted) {
+        if (wanted.length != 3) throw new IllegalArgumentException("an input size has 3 axes x,y,z, not " + wanted.length);
+        int[] out = new int[3];
+        for (int a = 0; a < 3; a++) {
+            if (wanted[a] < 1) throw new IllegalArgumentException("input sizes must be positive: " + Arrays.toString(wanted));
+            int step = 1;
+            for (int[] s : strides) step *= s[2 - a];
+            out[a] = (wanted[a] + step - 1) / step * step;
+        }
+        return out;
+    }
+
     /** The total downsampling factor per axis: a patch must be divisible by it. */
     public int[] totalStride() {
         int[] t = {1, 1, 1};

@@ -185,14 +185,23 @@ public final class FisherAblation {
     }
 
     /** Batches of two random training cases, each randomly mirrored along every axis. */
-    record Batches(List<World> cases, int[] lookup) implements BatchSource {
+    static final class Batches implements BatchSource {
+        private final List<World> cases;
+        private final List<float[]> labels; // each case's labels in this model's classes, mapped once
+
+        Batches(List<World> cases, int[] lookup) {
+            this.cases = cases;
+            this.labels = cases.stream().map(w -> w.mapped(lookup)).toList();
+        }
+
         @Override
         public Batch next(Backend backend, Rng rng, long step) {
             int v = SIZE * SIZE * SIZE;
             float[] img = new float[2 * v], lab = new float[2 * v];
             for (int b = 0; b < 2; b++) {
-                World w = cases.get(rng.nextInt(cases.size()));
-                float[] mapped = w.mapped(lookup);
+                int pick = rng.nextInt(cases.size());
+                World w = cases.get(pick);
+                float[] mapped = labels.get(pick);
                 boolean fz = rng.nextDouble() < 0.5, fy = rng.nextDouble() < 0.5, fx = rng.nextDouble() < 0.5;
                 for (int z = 0; z < SIZE; z++) for (int y = 0; y < SIZE; y++) for (int x = 0; x < SIZE; x++) {
                     int src = ((fz ? SIZE - 1 - z : z) * SIZE + (fy ? SIZE - 1 - y : y)) * SIZE + (fx ? SIZE - 1 - x : x);

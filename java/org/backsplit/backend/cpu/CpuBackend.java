@@ -149,7 +149,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        Shape s = x.shape();
         return normForward(x, gamma, beta, eps, -1f);
     }
 

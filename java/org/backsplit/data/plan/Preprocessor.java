@@ -65,15 +65,24 @@ public final class Preprocessor {
         meta.put("plan", planKey);
         meta.put("properties", JSON.writeValueAsString(props));
         int[] d = p.dims();
-        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(images.length, d[2], d[1], d[0]), p.data()),
+        int voxels = d[0] * d[1] * d[2];
+        float[] data = new float[images.length * voxels]; // the cache holds channels back to back, [C, z, y, x]
+        for (int ch = 0; ch < images.length; ch++) System.arraycopy(p.channels()[ch], 0, data, ch * voxels, voxels);
+        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(images.length, d[2], d[1], d[0]), data),
                 new NamedTensor("seg", new Shape(d[2], d[1], d[0]), p.seg())), meta);
     }
 
     /**
-     * One case preprocessed in memory: channels back to back (each x fastest over dims), the labels (-1 outside
+     * One case preprocessed in memory: the channels (each x fastest over dims), the labels (-1 outside
      * the non-zero region), and what maps a prediction back: the crop box [lo, hi) per axis and the spacing.
      */
-    public record Prepared(float[] data, float[] seg, int[] dims, int[][] cropBox, double[] originalSpacing) {
+    public record Prepared(float[][] channels, float[] seg, int[] dims, int[][] cropBox, double[] originalSpacing) {
+    }
+
+    private static float[][] splitChannels(float[] data, int channels, int voxels) {
+        float[][] out = new float[channels][];
+        for (int ch = 0; ch < channels; ch++) out[ch] = java.util.Arrays.copyOfRange(data, ch * voxels, (ch + 1) * voxels);
+        return out;
     }
 
     /**
@@ -85,16 +94,15 @@ public final class Preprocessor {
         CropToNonzero.Cropped cropped = CropToNonzero.crop(images, seg, dims);
         int[] newDims = new int[3];
         for (int a = 0; a < 3; a++) newDims[a] = Math.max(1, (int) Math.round(cropped.dims()[a] * spacing[a] / plan.targetSpacing()[a]));
-        float[] data = new float[images.length * newDims[0] * newDims[1] * newDims[2]];
+        float[][] channels = new float[images.length][];
         for (int ch = 0; ch < images.length; ch++) {
             Normalization norm = plan.normalization().get(ch).equals("CT") ? new Normalization.Ct(plan.ctStatistics().get(ch))
                     : new Normalization.ZScore(plan.useMaskForNorm().get(ch));
             float[] normalised = norm.apply(cropped.channels()[ch], cropped.labels());
-            float[] resampled = Resampling.image(normalised, cropped.dims(), newDims, spacing);
-            System.arraycopy(resampled, 0, data, ch * resampled.length, resampled.length);
+            channels[ch] = Resampling.image(normalised, cropped.dims(), newDims, spacing);
         }
         float[] newSeg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing);
-        return new Prepared(data, newSeg, newDims, cropped.box(), spacing.clone());
+        return new Prepared(channels, newSeg, newDims, cropped.box(), spacing.clone());
     }
 
     /**
@@ -113,8 +121,7 @@ public final class Preprocessor {
             int c = data.shape().dim(0);
             int[] dims = {data.shape().dim(3), data.shape().dim(2), data.shape().dim(1)};
             int voxels = dims[0] * dims[1] * dims[2];
-            float[][] channels = new float[c][];
-            for (int ch = 0; ch < c; ch++) channels[ch] = java.util.Arrays.copyOfRange(data.data(), ch * voxels, (ch + 1) * voxels);
+            float[][] channels = splitChannels(data.data(), c, voxels);
             float[] labels = classes.remap(seg.data(), !withoutAuxiliary.contains(id));
             out.add(PreparedCase.of(id, channels, labels, dims, foreground));
         }
