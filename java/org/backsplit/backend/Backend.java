@@ -27,6 +27,11 @@ public interface Backend {
     default void synchronize() {
     }
 
+    /** The most device memory held at once, in bytes (0 where the backend does not track it: host memory is the JVM's). */
+    default long peakBytesInUse() {
+        return 0;
+    }
+
     // ---- storage ----
 
     Tensor zeros(Shape shape);

@@ -8,19 +8,15 @@ import java.util.concurrent.Callable;
 import org.backsplit.data.ClassMap;
 import org.backsplit.data.DatasetJson;
 import org.backsplit.data.NnUNetDataset;
-import org.backsplit.data.nifti.Nifti;
-import org.backsplit.data.nifti.NiftiDatatype;
-import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
-import org.backsplit.data.plan.Preprocessor;
+import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.EnsemblePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.TilePredictor;
-import org.backsplit.infer.RevertPreprocessing;
-import org.backsplit.infer.SlidingWindow;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.train.Checkpoint;
+import org.backsplit.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,28 +81,14 @@ final class PredictCommand implements Callable<Integer> {
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
         Files.createDirectories(output);
-        for (NnUNetDataset.Case c : cases) {
-            List<NiftiImage> images = new ArrayList<>();
-            for (Path f : c.images()) images.add(Nifti.read(f));
-            NiftiImage first = images.get(0);
-            int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
-            float[][] channels = new float[images.size()][];
-            for (int ch = 0; ch < channels.length; ch++) {
-                if (!java.util.Arrays.equals(images.get(ch).dims(), first.dims())) {
-                    throw new IllegalArgumentException(c.images().get(ch) + ": its grid differs from " + c.images().get(0) + "'s");
-                }
-                channels[ch] = images.get(ch).data();
+        CasePredictor predictor = new CasePredictor(ensemble, plan, tile, step, !noMirroring, toDatasetValue);
+        try (var bar = Progress.bar("predict", cases.size())) {
+            for (NnUNetDataset.Case c : cases) {
+                predictor.predict(c.images(), output.resolve(c.id() + json.fileEnding()));
+                bar.step();
             }
-            Preprocessor.Prepared p = Preprocessor.prepare(channels, null, dims, first.spacing(), plan);
-            float[] logits = SlidingWindow.predict(ensemble, p.channels(), p.dims(), tile, step, !noMirroring);
-            RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, classes.numClasses(), p.dims(),
-                    new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
-            float[] seg = new float[r.segmentation().length];
-            for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
-            Path out = output.resolve(c.id() + json.fileEnding());
-            Nifti.write(out, first, seg, NiftiDatatype.UINT8);
-            System.err.println("wrote " + out);
         }
+        System.err.println("wrote " + cases.size() + " segmentations to " + output);
         return 0;
     }
 

@@ -35,7 +35,7 @@ public record Splits(List<Fold> folds) {
         List<String> ids = new ArrayList<>(identifiers);
         ids.sort(null);
         int n = ids.size();
-        if (n < k) throw new IllegalArgumentException("cannot make " + k + " folds from " + n + " cases");
+        if (n < k) throw new IllegalArgumentException("cannot make " + k + " folds from " + n + " cases (train on all of them with --fold all)");
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         new NumpyRandomState(seed).shuffle(order);

@@ -27,6 +27,11 @@ public final class FolderEvaluation {
             refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
         }
         if (refs.isEmpty()) throw new IllegalArgumentException(references + ": holds no .nii or .nii.gz files");
+        return scoreFiles(predictionFolders, refs, labels);
+    }
+
+    /** The same for the listed reference files only (a fold's validation cases in labelsTr, say). */
+    public static List<List<CaseMetrics>> scoreFiles(List<Path> predictionFolders, List<Path> refs, List<Integer> labels) throws IOException {
         List<List<CaseMetrics>> rows = new ArrayList<>();
         for (int f = 0; f < predictionFolders.size(); f++) rows.add(new ArrayList<>());
         for (Path r : refs) {

@@ -59,10 +59,15 @@ public record LesionWise(int truePositiveLesions, int falseNegativeLesions, int 
         return n == 0 ? Double.NaN : (double) truePositivePredictions / n;
     }
 
-    /** Harmonic mean of precision and recall; NaN when either is undefined, 0 when both are 0. */
+    /**
+     * Harmonic mean of precision and recall. NaN only when both are undefined (no lesion on either side); 0 when
+     * one side is empty and the other is not (every lesion missed, or every prediction false): a model that
+     * predicts nothing must not drop out of a mean F1.
+     */
     public double f1() {
         double p = precision(), r = recall();
-        if (Double.isNaN(p) || Double.isNaN(r)) return Double.NaN;
+        if (Double.isNaN(p) && Double.isNaN(r)) return Double.NaN;
+        if (Double.isNaN(p) || Double.isNaN(r)) return 0;
         return p + r == 0 ? 0 : 2 * p * r / (p + r);
     }
 }

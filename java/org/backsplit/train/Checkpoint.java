@@ -37,7 +37,12 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    public static void save(Path dir, PlainConvUNet net, Map<String, Tensor> optimizerState, CheckpointState state) throws IOException {
+    /**
+     * Writes the checkpoint folder atomically. `extraFiles` (name -> text) travel inside it, so what a caller
+     * keeps beside the weights (a training history) can never disagree with them after a kill.
+     */
+    public static void save(Path dir, PlainConvUNet net, Map<String, Tensor> optimizerState, CheckpointState state,
+                            Map<String, String> extraFiles) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -49,6 +54,7 @@ public final class Checkpoint {
             optimizerState.forEach((k, t) -> opt.add(new NamedTensor(k, t.shape(), t.backend().download(t))));
             SafeTensors.write(tmp.resolve(OPTIMIZER), opt, Map.of());
             AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state));
+            for (Map.Entry<String, String> e : extraFiles.entrySet()) AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
             deleteTree(old);
             if (Files.exists(dir)) AtomicFiles.move(dir, old);
             AtomicFiles.move(tmp, dir);
@@ -76,6 +82,12 @@ public final class Checkpoint {
         }
         if (!CheckpointState.FORMAT.equals(s.format())) throw new FormatException(file, "has format " + s.format() + ", expected " + CheckpointState.FORMAT);
         return s;
+    }
+
+    /** A file saved with the checkpoint by {@link #save}, or empty if it has none of that name. */
+    public static java.util.Optional<String> readExtra(Path dir, String name) throws IOException {
+        Path file = resolve(dir).resolve(name);
+        return Files.isRegularFile(file) ? java.util.Optional.of(Files.readString(file)) : java.util.Optional.empty();
     }
 
     public static Map<String, Tensor> readOptimizer(Path dir, Backend backend) throws IOException {

@@ -57,8 +57,13 @@ public final class Trainer {
     }
 
     public void save(Path checkpoint) throws IOException {
+        save(checkpoint, java.util.Map.of());
+    }
+
+    /** Saves the run; `extraFiles` (name -> text) are written inside the checkpoint folder, atomically with it. */
+    public void save(Path checkpoint, java.util.Map<String, String> extraFiles) throws IOException {
         Checkpoint.save(checkpoint, net, optimizer.stateTensors(), new CheckpointState(CheckpointState.FORMAT, ARCHITECTURE,
-                net.plan(), config, epoch, iteration, optimizer.steps(), rng.state()));
+                net.plan(), config, epoch, iteration, optimizer.steps(), rng.state()), extraFiles);
     }
 
     public boolean finished() {

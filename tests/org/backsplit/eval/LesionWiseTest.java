@@ -107,6 +107,9 @@ class LesionWiseTest {
         assertEquals(0.0, missed.recall());
         assertEquals(0.008, missed.falseNegativeMl(), 1e-15);
         assertTrue(Double.isNaN(missed.precision()));
+        assertEquals(0.0, missed.f1(), "every lesion missed: F1 0, not undefined");
+        LesionWise falseAlarm = LesionWise.of(ref, new boolean[27], d, new double[] {2, 2, 2});
+        assertEquals(0.0, falseAlarm.f1(), "every prediction false: F1 0");
     }
 
     private static LesionWise roundVolumes(LesionWise l) {

@@ -1,7 +1,5 @@
 package org.backsplit.bench;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
@@ -11,10 +9,9 @@ import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Initialization;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
-import org.backsplit.optim.GradientClipping;
-import org.backsplit.optim.Sgd;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
+import org.backsplit.train.StepTiming;
 import org.backsplit.util.Rng;
 
 /**
@@ -26,20 +23,23 @@ import org.backsplit.util.Rng;
  */
 public final class TrainStepBench {
 
-    /** GPU work is asynchronous: wait for it at each phase boundary so the breakdown is real. */
-    private static void sync(Backend backend) {
-        if (backend instanceof org.backsplit.backend.cuda.CudaBackend gpu) gpu.synchronize();
-    }
-
     public static void main(String[] args) {
         int stages = Integer.parseInt(args[0]), base = Integer.parseInt(args[1]), cap = Integer.parseInt(args[2]);
         int patch = Integer.parseInt(args[3]), batch = Integer.parseInt(args[4]), classes = Integer.parseInt(args[5]);
         int threads = Integer.parseInt(args[6]), steps = Integer.parseInt(args[7]);
         Backend backend = Devices.open(args.length > 8 ? args[8] : "cpu", threads, System.err);
-        PlainConvUNet net = new PlainConvUNet(backend, UNetPlan.isotropic(1, classes, stages, base, cap));
-        Rng rng = new Rng(0);
-        Initialization.he(net.parameters(), rng, 0.01);
+        UNetPlan plan = UNetPlan.isotropic(1, classes, stages, base, cap);
+        StepTiming.Result t = StepTiming.measure(backend, plan, patch, batch, steps);
+        System.out.printf("{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
+                        + "\"batch\": %d, \"classes\": %d, \"params_M\": %.2f, \"ms_step\": %.2f, \"min_ms\": %.2f, \"forward_ms\": %.2f, "
+                        + "\"loss_ms\": %.2f, \"backward_ms\": %.2f, \"optimizer_ms\": %.2f, \"loss\": %.5f, \"steps\": %d}%n",
+                t.peakBytes() / (double) (1L << 30), backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, t.parameters() / 1e6,
+                t.stepMs(), t.minMs(), t.forwardMs(), t.lossMs(), t.backwardMs(), t.optimizerMs(), t.loss(), steps);
+        if (Double.isNaN(t.stepMs()) || Double.isNaN(t.loss())) System.exit(1);
+        PlainConvUNet net = new PlainConvUNet(backend, plan);
+        Initialization.he(net.parameters(), new Rng(0), 0.01);
         Shape xs = Shape.ndhwc(batch, patch, patch, patch, 1);
+        Rng rng = new Rng(1);
         float[] x = new float[xs.size()], y = new float[xs.size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) rng.nextGaussian();
@@ -47,42 +47,6 @@ public final class TrainStepBench {
         }
         Tensor images = backend.upload(x, xs), labels = backend.upload(y, xs);
         DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1));
-        Sgd sgd = Sgd.nnUNet();
-        int warmup = Math.min(3, steps);
-        List<double[]> times = new ArrayList<>();
-        double lastLoss = 0;
-        for (int s = 0; s < warmup + steps; s++) {
-            long t0 = System.nanoTime();
-            List<Tensor> logits = net.forward(images);
-            sync(backend);
-            long t1 = System.nanoTime();
-            DeepSupervisionLoss.Result r = loss.compute(backend, logits, labels);
-            sync(backend);
-            long t2 = System.nanoTime();
-            net.backward(r.gradLogits());
-            sync(backend);
-            long t3 = System.nanoTime();
-            GradientClipping.clip(net.parameters(), 12);
-            sgd.step(net.parameters(), 0.01);
-            sync(backend);
-            long t4 = System.nanoTime();
-            lastLoss = r.loss();
-            if (s >= warmup) times.add(new double[] {(t4 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6});
-        }
-        double[] med = new double[5];
-        for (int k = 0; k < 5; k++) {
-            final int kk = k;
-            double[] col = times.stream().mapToDouble(t -> t[kk]).sorted().toArray();
-            med[k] = col[col.length / 2];
-        }
-        double min = times.stream().mapToDouble(t -> t[0]).min().orElseThrow();
-        long peak = backend instanceof org.backsplit.backend.cuda.CudaBackend gpu ? gpu.peakBytesInUse() : 0;
-        System.out.printf("{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
-                        + "\"batch\": %d, \"classes\": %d, \"params_M\": %.2f, \"ms_step\": %.2f, \"min_ms\": %.2f, \"forward_ms\": %.2f, "
-                        + "\"loss_ms\": %.2f, \"backward_ms\": %.2f, \"optimizer_ms\": %.2f, \"loss\": %.5f, \"steps\": %d}%n",
-                peak / (double) (1L << 30), backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, net.parameterCount() / 1e6,
-                med[0], min, med[1], med[2], med[3], med[4], lastLoss, steps);
-        if (Arrays.stream(med).anyMatch(Double::isNaN)) System.exit(1);
         // One more step through a profiling wrapper: where the time goes, op by op.
         ProfilingBackend profiled = new ProfilingBackend(backend);
         PlainConvUNet twin = new PlainConvUNet(profiled, net.plan());

@@ -75,6 +75,18 @@ public final class Planner {
         return new Plan(target, median, t.patch(), batch, t.strides(), t.kernels(), norm, mask, ct);
     }
 
+    /**
+     * The plan with a patch and batch chosen by hand (as nnU-Net users edit plans.json): the topology is made
+     * anew for the patch, which is rounded up to what that topology divides.
+     */
+    public static Plan withPatch(Plan p, int[] patch, int batchSize) {
+        if (patch.length != 3) throw new IllegalArgumentException("a patch has 3 axes x,y,z, not " + patch.length);
+        if (batchSize < 1) throw new IllegalArgumentException("the batch size must be >= 1");
+        Topology t = Topology.of(p.targetSpacing(), patch);
+        return new Plan(p.targetSpacing(), p.medianShape(), t.patch(), batchSize, t.strides(), t.kernels(), p.normalization(), p.useMaskForNorm(),
+                p.ctStatistics());
+    }
+
     /** nnU-Net's compute_conv_feature_map_size: elements of every convolution output, upsampling and head. */
     static double featureMapSize(Topology t, int numClasses) {
         int stages = t.strides().length;

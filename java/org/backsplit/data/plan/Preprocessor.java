@@ -41,11 +41,14 @@ public final class Preprocessor {
         Files.createDirectories(cache);
         String planKey = JSON.writeValueAsString(plan);
         int done = 0;
-        for (NnUNetDataset.Case c : dataset.training()) {
-            Path file = cache.resolve(c.id() + ".safetensors");
-            if (Files.exists(file) && planKey.equals(SafeTensors.read(file).metadata().get("plan"))) continue;
-            preprocessCase(c, plan, planKey, file);
-            done++;
+        try (org.backsplit.util.Progress bar = org.backsplit.util.Progress.bar("preprocess", dataset.training().size())) {
+            for (NnUNetDataset.Case c : dataset.training()) {
+                bar.step();
+                Path file = cache.resolve(c.id() + ".safetensors");
+                if (Files.exists(file) && planKey.equals(SafeTensors.read(file).metadata().get("plan"))) continue;
+                preprocessCase(c, plan, planKey, file);
+                done++;
+            }
         }
         return done;
     }

@@ -1,0 +1,129 @@
+package org.backsplit.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.backsplit.data.BackSplitEntry;
+import org.backsplit.data.NnUNetDataset;
+import org.backsplit.data.TrainingMode;
+import org.backsplit.run.DatasetTraining;
+import org.backsplit.run.RunFolder;
+import org.backsplit.run.RunSettings;
+import org.backsplit.train.OptimizerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** nnU-Net's train: one fold of one configuration, in BackSplit, binary or virtual mode. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Trains a U-Net on a planned dataset (run `plan` first). Results go to RESULTS/DATASET/MODE__PlainConvUNet__3d_fullres/fold_K: "
+                + "checkpoint_latest/best/final, training_log.txt, progress.json and progress.png (every epoch), run.json, plans.json, "
+                + "dataset.json, and validation/ (the fold's validation cases predicted and scored on the targets). "
+                + "`--continue` resumes a killed run from its last epoch and ends exactly as an uninterrupted run.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", description = "the raw dataset folder")
+    Path dataset;
+
+    @Option(names = "--preprocessed", required = true, description = "the folder `plan` wrote")
+    Path preprocessed;
+
+    @Option(names = "--results", required = true, description = "the results root")
+    Path results;
+
+    @Option(names = "--fold", defaultValue = "0", description = "0..4 or all (default: ${DEFAULT-VALUE})")
+    String fold;
+
+    @Option(names = "--mode", defaultValue = "backsplit", description = "backsplit, binary or virtual (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--targets", split = ",", description = "the lesion classes (dataset.json names); every other label is auxiliary "
+            + "(default: dataset.json's backsplit.targets, as `compose` writes it)")
+    List<String> targets;
+
+    @Option(names = "--continue", description = "resume the run in the results folder from checkpoint_latest")
+    boolean resume;
+
+    @Option(names = "--epochs", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--iterations", defaultValue = "250", description = "training iterations per epoch (default: ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--val-batches", defaultValue = "50", description = "validation batches per epoch for the pseudo-Dice (default: ${DEFAULT-VALUE})")
+    int validationBatches;
+
+    @Option(names = "--seed", defaultValue = "12345", description = "default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--features", split = ",", defaultValue = "32,320", description = "first-stage and largest width (default: ${DEFAULT-VALUE})")
+    int[] features;
+
+    @Option(names = "--dice-targets-only", description = "soft Dice over the target classes only; auxiliary classes are learned through cross-entropy")
+    boolean diceOnTargetsOnly;
+
+    @Option(names = "--batch-dice", description = "Dice statistics summed over the batch")
+    boolean batchDice;
+
+    @Option(names = "--without-auxiliary", split = ",", description = "case ids whose auxiliary structures are not annotated, trained with "
+            + "the marginal loss (default: dataset.json's backsplit.cases_without_auxiliary)")
+    List<String> withoutAuxiliary;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "initial SGD learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--fisher-every", description = "Fisher ratio near the target every N epochs (default: 1 in backsplit mode, else never)")
+    Integer fisherEvery;
+
+    @Option(names = "--initial-weights", description = "start from this checkpoint's weights (e.g. a binary model fine-tuned into BackSplit: its heads grow)")
+    Path initialWeights;
+
+    @Option(names = "--loader-threads", defaultValue = "2", description = "background threads making batches (default: ${DEFAULT-VALUE})")
+    int loaderThreads;
+
+    @Mixin
+    DeviceOptions devices;
+
+    @Override
+    public Integer call() throws Exception {
+        NnUNetDataset data = NnUNetDataset.open(dataset);
+        RunSettings settings = resume ? null : settings(BackSplitEntry.read(dataset.resolve("dataset.json")));
+        if (resume) {
+            RunFolder probe = RunFolder.of(results, dataset.getFileName().toString(), settingsForFolder());
+            settings = DatasetTraining.readSettings(probe);
+        }
+        RunFolder folder = RunFolder.of(results, dataset.getFileName().toString(), settings);
+        DatasetTraining run = new DatasetTraining(data, preprocessed, folder, settings, devices.open(), loaderThreads, System.out::println);
+        Path done = resume ? run.resume() : run.start(initialWeights);
+        System.out.println("final checkpoint: " + done);
+        return 0;
+    }
+
+    private int foldNumber() {
+        if (fold.equals("all")) return -1;
+        try {
+            return Integer.parseInt(fold);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--fold must be 0..4 or all, not '" + fold + "'");
+        }
+    }
+
+    /** Only what names the folder (mode, fold); the rest comes from the run's run.json. */
+    private RunSettings settingsForFolder() {
+        return RunSettings.nnUNet(TrainingMode.parse(mode), List.of("-"), foldNumber());
+    }
+
+    private RunSettings settings(java.util.Optional<BackSplitEntry> entry) {
+        List<String> targets = this.targets != null ? this.targets : entry.map(BackSplitEntry::targets).orElse(List.of());
+        List<String> withoutAuxiliary = this.withoutAuxiliary != null ? this.withoutAuxiliary
+                : entry.map(BackSplitEntry::casesWithoutAuxiliary).orElse(List.of());
+        if (targets.isEmpty()) throw new IllegalArgumentException("name the lesion classes with --targets (dataset.json has no backsplit.targets)");
+        TrainingMode m = TrainingMode.parse(mode);
+        if (features.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
+        OptimizerConfig sgd = OptimizerConfig.nnUNetSgd();
+        sgd = new OptimizerConfig("sgd", lr, sgd.momentum(), sgd.weightDecay(), 0, 0, 0);
+        return new RunSettings(m, targets, foldNumber(), epochs, iterations, validationBatches, seed, features[0], features[1], diceOnTargetsOnly,
+                batchDice, true, withoutAuxiliary, sgd, fisherEvery != null ? fisherEvery : m == TrainingMode.BACKSPLIT ? 1 : 0);
+    }
+}

@@ -1,0 +1,50 @@
+package org.backsplit.infer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.nifti.NiftiDatatype;
+import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.data.plan.Plan;
+import org.backsplit.data.plan.Preprocessor;
+
+/**
+ * One raw case in, one segmentation in the case's own grid out: read the channel images, preprocess them as
+ * the plan says, slide the network over them, map the logits back (undo resampling and cropping), argmax,
+ * and write the classes as dataset label values. Shared by `predict`, a training run's validation and the demo.
+ *
+ * @param toDatasetValue training class -> the label value written (0 for classes not wanted in the output)
+ */
+public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double step, boolean mirroring, int[] toDatasetValue) {
+
+    public CasePredictor {
+        if (toDatasetValue.length != net.classes()) {
+            throw new IllegalArgumentException("the network predicts " + net.classes() + " classes, the label mapping has " + toDatasetValue.length);
+        }
+    }
+
+    /** Segments the case whose channels are `images` (one file each) and writes `out` in the first image's geometry. */
+    public void predict(List<Path> images, Path out) throws IOException {
+        NiftiImage first = Nifti.read(images.get(0));
+        int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
+        float[][] channels = new float[images.size()][];
+        channels[0] = first.data();
+        for (int ch = 1; ch < channels.length; ch++) {
+            NiftiImage other = Nifti.read(images.get(ch));
+            if (!Arrays.equals(other.dims(), first.dims())) {
+                throw new IllegalArgumentException(images.get(ch) + ": its grid " + Arrays.toString(other.dims()) + " differs from "
+                        + images.get(0) + "'s " + Arrays.toString(first.dims()));
+            }
+            channels[ch] = other.data();
+        }
+        Preprocessor.Prepared p = Preprocessor.prepare(channels, null, dims, first.spacing(), plan);
+        float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirroring);
+        RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, net.classes(), p.dims(),
+                new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
+        float[] seg = new float[r.segmentation().length];
+        for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
+        Nifti.write(out, first, seg, NiftiDatatype.UINT8);
+    }
+}
