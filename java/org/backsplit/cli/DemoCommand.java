@@ -29,15 +29,19 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-cases", description = "synthetic held-out cases (default: the embedded default's)")
     Integer testCases;
 
+    @Option(names = "--anatomy", description = "build the cases from a real MRI (Colin27 and the AAL atlas of Debian's mricron-data, "
+            + "fetched with apt-get download when missing) instead of the synthetic abdomen")
+    boolean anatomy;
+
     @Mixin
     DeviceOptions devices;
 
     @Override
     public Integer call() throws Exception {
-        Demo.Options d = Demo.Options.defaults(out);
+        Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
         Demo.Options o = new Demo.Options(out, trainingCases != null ? trainingCases : d.trainingCases(), testCases != null ? testCases : d.testCases(),
                 d.seed(), epochs != null ? epochs : d.epochs(), iterations != null ? iterations : d.iterationsPerEpoch(), d.validationBatches(), d.patch(),
-                d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads());
+                d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads(), d.anatomy());
         Demo.Outcome r = Demo.run(o, devices.open(), System.out);
         System.out.println();
         System.out.print(r.table());

@@ -19,7 +19,6 @@ import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Planning;
 import org.backsplit.data.plan.Preprocessor;
-import org.backsplit.data.synthetic.SyntheticAbdomen;
 import org.backsplit.eval.CaseMetrics;
 import org.backsplit.eval.EvaluationFiles;
 import org.backsplit.eval.FolderEvaluation;
@@ -43,7 +42,6 @@ import org.backsplit.train.OptimizerConfig;
  * what exists and an interrupted one continues.
  */
 public final class Demo {
-    static final String DATASET = "Dataset901_SyntheticAbdomen";
     static final int LESION = 1;
     static final double FISHER_MARGIN_MM = 5;
     static final int OVERLAYS = 4;
@@ -54,11 +52,20 @@ public final class Demo {
      *                          all five would let the large easy organs dominate a short budget (the paper's §J)
      */
     public record Options(Path out, int trainingCases, int testCases, long seed, int epochs, int iterationsPerEpoch, int validationBatches,
-                          int[] patch, int batch, int[] features, boolean diceOnTargetsOnly, boolean mirroring, int loaderThreads) {
+                          int[] patch, int batch, int[] features, boolean diceOnTargetsOnly, boolean mirroring, int loaderThreads, boolean anatomy) {
 
         /** The embedded default: finishes in about ten minutes on two CPU cores. */
         public static Options defaults(Path out) {
-            return new Options(out, 24, 12, 2026, 40, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1);
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false);
+        }
+
+        /** On the Colin27 brain: cases of 60 x 72 x 60 voxels at 3 mm, a cubic patch. */
+        public static Options anatomy(Path out) {
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true);
+        }
+
+        DemoData data() {
+            return anatomy ? DemoData.BRAIN : DemoData.ABDOMEN;
         }
     }
 
@@ -75,13 +82,14 @@ public final class Demo {
 
     public static Outcome run(Options o, Backend backend, PrintStream log) throws IOException {
         long started = System.nanoTime();
-        Path raw = o.out().resolve("raw").resolve(DATASET);
+        DemoData kind = o.data();
+        Path raw = o.out().resolve("raw").resolve(kind.datasetName);
         if (!Files.exists(raw.resolve("dataset.json"))) {
-            log.printf("generating %d training and %d held-out synthetic cases in %s%n", o.trainingCases(), o.testCases(), raw);
-            SyntheticAbdomen.write(raw, o.trainingCases(), o.testCases(), o.seed());
+            log.printf("generating %d training and %d held-out cases in %s%n", o.trainingCases(), o.testCases(), raw);
+            kind.write(raw, o.out().resolve("cache"), o.trainingCases(), o.testCases(), o.seed());
         }
         NnUNetDataset data = NnUNetDataset.open(raw);
-        Path preprocessed = o.out().resolve("preprocessed").resolve(DATASET);
+        Path preprocessed = o.out().resolve("preprocessed").resolve(kind.datasetName);
         Plan plan = Planning.planAndPreprocess(data, preprocessed, o.patch(), o.batch());
         log.printf("planned: spacing %s mm, patch %s, batch %d%n", java.util.Arrays.toString(plan.targetSpacing()),
                 java.util.Arrays.toString(plan.patchSize()), plan.batchSize());
@@ -90,7 +98,7 @@ public final class Demo {
         List<NnUNetDataset.Case> test = NnUNetDataset.imagesIn(raw.resolve("imagesTs"), data.json());
         for (TrainingMode mode : List.of(TrainingMode.BINARY, TrainingMode.BACKSPLIT)) {
             RunSettings s = settings(o, mode);
-            RunFolder folder = RunFolder.of(o.out().resolve("results"), DATASET, s);
+            RunFolder folder = RunFolder.of(o.out().resolve("results"), kind.datasetName, s);
             new DatasetTraining(data, preprocessed, folder, s, backend, o.loaderThreads(), line -> log.println("[" + s.mode().toString().toLowerCase() + "] " + line))
                     .startOrContinue();
             models.add(evaluate(o, data, plan, test, folder, mode, backend, log));
@@ -100,7 +108,7 @@ public final class Demo {
             comparisons.add(PairedComparison.of(models.get(0).rows(), models.get(1).rows(), LESION, metric, 10000));
         }
         Path reportDir = Files.createDirectories(o.out().resolve("report"));
-        List<String> overlays = overlays(raw, test, models, reportDir);
+        List<String> overlays = overlays(kind, raw, test, models, reportDir);
         for (ModelOutcome m : models) {
             Files.copy(m.run().resolve("progress.png"), reportDir.resolve("progress_" + m.mode() + ".png"), StandardCopyOption.REPLACE_EXISTING);
         }
@@ -153,7 +161,7 @@ public final class Demo {
     }
 
     /** The axial slice through the largest lesion of the first held-out cases that have one: image, reference, both models. */
-    private static List<String> overlays(Path raw, List<NnUNetDataset.Case> test, List<ModelOutcome> models, Path reportDir) throws IOException {
+    private static List<String> overlays(DemoData kind, Path raw, List<NnUNetDataset.Case> test, List<ModelOutcome> models, Path reportDir) throws IOException {
         List<String> files = new ArrayList<>();
         for (NnUNetDataset.Case c : test) {
             if (files.size() == OVERLAYS) break;
@@ -163,14 +171,14 @@ public final class Demo {
             for (float v : reference) any |= v == LESION;
             if (!any) continue;
             List<float[]> masks = new ArrayList<>(List.of(reference));
-            List<String> titles = new ArrayList<>(List.of(c.id() + " (CT)", "reference"));
+            List<String> titles = new ArrayList<>(List.of(c.id() + " (" + kind.modality + ")", "reference"));
             for (ModelOutcome m : models) {
                 masks.add(Nifti.read(m.predictions().resolve(c.id() + ".nii.gz")).data());
                 titles.add(m.mode());
             }
             int z = SliceOverlay.busiestSlice(reference, image.dims(), LESION);
             String file = "overlay_" + c.id() + ".png";
-            SliceOverlay.write(reportDir.resolve(file), image.data(), image.dims(), z, -160, 240, masks, LESION, titles);
+            SliceOverlay.write(reportDir.resolve(file), image.data(), image.dims(), z, kind.windowLow, kind.windowHigh, masks, LESION, titles);
             files.add(file);
         }
         return files;

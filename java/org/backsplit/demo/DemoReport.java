@@ -47,13 +47,11 @@ final class DemoReport {
                 .append("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}th{background:#eee}td:first-child{text-align:left}")
                 .append("img{max-width:100%;border:1px solid #ccc;margin:4px 0}.note{color:#555;font-size:90%}</style></head><body>\n");
-        h.append("<h1>BackSplit demo: binary vs BackSplit on a synthetic abdomen</h1>\n");
+        h.append("<h1>BackSplit demo: binary vs BackSplit (").append(o.data().datasetName).append(")</h1>\n");
         h.append(String.format(Locale.ROOT, "<p>%d training cases (fold 0: 80%% train, 20%% validation), %d held-out cases; patch %s, batch %d; "
                         + "U-Net widths %d..%d; %d epochs x %d iterations for each model; device %s; wall time %.0f s.</p>%n", o.trainingCases(), o.testCases(),
                 java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), o.features()[0], o.features()[1], o.epochs(), o.iterationsPerEpoch(), esc(device), seconds));
-        h.append("<p class=\"note\">Lesions (110 HU) sit in the liver (60 HU); the spleen beside it and vessels running through it are exactly as dense "
-                + "as the lesions, so only shape and place tell them apart. The binary model sees spleen and vessels as background; BackSplit learns them "
-                + "(and the liver and spine) as classes of their own. Both are judged on the lesion only.</p>\n");
+        h.append("<p class=\"note\">").append(esc(o.data().description)).append("</p>\n");
         h.append("<h2>Held-out results (lesion)</h2>\n<table><tr><th>model</th><th>Dice (mean &plusmn; sd)</th><th>HD95</th><th>NSD</th>"
                 + "<th>FP lesions / case</th><th>FN lesions / case</th><th>lesion F1</th><th>FP ml / case</th></tr>\n");
         for (Demo.ModelOutcome m : models) {
