@@ -42,6 +42,10 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: dataset.json's backsplit.targets, as `compose` writes it)")
     List<String> targets;
 
+    @Option(names = "--auxiliary", split = ",", description = "backsplit mode: the auxiliary classes to learn (default: every other label); "
+            + "labels left out become background")
+    List<String> auxiliary = List.of();
+
     @Option(names = "--continue", description = "resume the run in the results folder from checkpoint_latest")
     boolean resume;
 
@@ -123,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         if (features.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
         OptimizerConfig sgd = OptimizerConfig.nnUNetSgd();
         sgd = new OptimizerConfig("sgd", lr, sgd.momentum(), sgd.weightDecay(), 0, 0, 0);
-        return new RunSettings(m, targets, foldNumber(), epochs, iterations, validationBatches, seed, features[0], features[1], diceOnTargetsOnly,
+        return new RunSettings(m, targets, auxiliary, foldNumber(), epochs, iterations, validationBatches, seed, features[0], features[1], diceOnTargetsOnly,
                 batchDice, true, withoutAuxiliary, sgd, fisherEvery != null ? fisherEvery : m == TrainingMode.BACKSPLIT ? 1 : 0);
     }
 }

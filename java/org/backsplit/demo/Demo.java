@@ -82,6 +82,31 @@ public final class Demo {
 
     public static Outcome run(Options o, Backend backend, PrintStream log) throws IOException {
         long started = System.nanoTime();
+        Prepared p = prepare(o, log);
+        List<ModelOutcome> models = new ArrayList<>();
+        for (TrainingMode mode : List.of(TrainingMode.BINARY, TrainingMode.BACKSPLIT)) {
+            models.add(trainAndEvaluate(o, p, settings(o, mode), backend, log));
+        }
+        List<PairedComparison.Result> comparisons = new ArrayList<>();
+        for (String metric : PairedComparison.METRICS.keySet()) {
+            comparisons.add(PairedComparison.of(models.get(0).rows(), models.get(1).rows(), LESION, metric, 10000));
+        }
+        Path reportDir = Files.createDirectories(o.out().resolve("report"));
+        List<String> overlays = overlays(o.data(), p.raw(), p.test(), models, reportDir);
+        for (ModelOutcome m : models) {
+            Files.copy(m.run().resolve("progress.png"), reportDir.resolve("progress_" + m.mode() + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        String table = DemoReport.table(models, comparisons);
+        Path report = DemoReport.write(reportDir, o, p.plan(), models, comparisons, overlays, seconds, backend.toString());
+        return new Outcome(report, models, comparisons, seconds, table);
+    }
+
+    /** The demo's dataset, generated if missing, planned and preprocessed (cached cases are reused). */
+    public record Prepared(Path raw, NnUNetDataset data, Path preprocessed, Plan plan, List<NnUNetDataset.Case> test) {
+    }
+
+    public static Prepared prepare(Options o, PrintStream log) throws IOException {
         DemoData kind = o.data();
         Path raw = o.out().resolve("raw").resolve(kind.datasetName);
         if (!Files.exists(raw.resolve("dataset.json"))) {
@@ -93,43 +118,37 @@ public final class Demo {
         Plan plan = Planning.planAndPreprocess(data, preprocessed, o.patch(), o.batch());
         log.printf("planned: spacing %s mm, patch %s, batch %d%n", java.util.Arrays.toString(plan.targetSpacing()),
                 java.util.Arrays.toString(plan.patchSize()), plan.batchSize());
+        return new Prepared(raw, data, preprocessed, plan, NnUNetDataset.imagesIn(raw.resolve("imagesTs"), data.json()));
+    }
 
-        List<ModelOutcome> models = new ArrayList<>();
-        List<NnUNetDataset.Case> test = NnUNetDataset.imagesIn(raw.resolve("imagesTs"), data.json());
-        for (TrainingMode mode : List.of(TrainingMode.BINARY, TrainingMode.BACKSPLIT)) {
-            RunSettings s = settings(o, mode);
-            RunFolder folder = RunFolder.of(o.out().resolve("results"), kind.datasetName, s);
-            new DatasetTraining(data, preprocessed, folder, s, backend, o.loaderThreads(), line -> log.println("[" + s.mode().toString().toLowerCase() + "] " + line))
-                    .startOrContinue();
-            models.add(evaluate(o, data, plan, test, folder, mode, backend, log));
-        }
-        List<PairedComparison.Result> comparisons = new ArrayList<>();
-        for (String metric : PairedComparison.METRICS.keySet()) {
-            comparisons.add(PairedComparison.of(models.get(0).rows(), models.get(1).rows(), LESION, metric, 10000));
-        }
-        Path reportDir = Files.createDirectories(o.out().resolve("report"));
-        List<String> overlays = overlays(kind, raw, test, models, reportDir);
-        for (ModelOutcome m : models) {
-            Files.copy(m.run().resolve("progress.png"), reportDir.resolve("progress_" + m.mode() + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
-        String table = DemoReport.table(models, comparisons);
-        Path report = DemoReport.write(reportDir, o, plan, models, comparisons, overlays, seconds, backend.toString());
-        return new Outcome(report, models, comparisons, seconds, table);
+    /** Trains one model of the demo (or continues it, or reuses it when done) and evaluates it on the held-out cases. */
+    public static ModelOutcome trainAndEvaluate(Options o, Prepared p, RunSettings s, Backend backend, PrintStream log) throws IOException {
+        String name = s.configurationName().replace("__PlainConvUNet__3d_fullres", "");
+        RunFolder folder = RunFolder.of(o.out().resolve("results"), o.data().datasetName, s);
+        new DatasetTraining(p.data(), p.preprocessed(), folder, s, backend, o.loaderThreads(), line -> log.println("[" + name + "] " + line))
+                .startOrContinue();
+        return evaluate(o, p, folder, s, name, backend, log);
     }
 
     static RunSettings settings(Options o, TrainingMode mode) {
+        return settings(o, mode, List.of());
+    }
+
+    /** The demo's run settings; `auxiliary` chooses a subset of the auxiliary classes (empty: all). */
+    public static RunSettings settings(Options o, TrainingMode mode, List<String> auxiliary) {
         boolean diceTargets = mode == TrainingMode.BACKSPLIT && o.diceOnTargetsOnly();
-        return new RunSettings(mode, List.of("lesion"), 0, o.epochs(), o.iterationsPerEpoch(), o.validationBatches(), o.seed(), o.features()[0],
+        return new RunSettings(mode, List.of("lesion"), auxiliary, 0, o.epochs(), o.iterationsPerEpoch(), o.validationBatches(), o.seed(), o.features()[0],
                 o.features()[1], diceTargets, false, true, List.of(), OptimizerConfig.nnUNetSgd(), mode == TrainingMode.BACKSPLIT ? 1 : 0);
     }
 
     /** Predicts the held-out cases with the run's final checkpoint, scores the lesion, and measures the Fisher terms. */
-    private static ModelOutcome evaluate(Options o, NnUNetDataset data, Plan plan, List<NnUNetDataset.Case> test, RunFolder folder, TrainingMode mode,
-                                         Backend backend, PrintStream log) throws IOException {
-        String name = mode.toString().toLowerCase();
+    private static ModelOutcome evaluate(Options o, Prepared p, RunFolder folder, RunSettings s, String name, Backend backend, PrintStream log)
+            throws IOException {
+        NnUNetDataset data = p.data();
+        Plan plan = p.plan();
+        List<NnUNetDataset.Case> test = p.test();
         PlainConvUNet net = Checkpoint.loadNetwork(folder.finalCheckpoint(), backend);
-        ClassMap classes = ClassMap.of(data.json(), List.of("lesion"), mode, false);
+        ClassMap classes = s.classes(data.json());
         int[] toDataset = new int[classes.numClasses()];
         toDataset[LESION] = data.json().labels().get("lesion");
         int[] tile = net.plan().roundUpInputSize(plan.patchSize());
@@ -140,9 +159,9 @@ public final class Demo {
             Path out = predictions.resolve(c.id() + data.json().fileEnding());
             predictor.predict(c.images(), out);
             NiftiImage img = Nifti.read(c.images().get(0)), lab = Nifti.read(labelOf(data, c));
-            Preprocessor.Prepared p = Preprocessor.prepare(new float[][] {img.data()}, lab.data(), new int[] {img.dims()[0], img.dims()[1], img.dims()[2]},
+            Preprocessor.Prepared pc = Preprocessor.prepare(new float[][] {img.data()}, lab.data(), new int[] {img.dims()[0], img.dims()[1], img.dims()[2]},
                     img.spacing(), plan);
-            prepared.add(PreparedCase.of(c.id(), p.channels(), classes.remap(p.seg(), true), p.dims(), classes.targetClasses()));
+            prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses()));
         }
         List<Path> refs = test.stream().map(c -> labelOf(data, c)).toList();
         List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION])).get(0);

@@ -170,7 +170,7 @@ public final class DatasetTraining {
             throw new FormatException(preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
         }
         Plan plan = PlanFiles.readPlan(preprocessed);
-        ClassMap classes = ClassMap.of(data.json(), settings.targets(), settings.mode(), settings.marginal());
+        ClassMap classes = settings.classes(data.json());
         List<String> ids = data.trainingIds();
         List<String> trainIds, valIds;
         if (settings.fold() < 0) {

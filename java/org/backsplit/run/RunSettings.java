@@ -10,6 +10,9 @@ import org.backsplit.train.OptimizerConfig;
  *
  * @param mode                 backsplit, binary or virtual
  * @param targets              the lesion classes (dataset.json names) the model is judged on
+ * @param auxiliary            the auxiliary classes in backsplit mode; empty: every other label of dataset.json
+ *                             (a subset keeps training manageable with many structures, the paper's §J; the
+ *                             labels left out become background)
  * @param fold                 0..4, or -1 for all cases (nnU-Net's "all": validation on the training cases)
  * @param validationBatches    validation batches per epoch for the pseudo-Dice (nnU-Net: 50)
  * @param baseFeatures         width of the first stage (nnU-Net: 32), doubling per stage up to maxFeatures (320)
@@ -19,12 +22,13 @@ import org.backsplit.train.OptimizerConfig;
  * @param withoutAuxiliary     case ids whose auxiliary structures are not annotated
  * @param fisherEvery          measure the Fisher ratio near the target every this many epochs (0: never)
  */
-public record RunSettings(TrainingMode mode, List<String> targets, int fold, int epochs, int iterationsPerEpoch, int validationBatches,
+public record RunSettings(TrainingMode mode, List<String> targets, List<String> auxiliary, int fold, int epochs, int iterationsPerEpoch, int validationBatches,
                           long seed, int baseFeatures, int maxFeatures, boolean diceOnTargetsOnly, boolean batchDice, boolean marginal,
                           List<String> withoutAuxiliary, OptimizerConfig optimizer, int fisherEvery) {
 
     public RunSettings {
         targets = List.copyOf(targets);
+        auxiliary = auxiliary == null ? List.of() : List.copyOf(auxiliary); // absent from a run.json written before the field existed
         withoutAuxiliary = List.copyOf(withoutAuxiliary);
         if (targets.isEmpty()) throw new IllegalArgumentException("name at least one target class");
         if (fold < -1 || fold > 4) throw new IllegalArgumentException("fold must be 0..4 or all, not " + fold);
@@ -36,13 +40,21 @@ public record RunSettings(TrainingMode mode, List<String> targets, int fold, int
 
     /** nnU-Net's trainer: 1000 epochs of 250 iterations, 50 validation batches, widths 32..320, SGD. */
     public static RunSettings nnUNet(TrainingMode mode, List<String> targets, int fold) {
-        return new RunSettings(mode, targets, fold, 1000, 250, 50, 12345, 32, 320, false, false, true, List.of(), OptimizerConfig.nnUNetSgd(),
+        return new RunSettings(mode, targets, List.of(), fold, 1000, 250, 50, 12345, 32, 320, false, false, true, List.of(), OptimizerConfig.nnUNetSgd(),
                 mode == TrainingMode.BACKSPLIT ? 1 : 0);
     }
 
-    /** The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration. */
+    /** The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration (a chosen auxiliary subset is named). */
     public String configurationName() {
-        return mode.toString().toLowerCase(java.util.Locale.ROOT) + "__PlainConvUNet__3d_fullres";
+        String m = mode.toString().toLowerCase(java.util.Locale.ROOT);
+        if (!auxiliary.isEmpty()) m += "-" + String.join("+", auxiliary);
+        return m + "__PlainConvUNet__3d_fullres";
+    }
+
+    /** The class layout of this run on a dataset. */
+    public org.backsplit.data.ClassMap classes(org.backsplit.data.DatasetJson json) {
+        if (auxiliary.isEmpty()) return org.backsplit.data.ClassMap.of(json, targets, mode, marginal);
+        return new org.backsplit.data.ClassMap(json.labels(), targets, auxiliary, json.ignoreLabel(), mode, marginal);
     }
 
     public String foldName() {
@@ -50,7 +62,7 @@ public record RunSettings(TrainingMode mode, List<String> targets, int fold, int
     }
 
     public RunSettings withEpochs(int e, int iterations) {
-        return new RunSettings(mode, targets, fold, e, iterations, validationBatches, seed, baseFeatures, maxFeatures, diceOnTargetsOnly, batchDice,
+        return new RunSettings(mode, targets, auxiliary, fold, e, iterations, validationBatches, seed, baseFeatures, maxFeatures, diceOnTargetsOnly, batchDice,
                 marginal, withoutAuxiliary, optimizer, fisherEvery);
     }
 }

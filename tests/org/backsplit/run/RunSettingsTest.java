@@ -1,0 +1,36 @@
+package org.backsplit.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.backsplit.data.ClassMap;
+import org.backsplit.data.DatasetJson;
+import org.backsplit.data.TrainingMode;
+import org.junit.jupiter.api.Test;
+
+/** A chosen subset of auxiliary classes: the others become background, and the run folder says which were kept. */
+class RunSettingsTest {
+    private static final DatasetJson JSON = new DatasetJson(Map.of(0, "CT"),
+            new java.util.LinkedHashMap<>(Map.of("background", 0, "lesion", 1, "liver", 2, "spleen", 3)), 5, ".nii.gz", -1);
+
+    @Test
+    void auxiliarySubsetFoldsTheRestIntoBackground() throws Exception {
+        RunSettings all = RunSettings.nnUNet(TrainingMode.BACKSPLIT, List.of("lesion"), 0);
+        RunSettings liverOnly = new RunSettings(TrainingMode.BACKSPLIT, List.of("lesion"), List.of("liver"), 0, 1, 1, 1, 1, 4, 8, false, false, true,
+                List.of(), all.optimizer(), 0);
+        assertEquals(List.of("background", "lesion", "liver", "spleen"), all.classes(JSON).classNames());
+        ClassMap subset = liverOnly.classes(JSON);
+        assertEquals(List.of("background", "lesion", "liver"), subset.classNames());
+        assertArrayEquals(new float[] {0, 1, 2, 0}, subset.remap(new float[] {0, 1, 2, 3}, true), "spleen becomes background");
+        assertEquals("backsplit__PlainConvUNet__3d_fullres", all.configurationName());
+        assertEquals("backsplit-liver__PlainConvUNet__3d_fullres", liverOnly.configurationName());
+        // a run.json written before the field existed reads as "all auxiliary classes"
+        ObjectMapper m = new ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) m.valueToTree(all);
+        tree.remove("auxiliary");
+        assertEquals(all, m.treeToValue(tree, RunSettings.class));
+    }
+}
