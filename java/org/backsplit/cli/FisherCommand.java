@@ -15,10 +15,9 @@ import org.backsplit.data.ClassMap;
 import org.backsplit.data.NnUNetDataset;
 import org.backsplit.data.TrainingMode;
 import org.backsplit.data.patch.PreparedCase;
-import org.backsplit.data.plan.Fingerprint;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
-import org.backsplit.data.plan.Planner;
+import org.backsplit.data.plan.Planning;
 import org.backsplit.data.plan.Preprocessor;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.fisher.FisherSummary;
@@ -76,7 +75,7 @@ final class FisherCommand implements Callable<Integer> {
         String targetName = target == null ? targets.get(0) : target;
         int targetClass = classes.classNames().indexOf(targetName);
         if (targetClass < 1 || !targets.contains(targetName)) throw new IllegalArgumentException("--target '" + targetName + "' is not one of --targets " + targets);
-        Plan plan = planFor(data, net.plan().numClasses());
+        Plan plan = planFor(data);
         int[] tile = net.plan().roundUpInputSize(patch != null ? patch : plan.patchSize());
         List<String> ids = cases != null ? cases : data.trainingIds();
 
@@ -117,16 +116,9 @@ final class FisherCommand implements Callable<Integer> {
                 + ClassMap.of(data.json(), targets, TrainingMode.BACKSPLIT, false).numClasses() + " (BackSplit) or " + (1 + targets.size()) + " (binary)"));
     }
 
-    private Plan planFor(NnUNetDataset data, int classCount) throws java.io.IOException {
-        Plan plan;
-        if (Files.exists(preprocessed.resolve(PlanFiles.PLANS))) {
-            plan = PlanFiles.readPlan(preprocessed);
-        } else {
-            Files.createDirectories(preprocessed);
-            Fingerprint f = Fingerprint.of(data);
-            plan = Planner.plan(f, List.copyOf(data.json().channelNames().values()), classCount);
-            PlanFiles.write(preprocessed, f, plan);
-        }
+    private Plan planFor(NnUNetDataset data) throws java.io.IOException {
+        if (!Files.exists(preprocessed.resolve(PlanFiles.PLANS))) return Planning.planAndPreprocess(data, preprocessed, null, null);
+        Plan plan = PlanFiles.readPlan(preprocessed);
         int made = Preprocessor.run(data, plan, preprocessed);
         if (made > 0) System.err.println("preprocessed " + made + " cases into " + preprocessed);
         return plan;

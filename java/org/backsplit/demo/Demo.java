@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,10 +29,14 @@ import org.backsplit.infer.SlidingWindow;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.report.SliceOverlay;
 import org.backsplit.run.DatasetTraining;
+import org.backsplit.run.EpochRecord;
+import org.backsplit.run.ProgressChart;
+import org.backsplit.run.TrainingHistory;
 import org.backsplit.run.RunFolder;
 import org.backsplit.run.RunSettings;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.train.OptimizerConfig;
+import org.backsplit.util.Progress;
 
 /**
  * The demo: a synthetic abdomen dataset (lesions in the liver with look-alikes beside and inside it), a binary
@@ -71,7 +74,7 @@ public final class Demo {
 
     /** What one model did on the held-out cases. */
     public record ModelOutcome(String mode, Path run, Path predictions, List<CaseMetrics> rows, double fisherRatioAll, double fisherRatioNear,
-                               Map<String, Double> missingShareNear) {
+                               Map<String, Double> missingShareNear, double trainingSeconds) {
     }
 
     public record Outcome(Path report, List<ModelOutcome> models, List<PairedComparison.Result> comparisons, double seconds, String table) {
@@ -91,14 +94,15 @@ public final class Demo {
         for (String metric : PairedComparison.METRICS.keySet()) {
             comparisons.add(PairedComparison.of(models.get(0).rows(), models.get(1).rows(), LESION, metric, 10000));
         }
-        Path reportDir = Files.createDirectories(o.out().resolve("report"));
+        Path reportDir = Files.createDirectories(o.out().resolve("report").resolve(o.data().datasetName));
         List<String> overlays = overlays(o.data(), p.raw(), p.test(), models, reportDir);
-        for (ModelOutcome m : models) {
-            Files.copy(m.run().resolve("progress.png"), reportDir.resolve("progress_" + m.mode() + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        for (ModelOutcome m : models) { // drawn anew from the run's history, so a reused run's chart follows the current drawing
+            Path history = new RunFolder(m.run()).progressJson();
+            ProgressChart.write(reportDir.resolve("progress_" + m.mode() + ".png"), TrainingHistory.fromJson(Files.readString(history), history).epochs());
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         String table = DemoReport.table(models, comparisons);
-        Path report = DemoReport.write(reportDir, o, p.plan(), models, comparisons, overlays, seconds, backend.toString());
+        Path report = DemoReport.write(reportDir, o, p.plan(), models, comparisons, overlays, seconds, backend.name());
         return new Outcome(report, models, comparisons, seconds, table);
     }
 
@@ -153,26 +157,31 @@ public final class Demo {
         toDataset[LESION] = data.json().labels().get("lesion");
         int[] tile = net.plan().roundUpInputSize(plan.patchSize());
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset);
-        Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(name));
+        Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.data().datasetName).resolve(name));
         List<PreparedCase> prepared = new ArrayList<>();
-        for (NnUNetDataset.Case c : test) {
-            Path out = predictions.resolve(c.id() + data.json().fileEnding());
-            predictor.predict(c.images(), out);
-            NiftiImage img = Nifti.read(c.images().get(0)), lab = Nifti.read(labelOf(data, c));
-            Preprocessor.Prepared pc = Preprocessor.prepare(new float[][] {img.data()}, lab.data(), new int[] {img.dims()[0], img.dims()[1], img.dims()[2]},
-                    img.spacing(), plan);
-            prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses()));
+        try (Progress bar = Progress.bar("predict " + name, test.size())) {
+            for (NnUNetDataset.Case c : test) {
+                Path out = predictions.resolve(c.id() + data.json().fileEnding());
+                predictor.predict(c.images(), out);
+                NiftiImage img = Nifti.read(c.images().get(0)), lab = Nifti.read(labelOf(data, c));
+                Preprocessor.Prepared pc = Preprocessor.prepare(new float[][] {img.data()}, lab.data(), new int[] {img.dims()[0], img.dims()[1], img.dims()[2]},
+                        img.spacing(), plan);
+                prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses()));
+                bar.step();
+            }
         }
         List<Path> refs = test.stream().map(c -> labelOf(data, c)).toList();
         List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION])).get(0);
-        EvaluationFiles.write(o.out().resolve("evaluation").resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));
+        EvaluationFiles.write(o.out().resolve("evaluation").resolve(o.data().datasetName).resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));
         FisherDiagnostic.Result f = FisherDiagnostic.measure(net, prepared, tile, LESION, FISHER_MARGIN_MM, plan.targetSpacing());
         Map<String, Double> shares = new LinkedHashMap<>();
         double[] fractions = f.nearTarget().shareFractions();
         for (int k : f.nearTarget().ranking(LESION)) shares.put(classes.classNames().get(k), fractions[k]);
         log.printf("[%s] held-out: mean lesion Dice %.4f over %d cases; Fisher ratio near the lesions %.3f%n", name,
                 rows.stream().mapToDouble(CaseMetrics::dice).filter(Double::isFinite).average().orElse(Double.NaN), rows.size(), f.nearTarget().ratio());
-        return new ModelOutcome(name, folder.root(), predictions, rows, f.all().ratio(), f.nearTarget().ratio(), shares);
+        double trained = TrainingHistory.fromJson(Files.readString(folder.progressJson()), folder.progressJson()).epochs().stream()
+                .mapToDouble(EpochRecord::seconds).sum();
+        return new ModelOutcome(name, folder.root(), predictions, rows, f.all().ratio(), f.nearTarget().ratio(), shares, trained);
     }
 
     static Path labelOf(NnUNetDataset data, NnUNetDataset.Case c) {

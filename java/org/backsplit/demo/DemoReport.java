@@ -19,11 +19,7 @@ final class DemoReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-10s %15s %6s %6s %16s %16s %10s %12s%n", "model", "lesion Dice", "HD95", "NSD", "FP lesions/case",
                 "FN lesions/case", "lesion F1", "FP ml/case"));
-        for (Demo.ModelOutcome m : models) {
-            b.append(String.format(Locale.ROOT, "%-10s %15s %6s %6s %16.2f %16.2f %10.3f %12.3f%n", m.mode(), meanSd(m.rows(), CaseMetrics::dice), "n/a", "n/a",
-                    mean(m.rows(), r -> r.lesions().falsePositiveLesions()), mean(m.rows(), r -> r.lesions().falseNegativeLesions()),
-                    mean(m.rows(), r -> r.lesions().f1()), mean(m.rows(), r -> r.lesions().falsePositiveMl())));
-        }
+        for (Demo.ModelOutcome m : models) b.append(String.format(Locale.ROOT, "%-10s %15s %6s %6s %16s %16s %10s %12s%n", (Object[]) cells(m)));
         b.append(String.format(Locale.ROOT, "%nbacksplit - binary, paired over held-out cases (bootstrap 95%% CI, Wilcoxon signed-rank):%n"));
         for (PairedComparison.Result r : comparisons) {
             b.append(String.format(Locale.ROOT, "  %-22s %+9.4f  [%+.4f, %+.4f]  p = %.3g  (%d cases%s)%n", r.metric(), r.meanDifference(), r.ci95().low(),
@@ -48,17 +44,17 @@ final class DemoReport {
                 .append("td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}th{background:#eee}td:first-child{text-align:left}")
                 .append("img{max-width:100%;border:1px solid #ccc;margin:4px 0}.note{color:#555;font-size:90%}</style></head><body>\n");
         h.append("<h1>BackSplit demo: binary vs BackSplit (").append(o.data().datasetName).append(")</h1>\n");
+        StringBuilder training = new StringBuilder();
+        for (Demo.ModelOutcome m : models) training.append(String.format(Locale.ROOT, "%s %.0f s, ", m.mode(), m.trainingSeconds()));
         h.append(String.format(Locale.ROOT, "<p>%d training cases (fold 0: 80%% train, 20%% validation), %d held-out cases; patch %s, batch %d; "
-                        + "U-Net widths %d..%d; %d epochs x %d iterations for each model; device %s; wall time %.0f s.</p>%n", o.trainingCases(), o.testCases(),
-                java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), o.features()[0], o.features()[1], o.epochs(), o.iterationsPerEpoch(), esc(device), seconds));
+                        + "U-Net widths %d..%d; %d epochs x %d iterations for each model; device %s. Training time (sum of the epochs): %sthis "
+                        + "invocation %.0f s (a re-run reuses the trained models).</p>%n", o.trainingCases(), o.testCases(),
+                java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), o.features()[0], o.features()[1], o.epochs(), o.iterationsPerEpoch(), esc(device),
+                training, seconds));
         h.append("<p class=\"note\">").append(esc(o.data().description)).append("</p>\n");
         h.append("<h2>Held-out results (lesion)</h2>\n<table><tr><th>model</th><th>Dice (mean &plusmn; sd)</th><th>HD95</th><th>NSD</th>"
                 + "<th>FP lesions / case</th><th>FN lesions / case</th><th>lesion F1</th><th>FP ml / case</th></tr>\n");
-        for (Demo.ModelOutcome m : models) {
-            h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>n/a</td><td>n/a</td><td>%.2f</td><td>%.2f</td><td>%.3f</td><td>%.3f</td></tr>%n",
-                    m.mode(), meanSd(m.rows(), CaseMetrics::dice), mean(m.rows(), r -> r.lesions().falsePositiveLesions()),
-                    mean(m.rows(), r -> r.lesions().falseNegativeLesions()), mean(m.rows(), r -> r.lesions().f1()), mean(m.rows(), r -> r.lesions().falsePositiveMl())));
-        }
+        for (Demo.ModelOutcome m : models) h.append("<tr><td>").append(String.join("</td><td>", cells(m))).append("</td></tr>\n");
         h.append("</table>\n<p class=\"note\">Dice is undefined (left out of the mean) for cases where neither reference nor prediction has a lesion. "
                 + "HD95 and NSD are not computed yet (issue 4).</p>\n");
         h.append("<h2>Paired comparison (BackSplit &minus; binary)</h2>\n<table><tr><th>metric</th><th>mean difference</th><th>95% CI (bootstrap)</th>"
@@ -84,6 +80,14 @@ final class DemoReport {
         Path file = dir.resolve("index.html");
         AtomicFiles.writeString(file, h.toString());
         return file;
+    }
+
+    /** One model's row of the results table, for the text and the HTML alike. */
+    private static String[] cells(Demo.ModelOutcome m) {
+        List<CaseMetrics> r = m.rows();
+        return new String[] {m.mode(), meanSd(r, CaseMetrics::dice), "n/a", "n/a", String.format(Locale.ROOT, "%.2f", mean(r, x -> x.lesions().falsePositiveLesions())),
+                String.format(Locale.ROOT, "%.2f", mean(r, x -> x.lesions().falseNegativeLesions())), String.format(Locale.ROOT, "%.3f", mean(r, x -> x.lesions().f1())),
+                String.format(Locale.ROOT, "%.3f", mean(r, x -> x.lesions().falsePositiveMl()))};
     }
 
     private static double mean(List<CaseMetrics> rows, ToDoubleFunction<CaseMetrics> f) {

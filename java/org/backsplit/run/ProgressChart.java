@@ -27,7 +27,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 public final class ProgressChart {
     public static final int WIDTH = 1000;
     private static final int PANEL_HEIGHT = 220;
-    private static final Color[] COLORS = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44)}; // readable on white
+    // one colour per series across all panels, so the shared legend names each line unambiguously (Tableau's palette)
+    private static final Color[] COLORS = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44), new Color(255, 127, 14),
+            new Color(148, 103, 189), new Color(140, 86, 75), new Color(23, 190, 207), new Color(127, 127, 127)};
 
     private ProgressChart() {
     }
@@ -35,13 +37,14 @@ public final class ProgressChart {
     public static void write(Path png, List<EpochRecord> epochs) throws IOException {
         System.setProperty("java.awt.headless", "true");
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("epoch"));
-        plot.add(panel("loss", Map.of("train", EpochRecord::trainLoss, "validation", EpochRecord::validationLoss), epochs));
-        plot.add(panel("target pseudo-Dice", Map.of("pseudo-Dice", EpochRecord::targetPseudoDice, "moving average", EpochRecord::emaPseudoDice), epochs));
-        plot.add(panel("learning rate", Map.of("lr", EpochRecord::learningRate), epochs));
-        plot.add(panel("epoch time (s)", Map.of("seconds", EpochRecord::seconds), epochs));
+        int[] colour = {0};
+        plot.add(panel(colour, "loss", Map.of("train", EpochRecord::trainLoss, "validation", EpochRecord::validationLoss), epochs));
+        plot.add(panel(colour, "target pseudo-Dice", Map.of("pseudo-Dice", EpochRecord::targetPseudoDice, "moving average", EpochRecord::emaPseudoDice), epochs));
+        plot.add(panel(colour, "learning rate", Map.of("lr", EpochRecord::learningRate), epochs));
+        plot.add(panel(colour, "epoch time (s)", Map.of("seconds", EpochRecord::seconds), epochs));
         boolean fisher = epochs.stream().anyMatch(e -> e.fisherRatioNear() != null);
         if (fisher) {
-            XYPlot p = panel("Fisher ratio near target", Map.of("tr I_Y / tr I_Z", e -> e.fisherRatioNear() == null ? Double.NaN : e.fisherRatioNear()), epochs);
+            XYPlot p = panel(colour, "Fisher ratio near target", Map.of("tr I_Y / tr I_Z", e -> e.fisherRatioNear() == null ? Double.NaN : e.fisherRatioNear()), epochs);
             LogAxis log = new LogAxis("Fisher ratio near target (log)"); // it spans orders of magnitude as the model grows confident
             log.setSmallestValue(1);
             p.setRangeAxis(log);
@@ -57,7 +60,7 @@ public final class ProgressChart {
         });
     }
 
-    private static XYPlot panel(String title, Map<String, ToDoubleFunction<EpochRecord>> series, List<EpochRecord> epochs) {
+    private static XYPlot panel(int[] colour, String title, Map<String, ToDoubleFunction<EpochRecord>> series, List<EpochRecord> epochs) {
         XYSeriesCollection data = new XYSeriesCollection();
         series.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             XYSeries s = new XYSeries(e.getKey());
@@ -72,7 +75,7 @@ public final class ProgressChart {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, epochs.size() < 30);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
-            renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+            renderer.setSeriesPaint(i, COLORS[colour[0]++ % COLORS.length]);
         }
         XYPlot p = new XYPlot(data, null, axis, renderer);
         p.setBackgroundPaint(Color.WHITE);

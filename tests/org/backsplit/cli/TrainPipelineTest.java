@@ -42,9 +42,15 @@ class TrainPipelineTest {
         assertEquals(0, run("plan", raw.toString(), "--preprocessed", pre.toString(), "--patch", "16,16,16", "--batch", "2"));
         assertTrue(Files.isRegularFile(pre.resolve("plans.json")) && Files.isRegularFile(pre.resolve("splits_final.json")));
 
+        // a binary model first, then BackSplit fine-tuned from it (its heads grow), as in the paper's §4.6
+        assertEquals(0, run("train", raw.toString(), "--preprocessed", pre.toString(), "--results", results.toString(), "--mode", "binary",
+                "--targets", "lesion", "--epochs", "1", "--iterations", "2", "--val-batches", "1", "--features", "4,8", "--device", "cpu", "--threads", "2"));
+        Path binaryFinal = results.resolve("Dataset902_Tiny/binary__PlainConvUNet__3d_fullres/fold_0/checkpoint_final");
         assertEquals(0, run("train", raw.toString(), "--preprocessed", pre.toString(), "--results", results.toString(), "--mode", "backsplit",
-                "--targets", "lesion", "--epochs", "2", "--iterations", "3", "--val-batches", "2", "--features", "4,8", "--device", "cpu", "--threads", "2"));
+                "--targets", "lesion", "--epochs", "2", "--iterations", "3", "--val-batches", "2", "--features", "4,8", "--device", "cpu", "--threads", "2",
+                "--initial-weights", binaryFinal.toString()));
         Path runDir = results.resolve("Dataset902_Tiny/backsplit__PlainConvUNet__3d_fullres/fold_0");
+        assertTrue(Files.readString(runDir.resolve("training_log.txt")).contains("segmentation heads grown"), "the log says where the weights came from");
         for (String f : List.of("checkpoint_latest", "checkpoint_best", "checkpoint_final")) {
             assertTrue(Files.isRegularFile(runDir.resolve(f).resolve(Checkpoint.STATE)), f);
         }

@@ -19,8 +19,9 @@ public final class MricronData {
     }
 
     /** The templates folder holding ch2bet.nii.gz and aal.nii.gz. */
-    public static Path templates(Path cache) throws IOException {
+    public static Path templates(Path cacheFolder) throws IOException {
         if (hasAll(INSTALLED)) return INSTALLED;
+        Path cache = cacheFolder.toAbsolutePath(); // the tools run inside it: relative names would point elsewhere
         Path unpacked = cache.resolve("usr/share/mricron/templates");
         if (hasAll(unpacked)) return unpacked;
         Files.createDirectories(cache);
