@@ -13,8 +13,17 @@ import org.junit.jupiter.api.Test;
 
 /** A chosen subset of auxiliary classes: the others become background, and the run folder says which were kept. */
 class RunSettingsTest {
-    private static final DatasetJson JSON = new DatasetJson(Map.of(0, "CT"),
-            new java.util.LinkedHashMap<>(Map.of("background", 0, "lesion", 1, "liver", 2, "spleen", 3)), 5, ".nii.gz", -1);
+    private static final DatasetJson JSON = new DatasetJson(Map.of(0, "CT"), labels(), 5, ".nii.gz", -1);
+
+    /** In dataset.json's order (Map.of has none). */
+    private static Map<String, Integer> labels() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        m.put("background", 0);
+        m.put("lesion", 1);
+        m.put("liver", 2);
+        m.put("spleen", 3);
+        return m;
+    }
 
     @Test
     void auxiliarySubsetFoldsTheRestIntoBackground() throws Exception {
