@@ -38,7 +38,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<List<CaseMetrics>> scored = FolderEvaluation.score(List.of(a, b), scoring.ref, scoring.labels);
+        List<List<CaseMetrics>> scored = FolderEvaluation.score(List.of(a, b), scoring.ref, scoring.labels, scoring.tolerance);
         List<CaseMetrics> ra = scored.get(0), rb = scored.get(1);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         Map<String, Object> perLabel = new LinkedHashMap<>();

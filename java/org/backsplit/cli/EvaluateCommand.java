@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 /** Scores a folder of predictions against a folder of references, file by file. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Scores predictions against references (NIfTI files of the same names; spacing from the reference headers) per case "
-                + "and label: Dice, volumes, lesion-wise errors (26-connected components). Writes OUT/per_case.csv and OUT/summary.json. "
-                + "HD95 and NSD are not computed yet.")
+                + "and label: Dice, HD95 and NSD at --tolerance (as DeepMind's surface-distance defines them), volumes, lesion-wise errors "
+                + "(26-connected components). Writes OUT/per_case.csv and OUT/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--pred", required = true, description = "folder of predicted label maps")
@@ -26,7 +26,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<CaseMetrics> rows = FolderEvaluation.score(pred, scoring.ref, scoring.labels);
+        List<CaseMetrics> rows = FolderEvaluation.score(pred, scoring.ref, scoring.labels, scoring.tolerance);
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("pred", pred.toString());
         context.put("ref", scoring.ref.toString());

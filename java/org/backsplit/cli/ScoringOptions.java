@@ -15,4 +15,7 @@ final class ScoringOptions {
 
     @Option(names = "--out", required = true, description = "folder for the results")
     Path out;
+
+    @Option(names = "--tolerance", defaultValue = "2", description = "NSD tolerance in mm, inclusive (default: ${DEFAULT-VALUE})")
+    double tolerance;
 }

@@ -171,7 +171,7 @@ public final class Demo {
             }
         }
         List<Path> refs = test.stream().map(c -> labelOf(data, c)).toList();
-        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION])).get(0);
+        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION]), CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
         EvaluationFiles.write(o.out().resolve("evaluation").resolve(o.data().datasetName).resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));
         FisherDiagnostic.Result f = FisherDiagnostic.measure(net, prepared, tile, LESION, FISHER_MARGIN_MM, plan.targetSpacing());
         Map<String, Double> shares = new LinkedHashMap<>();

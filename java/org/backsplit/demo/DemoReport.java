@@ -17,9 +17,9 @@ final class DemoReport {
 
     static String table(List<Demo.ModelOutcome> models, List<PairedComparison.Result> comparisons) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-10s %15s %6s %6s %16s %16s %10s %12s%n", "model", "lesion Dice", "HD95", "NSD", "FP lesions/case",
+        b.append(String.format(Locale.ROOT, "%-10s %15s %13s %6s %16s %16s %10s %12s%n", "model", "lesion Dice", "HD95 mm", "NSD", "FP lesions/case",
                 "FN lesions/case", "lesion F1", "FP ml/case"));
-        for (Demo.ModelOutcome m : models) b.append(String.format(Locale.ROOT, "%-10s %15s %6s %6s %16s %16s %10s %12s%n", (Object[]) cells(m)));
+        for (Demo.ModelOutcome m : models) b.append(String.format(Locale.ROOT, "%-10s %15s %13s %6s %16s %16s %10s %12s%n", (Object[]) cells(m)));
         b.append(String.format(Locale.ROOT, "%nbacksplit - binary, paired over held-out cases (bootstrap 95%% CI, Wilcoxon signed-rank):%n"));
         for (PairedComparison.Result r : comparisons) {
             b.append(String.format(Locale.ROOT, "  %-22s %+9.4f  [%+.4f, %+.4f]  p = %.3g  (%d cases%s)%n", r.metric(), r.meanDifference(), r.ci95().low(),
@@ -32,7 +32,8 @@ final class DemoReport {
         Demo.ModelOutcome last = models.getLast();
         b.append("  share of the missing information near the lesions (" + last.mode() + "):");
         last.missingShareNear().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.1f%%", k, 100 * v)));
-        b.append(String.format("%nHD95 and NSD: not computed yet (issue 4).%n"));
+        b.append(String.format(Locale.ROOT, "%nHD95: mean over the cases where both masks are non-empty (inf: cases where one is empty); NSD at %.0f mm.%n",
+                CaseMetrics.DEFAULT_TOLERANCE_MM));
         return b.toString();
     }
 
@@ -52,11 +53,12 @@ final class DemoReport {
                 java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), o.features()[0], o.features()[1], o.epochs(), o.iterationsPerEpoch(), esc(device),
                 training, seconds));
         h.append("<p class=\"note\">").append(esc(o.data().description)).append("</p>\n");
-        h.append("<h2>Held-out results (lesion)</h2>\n<table><tr><th>model</th><th>Dice (mean &plusmn; sd)</th><th>HD95</th><th>NSD</th>"
+        h.append("<h2>Held-out results (lesion)</h2>\n<table><tr><th>model</th><th>Dice (mean &plusmn; sd)</th><th>HD95 (mm)</th><th>NSD (2 mm)</th>"
                 + "<th>FP lesions / case</th><th>FN lesions / case</th><th>lesion F1</th><th>FP ml / case</th></tr>\n");
         for (Demo.ModelOutcome m : models) h.append("<tr><td>").append(String.join("</td><td>", cells(m))).append("</td></tr>\n");
-        h.append("</table>\n<p class=\"note\">Dice is undefined (left out of the mean) for cases where neither reference nor prediction has a lesion. "
-                + "HD95 and NSD are not computed yet (issue 4).</p>\n");
+        h.append("</table>\n<p class=\"note\">As DeepMind's surface-distance defines them: Dice and NSD are undefined (left out of the means) "
+                + "where neither reference nor prediction has a lesion; HD95 is infinite where one of them is empty (counted as inf, left out of "
+                + "the mean).</p>\n");
         h.append("<h2>Paired comparison (BackSplit &minus; binary)</h2>\n<table><tr><th>metric</th><th>mean difference</th><th>95% CI (bootstrap)</th>"
                 + "<th>Wilcoxon p</th><th>cases</th></tr>\n");
         for (PairedComparison.Result r : comparisons) {
@@ -85,7 +87,9 @@ final class DemoReport {
     /** One model's row of the results table, for the text and the HTML alike. */
     private static String[] cells(Demo.ModelOutcome m) {
         List<CaseMetrics> r = m.rows();
-        return new String[] {m.mode(), meanSd(r, CaseMetrics::dice), "n/a", "n/a", String.format(Locale.ROOT, "%.2f", mean(r, x -> x.lesions().falsePositiveLesions())),
+        long infinite = r.stream().filter(x -> Double.isInfinite(x.hd95())).count();
+        String hd95 = String.format(Locale.ROOT, "%.2f", mean(r, CaseMetrics::hd95)) + (infinite > 0 ? " (" + infinite + " inf)" : "");
+        return new String[] {m.mode(), meanSd(r, CaseMetrics::dice), hd95, String.format(Locale.ROOT, "%.3f", mean(r, CaseMetrics::nsd)), String.format(Locale.ROOT, "%.2f", mean(r, x -> x.lesions().falsePositiveLesions())),
                 String.format(Locale.ROOT, "%.2f", mean(r, x -> x.lesions().falseNegativeLesions())), String.format(Locale.ROOT, "%.3f", mean(r, x -> x.lesions().f1())),
                 String.format(Locale.ROOT, "%.3f", mean(r, x -> x.lesions().falsePositiveMl()))};
     }

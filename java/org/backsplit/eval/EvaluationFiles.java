@@ -14,13 +14,14 @@ import java.util.Map;
 import org.backsplit.io.AtomicFiles;
 
 /**
- * An evaluation on disk: per_case.csv (one row per case and label; non-finite values as NaN / Infinity) and
+ * An evaluation on disk: per_case.csv (one row per case and label: Dice, HD95 (mm), NSD at the tolerance,
+ * volumes, lesion-wise errors; non-finite values as NaN / Infinity) and
  * summary.json (the caller's context, then mean and median per label), both written atomically.
  */
 public final class EvaluationFiles {
     public static final String PER_CASE = "per_case.csv";
     public static final String SUMMARY = "summary.json";
-    private static final List<String> COLUMNS = List.of("case", "label", "dice", "reference_ml", "predicted_ml", "lesions_true_positive",
+    private static final List<String> COLUMNS = List.of("case", "label", "dice", "hd95", "nsd", "reference_ml", "predicted_ml", "lesions_true_positive",
             "lesions_false_negative", "lesions_false_positive", "lesion_precision", "lesion_recall", "lesion_f1", "false_positive_ml",
             "false_negative_ml");
 
@@ -36,7 +37,6 @@ public final class EvaluationFiles {
         AtomicFiles.writeString(out.resolve(PER_CASE), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
         Map<String, Object> summary = new LinkedHashMap<>(context);
         summary.put("labels", Summary.of(rows));
-        summary.put("not_computed", List.of("hd95", "nsd"));
         AtomicFiles.writeString(out.resolve(SUMMARY), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
     }
 
@@ -45,6 +45,8 @@ public final class EvaluationFiles {
         r.put("case", m.caseId());
         r.put("label", m.label());
         r.put("dice", m.dice());
+        r.put("hd95", m.hd95());
+        r.put("nsd", m.nsd());
         r.put("reference_ml", m.referenceMl());
         r.put("predicted_ml", m.predictedMl());
         r.put("lesions_true_positive", m.lesions().truePositiveLesions());

@@ -16,22 +16,23 @@ public final class FolderEvaluation {
     }
 
     /** One row per case and label, cases in file-name order; spacing from the reference headers. */
-    public static List<CaseMetrics> score(Path predictions, Path references, List<Integer> labels) throws IOException {
-        return score(List.of(predictions), references, labels).get(0);
+    public static List<CaseMetrics> score(Path predictions, Path references, List<Integer> labels, double toleranceMm) throws IOException {
+        return score(List.of(predictions), references, labels, toleranceMm).get(0);
     }
 
     /** The same for several prediction folders at once, reading each reference once: one list per folder. */
-    public static List<List<CaseMetrics>> score(List<Path> predictionFolders, Path references, List<Integer> labels) throws IOException {
+    public static List<List<CaseMetrics>> score(List<Path> predictionFolders, Path references, List<Integer> labels, double toleranceMm) throws IOException {
         List<Path> refs;
         try (Stream<Path> files = Files.list(references)) {
             refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
         }
         if (refs.isEmpty()) throw new IllegalArgumentException(references + ": holds no .nii or .nii.gz files");
-        return scoreFiles(predictionFolders, refs, labels);
+        return scoreFiles(predictionFolders, refs, labels, toleranceMm);
     }
 
     /** The same for the listed reference files only (a fold's validation cases in labelsTr, say). */
-    public static List<List<CaseMetrics>> scoreFiles(List<Path> predictionFolders, List<Path> refs, List<Integer> labels) throws IOException {
+    public static List<List<CaseMetrics>> scoreFiles(List<Path> predictionFolders, List<Path> refs, List<Integer> labels, double toleranceMm)
+            throws IOException {
         List<List<CaseMetrics>> rows = new ArrayList<>();
         for (int f = 0; f < predictionFolders.size(); f++) rows.add(new ArrayList<>());
         for (Path r : refs) {
@@ -47,7 +48,7 @@ public final class FolderEvaluation {
                     throw new IllegalArgumentException(p + ": its grid " + Arrays.toString(prediction.dims()) + " differs from the reference's "
                             + Arrays.toString(reference.dims()));
                 }
-                for (int label : labels) rows.get(f).add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing()));
+                for (int label : labels) rows.get(f).add(CaseMetrics.of(id, label, prediction.data(), reference.data(), dims, reference.spacing(), toleranceMm));
             }
         }
         return rows;

@@ -9,7 +9,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Two models scored on the same cases, compared per metric: the per-case differences B - A, their mean with a
  * seeded bootstrap 95% interval, and the Wilcoxon signed-rank test. Cases where either value is undefined
- * (NaN, e.g. Dice with both masks empty) are left out and counted.
+ * (NaN, e.g. Dice with both masks empty) or infinite (HD95 with one mask empty) are left out and counted.
  */
 public final class PairedComparison {
     /** The metrics compared, by the name they carry in the outputs. */
@@ -17,6 +17,8 @@ public final class PairedComparison {
 
     static {
         METRICS.put("dice", CaseMetrics::dice);
+        METRICS.put("hd95", CaseMetrics::hd95);
+        METRICS.put("nsd", CaseMetrics::nsd);
         METRICS.put("lesion_f1", m -> m.lesions().f1());
         METRICS.put("false_positive_ml", m -> m.lesions().falsePositiveMl());
         METRICS.put("false_positive_lesions", m -> m.lesions().falsePositiveLesions());
@@ -45,7 +47,7 @@ public final class PairedComparison {
             if (!ma.caseId().equals(mb.caseId()) || mb.label() != label) throw new IllegalArgumentException("the two score lists are not paired at row " + i);
             double va = f.applyAsDouble(ma), vb = f.applyAsDouble(mb);
             perCase.add(new Difference(ma.caseId(), va, vb));
-            if (Double.isNaN(va) || Double.isNaN(vb)) undefined++;
+            if (!Double.isFinite(va) || !Double.isFinite(vb)) undefined++; // NaN, or an infinite HD95
             else diffs.add(vb - va);
         }
         double[] d = diffs.stream().mapToDouble(Double::doubleValue).toArray();

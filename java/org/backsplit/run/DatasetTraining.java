@@ -263,7 +263,7 @@ public final class DatasetTraining {
                 bar.step();
             }
         }
-        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(out), refs, labels).get(0);
+        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(out), refs, labels, CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("run", folder.root().toString());
         context.put("checkpoint", "checkpoint_final");

@@ -53,6 +53,6 @@ class CompareCommandTest {
         assertEquals(PairedStatistics.wilcoxon(expected).pValue(), dice.get("wilcoxon_p").asDouble(), 1e-15);
         assertEquals(2.0 / 64, dice.get("wilcoxon_p").asDouble(), 1e-15, "six positive differences: the exact two-sided p is 2/2^6");
         assertTrue(dice.get("ci95").get(0).asDouble() > 0, "B is better in every case: the interval excludes 0");
-        assertEquals(1 + 7 * 4, Files.readAllLines(out.resolve("compare_per_case.csv")).size(), "a header and 7 cases x 4 metrics");
+        assertEquals(1 + 7 * 6, Files.readAllLines(out.resolve("compare_per_case.csv")).size(), "a header and 7 cases x 6 metrics");
     }
 }

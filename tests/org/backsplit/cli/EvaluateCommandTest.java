@@ -47,19 +47,30 @@ class EvaluateCommandTest {
         assertEquals(0, run(err, "evaluate", "--pred", pred.toString(), "--ref", ref.toString(), "--labels", "1", "--out", out.toString()), err.toString());
         List<String> csv = Files.readAllLines(out.resolve("per_case.csv"));
         assertEquals(3, csv.size());
-        assertTrue(csv.get(0).startsWith("case,label,dice,reference_ml,predicted_ml"), csv.get(0));
+        assertTrue(csv.get(0).startsWith("case,label,dice,hd95,nsd,reference_ml,predicted_ml"), csv.get(0));
         String[] a = csv.get(1).split(","), b = csv.get(2).split(",");
         assertEquals("a", a[0]);
         assertEquals(2.0 * 2 / (3 + 3), Double.parseDouble(a[2]), 1e-12);
-        assertEquals(0.003, Double.parseDouble(a[3]), 1e-12);
-        assertEquals("1", a[5]); // lesions_true_positive
-        assertEquals("0", a[6]);
-        assertEquals("1", a[7]); // the far voxel
-        assertEquals(0.001, Double.parseDouble(a[11]), 1e-12);
+        double hd95 = Double.parseDouble(a[3]), nsd = Double.parseDouble(a[4]);
+        assertTrue(hd95 > 2 && Double.isFinite(hd95), "the far false positive dominates HD95: " + hd95);
+        assertTrue(nsd > 0 && nsd < 1, "NSD " + nsd);
+        assertEquals(0.003, Double.parseDouble(a[5]), 1e-12);
+        assertEquals("1", a[7]); // lesions_true_positive
+        assertEquals("0", a[8]);
+        assertEquals("1", a[9]); // the far voxel
+        assertEquals(0.001, Double.parseDouble(a[13]), 1e-12);
         assertEquals("NaN", b[2], "both empty: Dice undefined, written as NaN");
+        assertEquals("Infinity", b[3], "both empty: HD95 infinite, as the reference");
+        assertEquals("NaN", b[4], "both empty: NSD undefined");
         JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("labels").get("1");
         assertEquals(2.0 / 3, s.get("dice_mean").asDouble(), 1e-12, "the undefined case is left out of the mean");
         assertEquals(1, s.get("dice_undefined_cases").asInt());
+        assertEquals(hd95, s.get("hd95_mean").asDouble(), 1e-12, "the infinite case is left out of the mean");
+        assertEquals(1, s.get("hd95_infinite_cases").asInt());
+        double diagonal = Math.sqrt(Math.pow(6 * 0.5, 2) + Math.pow(5 * 1.0, 2) + Math.pow(4 * 2.0, 2));
+        assertEquals((hd95 + diagonal) / 2, s.get("hd95_mean_with_penalty").asDouble(), 1e-12, "the image diagonal as the penalty");
+        assertEquals(nsd, s.get("nsd_mean").asDouble(), 1e-12);
+        assertEquals(1, s.get("nsd_undefined_cases").asInt());
         assertEquals(0.5, s.get("lesion_precision").asDouble(), 1e-12);
         assertEquals(1.0, s.get("lesion_recall").asDouble(), 1e-12);
     }

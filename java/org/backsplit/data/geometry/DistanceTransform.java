@@ -1,5 +1,7 @@
 package org.backsplit.data.geometry;
 
+import java.util.stream.IntStream;
+
 /**
  * The exact Euclidean distance transform with anisotropic spacing, separable and linear in the voxel count
  * (Felzenszwalb and Huttenlocher's lower envelope of parabolas, one axis after the other). Volumes are x
@@ -20,15 +22,20 @@ public final class DistanceTransform {
             if (n == 1) continue;
             int stride = axis == 0 ? 1 : axis == 1 ? dims[0] : dims[0] * dims[1];
             double w = spacing[axis] * spacing[axis];
-            double[] f = new double[n], out = new double[n], z = new double[n + 1];
-            int[] v = new int[n];
             int lines = d.length / n;
-            for (int l = 0; l < lines; l++) {
-                int base = axis == 0 ? l * n : axis == 1 ? (l / dims[0]) * dims[0] * dims[1] + l % dims[0] : l;
-                for (int i = 0; i < n; i++) f[i] = d[base + i * stride];
-                envelope(f, n, w, out, v, z);
-                for (int i = 0; i < n; i++) d[base + i * stride] = out[i];
-            }
+            // lines are independent: split them over the cores (each line's result does not depend on the split)
+            int chunks = Math.min(lines, 4 * Runtime.getRuntime().availableProcessors());
+            final int a = axis;
+            IntStream.range(0, chunks).parallel().forEach(c -> {
+                double[] f = new double[n], out = new double[n], z = new double[n + 1];
+                int[] v = new int[n];
+                for (int l = (int) ((long) lines * c / chunks), end = (int) ((long) lines * (c + 1) / chunks); l < end; l++) {
+                    int base = a == 0 ? l * n : a == 1 ? (l / dims[0]) * dims[0] * dims[1] + l % dims[0] : l;
+                    for (int i = 0; i < n; i++) f[i] = d[base + i * stride];
+                    envelope(f, n, w, out, v, z);
+                    for (int i = 0; i < n; i++) d[base + i * stride] = out[i];
+                }
+            });
         }
         return d;
     }
