@@ -17,9 +17,9 @@ final class DemoReport {
 
     static String table(List<Demo.ModelOutcome> models, List<PairedComparison.Result> comparisons) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-10s %15s %13s %6s %16s %16s %10s %12s%n", "model", "lesion Dice", "HD95 mm", "NSD", "FP lesions/case",
+        b.append(String.format(Locale.ROOT, "%-10s %15s %14s %6s %16s %16s %10s %12s%n", "model", "lesion Dice", "HD95 mm", "NSD", "FP lesions/case",
                 "FN lesions/case", "lesion F1", "FP ml/case"));
-        for (Demo.ModelOutcome m : models) b.append(String.format(Locale.ROOT, "%-10s %15s %13s %6s %16s %16s %10s %12s%n", (Object[]) cells(m)));
+        for (Demo.ModelOutcome m : models) b.append(String.format(Locale.ROOT, "%-10s %15s %14s %6s %16s %16s %10s %12s%n", (Object[]) cells(m)));
         b.append(String.format(Locale.ROOT, "%nbacksplit - binary, paired over held-out cases (bootstrap 95%% CI, Wilcoxon signed-rank):%n"));
         for (PairedComparison.Result r : comparisons) {
             b.append(String.format(Locale.ROOT, "  %-22s %+9.4f  [%+.4f, %+.4f]  p = %.3g  (%d cases%s)%n", r.metric(), r.meanDifference(), r.ci95().low(),
