@@ -12,6 +12,7 @@ import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
 import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.EnsemblePredictor;
+import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.TilePredictor;
 import org.backsplit.nn.PlainConvUNet;
@@ -53,6 +54,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--no-mirroring", description = "skip test-time mirroring (8 times faster)")
     boolean noMirroring;
 
+    @Option(names = "--postprocessing", description = "a postprocessing.json (a training run writes one, chosen on its validation cases): "
+            + "keep only the largest component of the labels it lists")
+    Path postprocessing;
+
+    @Option(names = "--save-probabilities", description = "also write OUT/CASE.npy: the softmax of every class the network predicts, "
+            + "float32 [classes, z, y, x] in the image's grid")
+    boolean saveProbabilities;
+
     @Option(names = "--step", defaultValue = "0.5", description = "tile step as a fraction of the tile (default: ${DEFAULT-VALUE})")
     double step;
 
@@ -81,10 +90,11 @@ final class PredictCommand implements Callable<Integer> {
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
         Files.createDirectories(output);
-        CasePredictor predictor = new CasePredictor(ensemble, plan, tile, step, !noMirroring, toDatasetValue);
+        CasePredictor predictor = new CasePredictor(ensemble, plan, tile, step, !noMirroring, toDatasetValue,
+                postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing));
         try (var bar = Progress.bar("predict", cases.size())) {
             for (NnUNetDataset.Case c : cases) {
-                predictor.predict(c.images(), output.resolve(c.id() + json.fileEnding()));
+                predictor.predict(c.images(), output.resolve(c.id() + json.fileEnding()), saveProbabilities ? output.resolve(c.id() + ".npy") : null);
                 bar.step();
             }
         }

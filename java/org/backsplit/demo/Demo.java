@@ -25,6 +25,7 @@ import org.backsplit.eval.PairedComparison;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.report.SliceOverlay;
@@ -156,7 +157,7 @@ public final class Demo {
         int[] toDataset = new int[classes.numClasses()];
         toDataset[LESION] = data.json().labels().get("lesion");
         int[] tile = net.plan().roundUpInputSize(plan.patchSize());
-        CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset);
+        CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset, Postprocessing.none());
         Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.data().datasetName).resolve(name));
         List<PreparedCase> prepared = new ArrayList<>();
         try (Progress bar = Progress.bar("predict " + name, test.size())) {

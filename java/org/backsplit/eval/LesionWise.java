@@ -1,5 +1,7 @@
 package org.backsplit.eval;
 
+import org.backsplit.data.geometry.ConnectedComponents;
+
 /**
  * Lesion-wise errors of a predicted mask against a reference, as autoPET counts them: the lesions are the
  * 26-connected components; a reference lesion is detected when any predicted voxel overlaps it, a predicted

@@ -9,6 +9,8 @@ import org.backsplit.data.nifti.NiftiDatatype;
 import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Preprocessor;
+import org.backsplit.io.Npy;
+import org.backsplit.tensor.Shape;
 
 /**
  * One raw case in, one segmentation in the case's own grid out: read the channel images, preprocess them as
@@ -16,8 +18,10 @@ import org.backsplit.data.plan.Preprocessor;
  * and write the classes as dataset label values. Shared by `predict`, a training run's validation and the demo.
  *
  * @param toDatasetValue training class -> the label value written (0 for classes not wanted in the output)
+ * @param postprocessing applied to the label map written
  */
-public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double step, boolean mirroring, int[] toDatasetValue) {
+public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double step, boolean mirroring, int[] toDatasetValue,
+                            Postprocessing postprocessing) {
 
     public CasePredictor {
         if (toDatasetValue.length != net.classes()) {
@@ -27,6 +31,14 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
 
     /** Segments the case whose channels are `images` (one file each) and writes `out` in the first image's geometry. */
     public void predict(List<Path> images, Path out) throws IOException {
+        predict(images, out, null);
+    }
+
+    /**
+     * The same, and when `probabilities` is not null the softmax of every class the network predicts, in the
+     * image's grid, as a float32 .npy of shape [classes, z, y, x] (training class order; before postprocessing).
+     */
+    public void predict(List<Path> images, Path out, Path probabilities) throws IOException {
         NiftiImage first = Nifti.read(images.get(0));
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
         float[][] channels = new float[images.size()][];
@@ -45,6 +57,13 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
                 new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
         float[] seg = new float[r.segmentation().length];
         for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
+        postprocessing.apply(seg, dims);
         Nifti.write(out, first, seg, NiftiDatatype.UINT8);
+        if (probabilities != null) {
+            int k = r.probabilities().length, v = seg.length;
+            float[] all = new float[k * v];
+            for (int c = 0; c < k; c++) System.arraycopy(r.probabilities()[c], 0, all, c * v, v);
+            Npy.write(probabilities, new Shape(k, dims[2], dims[1], dims[0]), all); // atomic itself
+        }
     }
 }

@@ -28,6 +28,7 @@ import org.backsplit.eval.FolderEvaluation;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
@@ -252,16 +253,25 @@ public final class DatasetTraining {
             labels.add(toDataset[c]);
         }
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), s.plan, net.plan().roundUpInputSize(s.plan.patchSize()),
-                SlidingWindow.DEFAULT_STEP, true, toDataset);
+                SlidingWindow.DEFAULT_STEP, true, toDataset, Postprocessing.none());
         Path out = Files.createDirectories(folder.validation());
-        List<Path> refs = new ArrayList<>();
+        List<Path> refs = new ArrayList<>(), predictions = new ArrayList<>();
         try (Progress bar = Progress.bar("validation", s.valIds.size())) {
             for (NnUNetDataset.Case c : data.training()) {
                 if (!s.valIds.contains(c.id())) continue;
-                predictor.predict(c.images(), out.resolve(c.id() + data.json().fileEnding()));
+                Path prediction = out.resolve(c.id() + data.json().fileEnding());
+                predictor.predict(c.images(), prediction);
+                predictions.add(prediction);
                 refs.add(c.label());
                 bar.step();
             }
+        }
+        PostprocessingChoice.Result pp = PostprocessingChoice.decide(predictions, refs, labels);
+        pp.postprocessing().write(folder.root().resolve(Postprocessing.FILE));
+        for (Map.Entry<Integer, double[]> e : pp.meanDiceBeforeAfter().entrySet()) {
+            double[] m = e.getValue();
+            say(String.format("postprocessing, label %d: mean validation Dice %.4f as predicted, %.4f keeping the largest component only: %s",
+                    e.getKey(), m[0], m[1], m[1] > m[0] ? "adopted" : "not adopted"));
         }
         List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(out), refs, labels, CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
         Map<String, Object> context = new LinkedHashMap<>();

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * The files of one run, laid out as nnU-Net's results folder: RESULTS/DATASET/CONFIGURATION/fold_k with the
  * checkpoints (latest, best, final), the training log, the progress chart, copies of the plan and
- * dataset.json, and the validation predictions with their evaluation.
+ * dataset.json, the validation predictions with their evaluation, and the postprocessing chosen on them
+ * (postprocessing.json).
  */
 public record RunFolder(Path root) {
     public static final String HISTORY = "history.json";

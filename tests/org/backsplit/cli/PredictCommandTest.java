@@ -70,4 +70,42 @@ class PredictCommandTest {
             for (int i = 0; i < single.length; i++) assertEquals(single[i] == 1f, pair[i] == 1f, "voxel " + i);
         }
     }
+
+    @Test
+    void writesProbabilitiesAndAppliesPostprocessing(@TempDir Path dir) throws Exception {
+        Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3);
+        NnUNetDataset data = NnUNetDataset.open(ds);
+        Fingerprint f = Fingerprint.of(data);
+        Path plans = Files.createDirectories(dir.resolve("plans"));
+        PlanFiles.write(plans, f, Planner.plan(f, List.of("CT", "PET"), 3));
+        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
+        Initialization.he(net.parameters(), new Rng(5), 0.01);
+        Path ckpt = dir.resolve("net.safetensors");
+        StateDict.save(net.parameters(), ckpt, Map.of());
+        Path pp = dir.resolve("postprocessing.json");
+        new org.backsplit.infer.Postprocessing(List.of(1, 2)).write(pp);
+        Path out = dir.resolve("out");
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(0, cl.execute("predict", "--checkpoint", ckpt.toString(), "--input", ds.resolve("imagesTr").toString(), "--output", out.toString(),
+                "--dataset-json", ds.resolve("dataset.json").toString(), "--plans", plans.toString(), "--targets", "lesion", "--keep-auxiliary",
+                "--save-probabilities", "--postprocessing", pp.toString(), "--device", "cpu", "--threads", "1"), err.toString());
+        for (String id : List.of("case00", "case01")) {
+            NiftiImage seg = Nifti.read(out.resolve(id + ".nii.gz"));
+            int[] d = {seg.dims()[0], seg.dims()[1], seg.dims()[2]};
+            var probs = org.backsplit.io.Npy.read(out.resolve(id + ".npy"));
+            assertArrayEquals(new int[] {3, d[2], d[1], d[0]}, probs.shape().dims(), "[classes, z, y, x]");
+            int v = d[0] * d[1] * d[2];
+            for (int i = 0; i < v; i++) {
+                double sum = probs.data()[i] + probs.data()[v + i] + probs.data()[2 * v + i];
+                assertEquals(1.0, sum, 1e-5, "a softmax at voxel " + i);
+            }
+            for (int label = 1; label <= 2; label++) {
+                boolean[] m = new boolean[v];
+                for (int i = 0; i < v; i++) m[i] = seg.data()[i] == label;
+                assertTrue(org.backsplit.data.geometry.ConnectedComponents.label(m, d).count() <= 1, id + ": at most one component of label " + label);
+            }
+        }
+    }
 }

@@ -54,7 +54,8 @@ class TrainPipelineTest {
         for (String f : List.of("checkpoint_latest", "checkpoint_best", "checkpoint_final")) {
             assertTrue(Files.isRegularFile(runDir.resolve(f).resolve(Checkpoint.STATE)), f);
         }
-        for (String f : List.of("run.json", "plans.json", "dataset.json", "training_log.txt", "progress.json", "progress.png", "validation/summary.json")) {
+        for (String f : List.of("run.json", "plans.json", "dataset.json", "training_log.txt", "progress.json", "progress.png", "validation/summary.json",
+                "postprocessing.json")) {
             assertTrue(Files.isRegularFile(runDir.resolve(f)), f);
         }
         assertEquals(2, Checkpoint.readState(runDir.resolve("checkpoint_final")).epoch(), "final = after the last epoch");

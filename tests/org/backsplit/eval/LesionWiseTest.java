@@ -1,5 +1,6 @@
 package org.backsplit.eval;
 
+import org.backsplit.data.geometry.ConnectedComponents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

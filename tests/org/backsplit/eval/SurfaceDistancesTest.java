@@ -58,6 +58,24 @@ class SurfaceDistancesTest {
     }
 
     @Test
+    void aThinPlateAgainstTheSamePlateOneVoxelOver() {
+        // one voxel thick, inside the image: each plate's two faces lie on corner planes x = 5, 6 (reference) and
+        // x = 6, 7 (prediction); half of each surface coincides with the other's, half is 1 mm away
+        int[] d = {12, 10, 10};
+        boolean[] gt = new boolean[12 * 10 * 10], pred = new boolean[gt.length];
+        for (int z = 2; z < 8; z++) for (int y = 2; y < 8; y++) {
+            gt[idx(d, 5, y, z)] = true;
+            pred[idx(d, 6, y, z)] = true;
+        }
+        SurfaceDistances s = SurfaceDistances.of(gt, pred, d, new double[] {1, 1, 1});
+        assertEquals(1.0, s.hausdorff(95), 1e-12);
+        assertEquals(1.0, s.hausdorff(100), 1e-12);
+        assertEquals(1.0, s.surfaceDice(1), 1e-12, "every element within 1 mm (inclusive)");
+        double half = s.surfaceDice(0.5);
+        assertTrue(half > 0.4 && half < 0.6, "about half the area coincides: " + half);
+    }
+
+    @Test
     void emptyMasksFollowTheReference() {
         int[] d = {16, 16, 16};
         boolean[] one = new boolean[16 * 16 * 16], none = new boolean[one.length];

@@ -1,4 +1,4 @@
-package org.backsplit.eval;
+package org.backsplit.data.geometry;
 
 /**
  * Labels the connected components of a binary mask with 26-connectivity (voxels touching by a face, an edge or
