@@ -94,7 +94,7 @@ final class PredictCommand implements Callable<Integer> {
                 postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing));
         try (var bar = Progress.bar("predict", cases.size())) {
             for (NnUNetDataset.Case c : cases) {
-                predictor.predict(c.images(), output.resolve(c.id() + json.fileEnding()), saveProbabilities ? output.resolve(c.id() + ".npy") : null);
+                predictor.predict(c.images(), null, output.resolve(c.id() + json.fileEnding()), saveProbabilities ? output.resolve(c.id() + ".npy") : null);
                 bar.step();
             }
         }

@@ -163,10 +163,7 @@ public final class Demo {
         try (Progress bar = Progress.bar("predict " + name, test.size())) {
             for (NnUNetDataset.Case c : test) {
                 Path out = predictions.resolve(c.id() + data.json().fileEnding());
-                predictor.predict(c.images(), out);
-                NiftiImage img = Nifti.read(c.images().get(0)), lab = Nifti.read(labelOf(data, c));
-                Preprocessor.Prepared pc = Preprocessor.prepare(new float[][] {img.data()}, lab.data(), new int[] {img.dims()[0], img.dims()[1], img.dims()[2]},
-                        img.spacing(), plan);
+                Preprocessor.Prepared pc = predictor.predict(c.images(), labelOf(data, c), out, null);
                 prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses()));
                 bar.step();
             }

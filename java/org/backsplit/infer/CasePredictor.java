@@ -31,14 +31,16 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
 
     /** Segments the case whose channels are `images` (one file each) and writes `out` in the first image's geometry. */
     public void predict(List<Path> images, Path out) throws IOException {
-        predict(images, out, null);
+        predict(images, null, out, null);
     }
 
     /**
      * The same, and when `probabilities` is not null the softmax of every class the network predicts, in the
      * image's grid, as a float32 .npy of shape [classes, z, y, x] (training class order; before postprocessing).
+     * Returns the case as the network saw it (preprocessed), with its labels preprocessed alike when `label`
+     * names a label file, for whoever measures more on it (the Fisher diagnostic) without preprocessing again.
      */
-    public void predict(List<Path> images, Path out, Path probabilities) throws IOException {
+    public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities) throws IOException {
         NiftiImage first = Nifti.read(images.get(0));
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
         float[][] channels = new float[images.size()][];
@@ -51,7 +53,15 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
             }
             channels[ch] = other.data();
         }
-        Preprocessor.Prepared p = Preprocessor.prepare(channels, null, dims, first.spacing(), plan);
+        float[] labels = null;
+        if (label != null) {
+            NiftiImage l = Nifti.read(label);
+            if (!Arrays.equals(l.dims(), first.dims())) {
+                throw new IllegalArgumentException(label + ": its grid " + Arrays.toString(l.dims()) + " differs from " + images.get(0) + "'s");
+            }
+            labels = l.data();
+        }
+        Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, dims, first.spacing(), plan);
         float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirroring);
         RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, net.classes(), p.dims(),
                 new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
@@ -65,5 +75,6 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
             for (int c = 0; c < k; c++) System.arraycopy(r.probabilities()[c], 0, all, c * v, v);
             Npy.write(probabilities, new Shape(k, dims[2], dims[1], dims[0]), all); // atomic itself
         }
+        return p;
     }
 }

@@ -35,14 +35,7 @@ class PredictCommandTest {
     @Test
     void writesOneSegmentationPerCaseInTheInputGeometry(@TempDir Path dir) throws Exception {
         Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3); // background 0, lesion 1, liver 2 (+ ignore 3)
-        NnUNetDataset data = NnUNetDataset.open(ds);
-        Fingerprint f = Fingerprint.of(data);
-        Path plans = Files.createDirectories(dir.resolve("plans"));
-        PlanFiles.write(plans, f, Planner.plan(f, List.of("CT", "PET"), 3));
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
-        Initialization.he(net.parameters(), new Rng(2), 0.01);
-        Path ckpt = dir.resolve("net.safetensors");
-        StateDict.save(net.parameters(), ckpt, Map.of());
+        Path plans = plan(ds, dir), ckpt = randomNetwork(dir, 2);
         for (boolean keepAux : new boolean[] {false, true}) {
             Path out = dir.resolve("out" + keepAux);
             StringWriter err = new StringWriter();
@@ -74,14 +67,7 @@ class PredictCommandTest {
     @Test
     void writesProbabilitiesAndAppliesPostprocessing(@TempDir Path dir) throws Exception {
         Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3);
-        NnUNetDataset data = NnUNetDataset.open(ds);
-        Fingerprint f = Fingerprint.of(data);
-        Path plans = Files.createDirectories(dir.resolve("plans"));
-        PlanFiles.write(plans, f, Planner.plan(f, List.of("CT", "PET"), 3));
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
-        Initialization.he(net.parameters(), new Rng(5), 0.01);
-        Path ckpt = dir.resolve("net.safetensors");
-        StateDict.save(net.parameters(), ckpt, Map.of());
+        Path plans = plan(ds, dir), ckpt = randomNetwork(dir, 5);
         Path pp = dir.resolve("postprocessing.json");
         new org.backsplit.infer.Postprocessing(List.of(1, 2)).write(pp);
         Path out = dir.resolve("out");
@@ -107,5 +93,22 @@ class PredictCommandTest {
                 assertTrue(org.backsplit.data.geometry.ConnectedComponents.label(m, d).count() <= 1, id + ": at most one component of label " + label);
             }
         }
+    }
+
+    /** plans.json for the dataset, in its own folder. */
+    private static Path plan(Path ds, Path dir) throws Exception {
+        Fingerprint f = Fingerprint.of(NnUNetDataset.open(ds));
+        Path plans = Files.createDirectories(dir.resolve("plans"));
+        PlanFiles.write(plans, f, Planner.plan(f, List.of("CT", "PET"), 3));
+        return plans;
+    }
+
+    /** A small U-Net for the dataset's 2 channels and 3 classes, He-initialised from `seed`, as a bare state_dict. */
+    private static Path randomNetwork(Path dir, long seed) throws Exception {
+        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
+        Initialization.he(net.parameters(), new Rng(seed), 0.01);
+        Path ckpt = dir.resolve("net.safetensors");
+        StateDict.save(net.parameters(), ckpt, Map.of());
+        return ckpt;
     }
 }
