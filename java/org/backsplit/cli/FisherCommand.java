@@ -23,6 +23,7 @@ import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.fisher.FisherSummary;
 import org.backsplit.io.AtomicFiles;
 import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,8 +88,12 @@ final class FisherCommand implements Callable<Integer> {
             FisherDiagnostic.Result r = FisherDiagnostic.measure(net, one, tile, targetClass, marginMm, plan.targetSpacing());
             all.add(r.all());
             near.add(r.nearTarget());
-            perCase.add(Map.of("case", id, "ratio_all", finite(r.all().ratio()), "ratio_near", finite(r.nearTarget().ratio()),
-                    "voxels_near", r.nearTarget().voxels()));
+            Map<String, Object> row = new LinkedHashMap<>(); // a case without the target has no ratio near it: null in the JSON
+            row.put("case", id);
+            row.put("ratio_all", finite(r.all().ratio()));
+            row.put("ratio_near", finite(r.nearTarget().ratio()));
+            row.put("voxels_near", r.nearTarget().voxels());
+            perCase.add(row);
             System.err.printf("%s: ratio %.4f overall, %.4f near the target (%d voxels)%n", id, r.all().ratio(), r.nearTarget().ratio(), r.nearTarget().voxels());
         }
         System.out.print(table(classes, targetClass, all, near));
@@ -110,7 +115,10 @@ final class FisherCommand implements Callable<Integer> {
     }
 
     /** The class layout the network was trained with, told by its number of outputs. */
-    private ClassMap classesFor(NnUNetDataset data, int outputs) {
+    /** The run's own class layout when the checkpoint sits in a run folder; else told by the number of outputs. */
+    private ClassMap classesFor(NnUNetDataset data, int outputs) throws java.io.IOException {
+        var fromRun = RunFolder.classesOf(checkpoint, data.json());
+        if (fromRun.isPresent()) return fromRun.get();
         return ClassMap.forOutputs(data.json(), targets, outputs).orElseThrow(() -> new IllegalArgumentException(checkpoint + ": the network has "
                 + outputs + " outputs; with targets " + targets + " " + dataset.resolve("dataset.json") + " gives "
                 + ClassMap.of(data.json(), targets, TrainingMode.BACKSPLIT, false).numClasses() + " (BackSplit) or " + (1 + targets.size()) + " (binary)"));

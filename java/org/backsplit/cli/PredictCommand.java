@@ -16,6 +16,7 @@ import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.TilePredictor;
 import org.backsplit.nn.PlainConvUNet;
+import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.util.Progress;
 import picocli.CommandLine.Command;
@@ -86,6 +87,9 @@ final class PredictCommand implements Callable<Integer> {
         }
         TilePredictor ensemble = new EnsemblePredictor(members);
         ClassMap classes = classesFor(json, ensemble.classes());
+        if (classes.numClasses() != ensemble.classes()) {
+            throw new IllegalArgumentException(checkpoint.get(0) + ": its run trained " + classes.numClasses() + " classes, the network has " + ensemble.classes());
+        }
         int[] toDatasetValue = datasetValues(json, classes);
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
@@ -102,7 +106,10 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ClassMap classesFor(DatasetJson json, int outputs) {
+    /** The run's own class layout when the checkpoint sits in a run folder; else told by the number of outputs. */
+    private ClassMap classesFor(DatasetJson json, int outputs) throws java.io.IOException {
+        var fromRun = RunFolder.classesOf(checkpoint.get(0), json);
+        if (fromRun.isPresent()) return fromRun.get();
         return ClassMap.forOutputs(json, targets, outputs).orElseThrow(() -> new IllegalArgumentException(checkpoint + ": the network has "
                 + outputs + " outputs, which fits neither the BackSplit nor the binary classes of " + datasetJson + " with targets " + targets));
     }
@@ -112,7 +119,8 @@ final class PredictCommand implements Callable<Integer> {
         int[] v = new int[classes.numClasses()];
         for (int k = 1; k < v.length; k++) {
             String name = classes.classNames().get(k);
-            if (targets.contains(name) || keepAuxiliary) v[k] = json.labels().get(name);
+            Integer value = json.labels().get(name); // none for the virtual class, which no voxel carries
+            if (value != null && (targets.contains(name) || keepAuxiliary)) v[k] = value;
         }
         return v;
     }

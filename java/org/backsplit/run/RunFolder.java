@@ -11,6 +11,16 @@ import java.nio.file.Path;
 public record RunFolder(Path root) {
     public static final String HISTORY = "history.json";
 
+    /**
+     * The class layout a checkpoint was trained with when it sits in a run folder (checkpoint_final, _best or
+     * _latest beside run.json): exact for every mode and auxiliary subset. Empty for a checkpoint elsewhere.
+     */
+    public static java.util.Optional<org.backsplit.data.ClassMap> classesOf(Path checkpoint, org.backsplit.data.DatasetJson json) throws java.io.IOException {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        if (parent == null || !java.nio.file.Files.isRegularFile(parent.resolve("run.json"))) return java.util.Optional.empty();
+        return java.util.Optional.of(DatasetTraining.readSettings(new RunFolder(parent)).classes(json));
+    }
+
     public static RunFolder of(Path results, String dataset, RunSettings s) {
         return new RunFolder(results.resolve(dataset).resolve(s.configurationName()).resolve(s.foldName()));
     }
