@@ -33,7 +33,7 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
         if (hi[0] < 0) return new SurfaceDistances(new double[0], new double[0], new double[0], new double[0]);
         // corner grid: position c covers voxels c-1 and c along each axis (crop coordinates), so one more than the box
         int[] g = {hi[0] - lo[0] + 2, hi[1] - lo[1] + 2, hi[2] - lo[2] + 2};
-        int[] codeGt = codes(gt, dims, lo, hi, g), codePred = codes(pred, dims, lo, hi, g);
+        byte[] codeGt = codes(gt, dims, lo, hi, g), codePred = codes(pred, dims, lo, hi, g);
         double[] area = SurfelTable.areas(spacing);
         boolean[] borderGt = borders(codeGt), borderPred = borders(codePred);
         double[] toPred = distancesTo(borderPred, g, spacing), toGt = distancesTo(borderGt, g, spacing);
@@ -91,8 +91,8 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
     }
 
     /** 8-bit neighbourhood codes on the corner grid: bit 128 for voxel (c-1, c-1, c-1) ... bit 1 for (c, c, c), as the reference's kernel. */
-    private static int[] codes(boolean[] m, int[] dims, int[] lo, int[] hi, int[] g) {
-        int[] code = new int[g[0] * g[1] * g[2]];
+    private static byte[] codes(boolean[] m, int[] dims, int[] lo, int[] hi, int[] g) {
+        byte[] code = new byte[g[0] * g[1] * g[2]]; // bytes, not ints: the corner grid of a large case is tens of millions of points
         for (int cz = 0; cz < g[2]; cz++) for (int cy = 0; cy < g[1]; cy++) for (int cx = 0; cx < g[0]; cx++) {
             int c = 0;
             for (int kx = 0; kx < 2; kx++) for (int ky = 0; ky < 2; ky++) for (int kz = 0; kz < 2; kz++) {
@@ -100,14 +100,14 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
                 if (x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2]) continue; // outside the crop: background
                 if (m[(z * dims[1] + y) * dims[0] + x]) c |= 1 << (7 - (4 * kx + 2 * ky + kz));
             }
-            code[(cz * g[1] + cy) * g[0] + cx] = c;
+            code[(cz * g[1] + cy) * g[0] + cx] = (byte) c;
         }
         return code;
     }
 
-    private static boolean[] borders(int[] code) {
+    private static boolean[] borders(byte[] code) {
         boolean[] b = new boolean[code.length];
-        for (int i = 0; i < b.length; i++) b[i] = code[i] != 0 && code[i] != 255;
+        for (int i = 0; i < b.length; i++) b[i] = code[i] != 0 && code[i] != (byte) 255;
         return b;
     }
 
@@ -123,7 +123,7 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
     }
 
     /** {distances, areas} of one surface's elements, sorted by distance. */
-    private static double[][] collect(boolean[] border, int[] code, double[] distance, double[] area) {
+    private static double[][] collect(boolean[] border, byte[] code, double[] distance, double[] area) {
         int n = 0;
         for (boolean b : border) if (b) n++;
         double[] d = new double[n], a = new double[n];
@@ -131,7 +131,7 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
         for (int i = 0; i < border.length; i++) {
             if (!border[i]) continue;
             d[k] = distance[i];
-            a[k] = area[code[i]];
+            a[k] = area[code[i] & 0xFF];
             k++;
         }
         Integer[] idx = new Integer[n];
