@@ -1,5 +1,6 @@
 package org.backsplit.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +8,15 @@ import java.nio.file.Path;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.Devices;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.data.nifti.Nifti;
+import org.backsplit.data.plan.Plan;
+import org.backsplit.data.plan.PlanFiles;
+import org.backsplit.infer.CasePredictor;
+import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.Postprocessing;
+import org.backsplit.infer.SlidingWindow;
 import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
@@ -50,5 +59,30 @@ class EmbeddingExampleTest {
         // --- README example ends ---
         assertEquals(Shape.ndhwc(2, 16, 16, 16, 3), logits.get(0).shape());
         assertTrue(trainer.finished());
+    }
+
+    @Test
+    void readmeSegmentationExampleRuns(@TempDir Path dir) throws Exception {
+        // a small trained run to segment with (what `backsplit plan` and `backsplit train` leave behind)
+        Path raw = dir.resolve("Dataset905_Embed");
+        org.backsplit.data.synthetic.SyntheticAbdomen.write(raw, 5, 1, 3);
+        org.backsplit.data.NnUNetDataset data = org.backsplit.data.NnUNetDataset.open(raw);
+        org.backsplit.data.plan.Planning.planAndPreprocess(data, dir.resolve("pre"), new int[] {16, 16, 16}, 2);
+        org.backsplit.run.RunSettings settings = new org.backsplit.run.RunSettings(org.backsplit.data.TrainingMode.BACKSPLIT, List.of("lesion"),
+                List.of(), 0, 1, 2, 1, 1, 4, 8, true, false, true, List.of(), OptimizerConfig.nnUNetSgd(), 0);
+        org.backsplit.run.RunFolder folder = org.backsplit.run.RunFolder.of(dir.resolve("results"), "Dataset905_Embed", settings);
+        new org.backsplit.run.DatasetTraining(data, dir.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> { }).start(null);
+        Path run = folder.root(), image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"), segmentation = dir.resolve("abdomen_005_seg.nii.gz");
+
+        // --- README segmentation example begins ---
+        Backend backend = Devices.open("auto", null, System.err);                 // the GPU when there is one, else all CPU cores
+        PlainConvUNet trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend);
+        Plan plan = PlanFiles.readPlan(run);                                        // the plan it was trained with (run/plans.json)
+        int[] writtenValue = {0, 1, 0, 0, 0, 0};                                    // training class -> label written: the lesion only
+        CasePredictor predictor = new CasePredictor(new NetworkPredictor(trained), plan, trained.plan().roundUpInputSize(plan.patchSize()),
+                SlidingWindow.DEFAULT_STEP, true, writtenValue, Postprocessing.read(run.resolve(Postprocessing.FILE)));
+        predictor.predict(List.of(image), segmentation);                            // one file per channel in; NIfTI out, in the image's grid
+        // --- README segmentation example ends ---
+        assertArrayEquals(Nifti.read(image).dims(), Nifti.read(segmentation).dims());
     }
 }
