@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The `backsplit` command line. */
 @Command(name = "backsplit", mixinStandardHelpOptions = true, version = "backsplit 0.1.0",
         description = "BackSplit: lesion segmentation with the background split into auxiliary classes.",
-        subcommands = {PlanCommand.class, ComposeCommand.class, TrainCommand.class, DemoCommand.class, BenchCommand.class, ForwardCommand.class, InfoCommand.class, FisherCommand.class, PredictCommand.class, EvaluateCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PlanCommand.class, ComposeCommand.class, TrainCommand.class, DemoCommand.class, BenchCommand.class, ForwardCommand.class, InfoCommand.class, FisherCommand.class, PredictCommand.class, EvaluateCommand.class, CompareCommand.class, PostprocessCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -80,10 +80,17 @@ class TrainPipelineTest {
         assertEquals(new ObjectMapper().readTree(pre.resolve("splits_final.json").toFile()).get(0).get("val").size(), valPredictions,
                 "one validation prediction per validation case of fold 0");
 
+        // postprocessing decided over the cross-validation predictions (here the one fold's) as nnU-Net does, then applied by predict
+        Path pp = dir.resolve("postprocessing.json");
+        assertEquals(0, run("postprocess", "--pred", runDir.resolve("validation").toString(), "--ref", raw.resolve("labelsTr").toString(), "--labels", "1",
+                "--out", pp.toString()));
+        assertEquals(org.backsplit.infer.Postprocessing.read(runDir.resolve("postprocessing.json")), org.backsplit.infer.Postprocessing.read(pp),
+                "the same choice as the run made on the same cases");
+
         Path pred = dir.resolve("pred"), eval = dir.resolve("eval");
         assertEquals(0, run("predict", "--checkpoint", runDir.resolve("checkpoint_final").toString(), "--input", raw.resolve("imagesTs").toString(),
                 "--output", pred.toString(), "--dataset-json", raw.resolve("dataset.json").toString(), "--plans", runDir.toString(), "--targets", "lesion",
-                "--no-mirroring", "--device", "cpu", "--threads", "2"));
+                "--no-mirroring", "--postprocessing", pp.toString(), "--device", "cpu", "--threads", "2"));
         for (String id : List.of("abdomen_006", "abdomen_007")) {
             NiftiImage image = Nifti.read(raw.resolve("imagesTs/" + id + "_0000.nii.gz")), seg = Nifti.read(pred.resolve(id + ".nii.gz"));
             assertArrayEquals(image.dims(), seg.dims());
