@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import org.backsplit.eval.FolderEvaluation;
 import org.backsplit.run.PostprocessingChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,13 +34,11 @@ final class PostprocessCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Path> predictions = new ArrayList<>(), references = new ArrayList<>();
         for (Path folder : pred) {
-            try (Stream<Path> files = Files.list(folder)) {
-                for (Path p : files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList()) {
-                    Path r = ref.resolve(p.getFileName());
-                    if (!Files.isRegularFile(r)) throw new IllegalArgumentException(r + ": is missing (the reference for " + p + ")");
-                    predictions.add(p);
-                    references.add(r);
-                }
+            for (Path p : FolderEvaluation.niftiFiles(folder)) {
+                Path r = ref.resolve(p.getFileName());
+                if (!Files.isRegularFile(r)) throw new IllegalArgumentException(r + ": is missing (the reference for " + p + ")");
+                predictions.add(p);
+                references.add(r);
             }
         }
         if (predictions.isEmpty()) throw new IllegalArgumentException(pred + ": hold no .nii or .nii.gz predictions");

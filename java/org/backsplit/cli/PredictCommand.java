@@ -90,7 +90,7 @@ final class PredictCommand implements Callable<Integer> {
         if (classes.numClasses() != ensemble.classes()) {
             throw new IllegalArgumentException(checkpoint.get(0) + ": its run trained " + classes.numClasses() + " classes, the network has " + ensemble.classes());
         }
-        int[] toDatasetValue = datasetValues(json, classes);
+        int[] toDatasetValue = classes.datasetValues(json.labels(), keepAuxiliary);
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
         Files.createDirectories(output);
@@ -112,16 +112,5 @@ final class PredictCommand implements Callable<Integer> {
         if (fromRun.isPresent()) return fromRun.get();
         return ClassMap.forOutputs(json, targets, outputs).orElseThrow(() -> new IllegalArgumentException(checkpoint + ": the network has "
                 + outputs + " outputs, which fits neither the BackSplit nor the binary classes of " + datasetJson + " with targets " + targets));
-    }
-
-    /** Training class -> the value written: dataset.json's value for targets (and auxiliaries on request), else 0. */
-    private int[] datasetValues(DatasetJson json, ClassMap classes) {
-        int[] v = new int[classes.numClasses()];
-        for (int k = 1; k < v.length; k++) {
-            String name = classes.classNames().get(k);
-            Integer value = json.labels().get(name); // none for the virtual class, which no voxel carries
-            if (value != null && (targets.contains(name) || keepAuxiliary)) v[k] = value;
-        }
-        return v;
     }
 }

@@ -138,11 +138,17 @@ public final class ClassMap {
         return mode;
     }
 
-    /** Training class -> name, for reports. */
-    public Map<Integer, String> names() {
-        Map<Integer, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < classNames.size(); i++) m.put(i, classNames.get(i));
-        return m;
+    /**
+     * Training class -> the dataset.json label value a prediction writes for it: the targets always, the
+     * auxiliary classes only when asked (else background), the virtual class never (no voxel carries it).
+     */
+    public int[] datasetValues(Map<String, Integer> datasetLabels, boolean withAuxiliary) {
+        int[] v = new int[classNames.size()];
+        for (int k = 1; k < v.length; k++) {
+            Integer value = datasetLabels.get(classNames.get(k));
+            if (value != null && (k <= targets || withAuxiliary)) v[k] = value;
+        }
+        return v;
     }
 
     @Override

@@ -154,8 +154,7 @@ public final class Demo {
         List<NnUNetDataset.Case> test = p.test();
         PlainConvUNet net = Checkpoint.loadNetwork(folder.finalCheckpoint(), backend);
         ClassMap classes = s.classes(data.json());
-        int[] toDataset = new int[classes.numClasses()];
-        toDataset[LESION] = data.json().labels().get("lesion");
+        int[] toDataset = classes.datasetValues(data.json().labels(), false);
         int[] tile = net.plan().roundUpInputSize(plan.patchSize());
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset, Postprocessing.none());
         Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.data().datasetName).resolve(name));

@@ -22,12 +22,16 @@ public final class FolderEvaluation {
 
     /** The same for several prediction folders at once, reading each reference once: one list per folder. */
     public static List<List<CaseMetrics>> score(List<Path> predictionFolders, Path references, List<Integer> labels, double toleranceMm) throws IOException {
-        List<Path> refs;
-        try (Stream<Path> files = Files.list(references)) {
-            refs = files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
-        }
+        List<Path> refs = niftiFiles(references);
         if (refs.isEmpty()) throw new IllegalArgumentException(references + ": holds no .nii or .nii.gz files");
         return scoreFiles(predictionFolders, refs, labels, toleranceMm);
+    }
+
+    /** The .nii and .nii.gz files of a folder, by name. */
+    public static List<Path> niftiFiles(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().matches(".*\\.nii(\\.gz)?")).sorted().toList();
+        }
     }
 
     /** The same for the listed reference files only (a fold's validation cases in labelsTr, say). */

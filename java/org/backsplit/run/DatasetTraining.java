@@ -246,12 +246,9 @@ public final class DatasetTraining {
 
     /** The validation cases predicted from their raw images (original geometry) and scored on the target classes. */
     private void validate(Setup s, PlainConvUNet net) throws IOException {
-        int[] toDataset = new int[s.classes.numClasses()];
+        int[] toDataset = s.classes.datasetValues(data.json().labels(), false);
         List<Integer> labels = new ArrayList<>();
-        for (int c : s.classes.targetClasses()) {
-            toDataset[c] = data.json().labels().get(s.classes.classNames().get(c));
-            labels.add(toDataset[c]);
-        }
+        for (int c : s.classes.targetClasses()) labels.add(toDataset[c]);
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), s.plan, net.plan().roundUpInputSize(s.plan.patchSize()),
                 SlidingWindow.DEFAULT_STEP, true, toDataset, Postprocessing.none());
         Path out = Files.createDirectories(folder.validation());

@@ -60,9 +60,4 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
     public String foldName() {
         return fold < 0 ? "fold_all" : "fold_" + fold;
     }
-
-    public RunSettings withEpochs(int e, int iterations) {
-        return new RunSettings(mode, targets, auxiliary, fold, e, iterations, validationBatches, seed, baseFeatures, maxFeatures, diceOnTargetsOnly, batchDice,
-                marginal, withoutAuxiliary, optimizer, fisherEvery);
-    }
 }
