@@ -1,4 +1,5 @@
-// Instance norm over [N, V, C] (V = D*H*W voxels, channels last), affine, biased variance.
+// Group norm over [N, V, C] (V = D*H*W voxels, channels last), affine, biased variance; instance norm is
+// one channel per group. Statistics are per-channel sums first; the finalize kernels add a group's channels.
 //
 // Statistics: grid (slices, N), block 256. A block owns a fixed slice of one sample's voxels; its threads
 // are (lane, channel) pairs, lane = tid / C, so consecutive threads read consecutive channels of one voxel
@@ -38,19 +39,22 @@ extern "C" __global__ void norm_channel_sums(const float* x, const double* mean,
     }
 }
 
-// One thread per (n, c): adds the slices in order. mode 0: mean (double and float); mode 1: rstd.
-extern "C" __global__ void norm_finalize(const double* partial, int N, int C, int slices, long long V, double eps, int mode,
+// One thread per (n, c): adds the slices of the `per` channels of c's group in order. mode 0: mean (double
+// and float); mode 1: rstd. Each channel of a group gets the group's value.
+extern "C" __global__ void norm_finalize(const double* partial, int N, int C, int per, int slices, long long V, double eps, int mode,
                                          double* mean_d, float* out) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= N * C) return;
-    int n = i / C, c = i % C;
+    int n = i / C, c0 = i % C / per * per;
     double s = 0;
-    for (int sl = 0; sl < slices; sl++) s += partial[((long long)n * slices + sl) * C + c];
+    for (int c = c0; c < c0 + per; c++)
+        for (int sl = 0; sl < slices; sl++) s += partial[((long long)n * slices + sl) * C + c];
+    double m = (double)V * per;
     if (mode == 0) {
-        mean_d[i] = s / V;
-        out[i] = (float)(s / V);
+        mean_d[i] = s / m;
+        out[i] = (float)(s / m);
     } else {
-        out[i] = (float)(1.0 / sqrt(s / V + eps));
+        out[i] = (float)(1.0 / sqrt(s / m + eps));
     }
 }
 
@@ -102,28 +106,37 @@ extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const 
     }
 }
 
-// One thread per channel: a[n*C+c] = sum dy / V, b[...] = sum dy*xhat / V; dgamma, dbeta summed over n in order.
-extern "C" __global__ void norm_bwd_finalize(const double* partial, int N, int C, int slices, long long V, float* a, float* b,
-                                             float* dgamma, float* dbeta) {
+// One thread per channel: over the M = V*per elements of c's group, a[n*C+c] = sum gamma*dy / M and
+// b[...] = sum gamma*dy*xhat / M; dgamma, dbeta (c's own sums) added over n in order.
+extern "C" __global__ void norm_bwd_finalize(const double* partial, const float* gamma, int N, int C, int per, int slices, long long V,
+                                             float* a, float* b, float* dgamma, float* dbeta) {
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
-    double dg = 0, db = 0;
+    int c0 = c / per * per;
+    double dg = 0, db = 0, m = (double)V * per;
     for (int n = 0; n < N; n++) {
-        double sdy = 0, sdx = 0;
-        for (int sl = 0; sl < slices; sl++) {
-            sdy += partial[((long long)n * slices + sl) * 2 * C + c];
-            sdx += partial[((long long)n * slices + sl) * 2 * C + C + c];
+        double ga = 0, gb = 0;
+        for (int k = c0; k < c0 + per; k++) {
+            double sdy = 0, sdx = 0;
+            for (int sl = 0; sl < slices; sl++) {
+                sdy += partial[((long long)n * slices + sl) * 2 * C + k];
+                sdx += partial[((long long)n * slices + sl) * 2 * C + C + k];
+            }
+            if (k == c) {
+                db += sdy;
+                dg += sdx;
+            }
+            ga += gamma[k] * sdy;
+            gb += gamma[k] * sdx;
         }
-        db += sdy;
-        dg += sdx;
-        a[n * C + c] = (float)(sdy / V);
-        b[n * C + c] = (float)(sdx / V);
+        a[n * C + c] = (float)(ga / m);
+        b[n * C + c] = (float)(gb / m);
     }
     dgamma[c] = (float)dg;
     dbeta[c] = (float)db;
 }
 
-// dx = gamma * rstd * (dy - a - xhat * b)
+// dx = rstd * (gamma * dy - a - xhat * b)
 extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const float* y, float slope, const float* mean,
                                           const float* rstd, const float* gamma, const float* a, const float* b, float* dx, int C,
                                           long long V, long long total) {
@@ -132,6 +145,6 @@ extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const
         long long nc = (i / (V * C)) * C + c;
         float xhat = (x[i] - mean[nc]) * rstd[nc];
         float g = !y || y[i] > 0.f ? dy[i] : slope * dy[i];
-        dx[i] = gamma[c] * rstd[nc] * (g - a[nc] - xhat * b[nc]);
+        dx[i] = rstd[nc] * (gamma[c] * g - a[nc] - xhat * b[nc]);
     }
 }

@@ -14,8 +14,10 @@ import org.backsplit.tensor.Tensor;
  *       nnU-Net's targets do);
  *   <li>convolution weights: [K, kd, kh, kw, C] (CUTLASS's KTRSC), bias [K];
  *   <li>transposed-convolution weights (kernel = stride): [Cin, kd, kh, kw, Cout], bias [Cout];
- *   <li>instance-norm scale and shift: [C].
+ *   <li>norm scale and shift: [C].
  * </ul>
+ * ReLU is {@link #leakyRelu} with slope 0; a residual addition is {@link #add} (its backward passes the
+ * gradient to both inputs unchanged).
  * Operations return new tensors and never modify their inputs, except the optimizer steps and
  * {@link #scaleInPlace}, which update their first argument.
  */
@@ -80,6 +82,15 @@ public interface Backend {
     /** The backward pass of {@link #instanceNormLeakyRelu}, from its input x and its output y. */
     NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope);
 
+    /**
+     * Group norm as torch.nn.GroupNorm computes it: per sample, statistics over D,H,W and the C/groups
+     * adjacent channels of each group, biased variance, then a per-channel affine. Instance norm is
+     * groups = C. The saved mean and rstd are [N, C], repeated over the channels of a group.
+     */
+    NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps);
+
+    NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups);
+
     Tensor leakyRelu(Tensor x, double slope);
 
     /** The gradient of LeakyReLU from its output y (y > 0 exactly where x > 0 for slope > 0). */
@@ -94,6 +105,23 @@ public interface Backend {
     Tensor[] splitChannels(Tensor t, int first);
 
     Tensor add(Tensor a, Tensor b);
+
+    // ---- resampling ----
+
+    /** Average pooling with window = stride, no padding, sizes floored (nn.AvgPool3d(k, k)). */
+    Tensor avgPool3d(Tensor x, int[] window);
+
+    /** The gradient of {@link #avgPool3d} with respect to its input of shape xShape. */
+    Tensor avgPool3dBackward(Tensor dy, int[] window, Shape xShape);
+
+    /**
+     * Trilinear upsampling by integer factors per axis with align_corners = False, as nn.Upsample(scale_factor,
+     * mode='trilinear') computes it: source coordinate (o + 0.5) / s - 0.5, clamped at 0, edges replicated.
+     */
+    Tensor upsampleTrilinear(Tensor x, int[] scale);
+
+    /** The gradient of {@link #upsampleTrilinear} with respect to its input of shape xShape. */
+    Tensor upsampleTrilinearBackward(Tensor dy, int[] scale, Shape xShape);
 
     // ---- loss ----
 

@@ -112,6 +112,36 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public NormForward groupNorm(Tensor x, Tensor g, Tensor b, int groups, double eps) {
+        return timed("group norm forward", () -> inner.groupNorm(x, g, b, groups, eps));
+    }
+
+    @Override
+    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor g, NormForward saved, int groups) {
+        return timed("group norm backward", () -> inner.groupNormBackward(dy, x, g, saved, groups));
+    }
+
+    @Override
+    public Tensor avgPool3d(Tensor x, int[] window) {
+        return timed("average pool forward", () -> inner.avgPool3d(x, window));
+    }
+
+    @Override
+    public Tensor avgPool3dBackward(Tensor dy, int[] window, Shape xShape) {
+        return timed("average pool backward", () -> inner.avgPool3dBackward(dy, window, xShape));
+    }
+
+    @Override
+    public Tensor upsampleTrilinear(Tensor x, int[] scale) {
+        return timed("trilinear upsample forward", () -> inner.upsampleTrilinear(x, scale));
+    }
+
+    @Override
+    public Tensor upsampleTrilinearBackward(Tensor dy, int[] scale, Shape xShape) {
+        return timed("trilinear upsample backward", () -> inner.upsampleTrilinearBackward(dy, scale, xShape));
+    }
+
+    @Override
     public Tensor leakyRelu(Tensor x, double slope) {
         return timed("LeakyReLU forward", () -> inner.leakyRelu(x, slope));
     }

@@ -130,6 +130,59 @@ abstract class BackendParityContract {
         assertRelClose("norm+lrelu dbeta " + s, ref.downloadExact(hr.dbeta()), cpuRun(hc.dbeta()), 1e-5);
     }
 
+    static Stream<Arguments> groupNorms() {
+        return Stream.of(
+                Arguments.of(Shape.ndhwc(1, 3, 4, 5, 8), 8),
+                Arguments.of(Shape.ndhwc(2, 5, 3, 3, 16), 8),
+                Arguments.of(Shape.ndhwc(2, 17, 19, 18, 32), 8),
+                Arguments.of(Shape.ndhwc(1, 9, 11, 13, 6), 3),
+                Arguments.of(Shape.ndhwc(2, 6, 7, 5, 40), 1));
+    }
+
+    @ParameterizedTest(name = "{0} in {1} groups")
+    @MethodSource("groupNorms")
+    void groupNormForwardAndBackward(Shape s, int groups) {
+        Random rnd = new Random(33);
+        Shape cs = new Shape(s.c());
+        double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
+        double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
+        for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
+        NormForward fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), groups, 1e-5);
+        NormForward fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), groups, 1e-5);
+        assertRelClose("group norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
+        NormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, groups);
+        NormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, groups);
+        assertRelClose("group norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
+        assertRelClose("group norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
+        assertRelClose("group norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
+    }
+
+    static Stream<Arguments> resamplings() {
+        return Stream.of(
+                Arguments.of(Shape.ndhwc(2, 8, 6, 10, 3), new int[] {2, 2, 2}),
+                Arguments.of(Shape.ndhwc(1, 3, 9, 7, 32), new int[] {1, 2, 2}),
+                Arguments.of(Shape.ndhwc(2, 5, 4, 6, 40), new int[] {2, 1, 2}),
+                Arguments.of(Shape.ndhwc(1, 1, 5, 5, 8), new int[] {1, 3, 2}));
+    }
+
+    @ParameterizedTest(name = "{0} factor {1}")
+    @MethodSource("resamplings")
+    void averagePoolingAndTrilinearUpsampling(Shape s, int[] k) {
+        Random rnd = new Random(34);
+        Shape pooled = Shape.ndhwc(s.n(), s.d() / k[0], s.h() / k[1], s.w() / k[2], s.c());
+        Shape upsampled = Shape.ndhwc(s.n(), s.d() * k[0], s.h() * k[1], s.w() * k[2], s.c());
+        double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dp = roundToFloat(gaussian(rnd, pooled.size(), 1));
+        double[] du = roundToFloat(gaussian(rnd, upsampled.size(), 1));
+        assertRelClose("avg pool " + s, ref.downloadExact(ref.avgPool3d(ref.uploadExact(x, s), k)),
+                cpuRun(cpu.avgPool3d(cpu.uploadExact(x, s), k)), ELEMENTWISE_TOL);
+        assertRelClose("avg pool backward " + s, ref.downloadExact(ref.avgPool3dBackward(ref.uploadExact(dp, pooled), k, s)),
+                cpuRun(cpu.avgPool3dBackward(cpu.uploadExact(dp, pooled), k, s)), ELEMENTWISE_TOL);
+        assertRelClose("upsample " + s, ref.downloadExact(ref.upsampleTrilinear(ref.uploadExact(x, s), k)),
+                cpuRun(cpu.upsampleTrilinear(cpu.uploadExact(x, s), k)), ELEMENTWISE_TOL);
+        assertRelClose("upsample backward " + s, ref.downloadExact(ref.upsampleTrilinearBackward(ref.uploadExact(du, upsampled), k, s)),
+                cpuRun(cpu.upsampleTrilinearBackward(cpu.uploadExact(du, upsampled), k, s)), 1e-5);
+    }
+
     @Test
     void activationAndPlumbing() {
         Random rnd = new Random(24);
@@ -140,6 +193,10 @@ abstract class BackendParityContract {
         assertRelClose("leaky relu", ref.downloadExact(yR), cpuRun(yC), ELEMENTWISE_TOL);
         assertRelClose("leaky relu backward", ref.downloadExact(ref.leakyReluBackward(ref.uploadExact(dy, s), yR, 0.01)),
                 cpuRun(cpu.leakyReluBackward(cpu.uploadExact(dy, s), yC, 0.01)), ELEMENTWISE_TOL);
+        Tensor rR = ref.leakyRelu(ref.uploadExact(x, s), 0), rC = cpu.leakyRelu(cpu.uploadExact(x, s), 0);
+        assertRelClose("relu", ref.downloadExact(rR), cpuRun(rC), ELEMENTWISE_TOL);
+        assertRelClose("relu backward", ref.downloadExact(ref.leakyReluBackward(ref.uploadExact(dy, s), rR, 0)),
+                cpuRun(cpu.leakyReluBackward(cpu.uploadExact(dy, s), rC, 0)), ELEMENTWISE_TOL);
         Tensor cat = cpu.concatChannels(cpu.uploadExact(x, s), cpu.uploadExact(x2, s2));
         assertArrayEquals(ref.downloadExact(ref.concatChannels(ref.uploadExact(x, s), ref.uploadExact(x2, s2))), cpuRun(cat));
         assertArrayEquals(x, cpuRun(cpu.uploadExact(x, s)), "upload/download round trip");

@@ -105,6 +105,108 @@ class ReferenceGradientTest {
         GradCheck.check("leaky relu", f, new double[][] {x}, new double[][] {dx}, 1000, 10);
     }
 
+    static Stream<Arguments> groupNorms() {
+        return Stream.of(
+                Arguments.of(Shape.ndhwc(1, 3, 4, 3, 4), 2),
+                Arguments.of(Shape.ndhwc(2, 2, 3, 4, 6), 3),
+                Arguments.of(Shape.ndhwc(2, 3, 2, 3, 8), 1),
+                Arguments.of(Shape.ndhwc(1, 2, 3, 3, 3), 3));
+    }
+
+    @ParameterizedTest(name = "{0} in {1} groups")
+    @MethodSource("groupNorms")
+    void groupNorm(Shape s, int groups) {
+        Random rnd = new Random(15);
+        Shape cs = new Shape(s.c());
+        double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, s.c(), 1), beta = gaussian(rnd, s.c(), 1), r = gaussian(rnd, s.size(), 1);
+        for (int i = 0; i < x.length; i++) x[i] += 3;
+        GradCheck.Fn f = in -> dot(r, down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), groups, 1e-5).y()));
+        NormForward fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), groups, 1e-5);
+        NormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, groups);
+        GradCheck.check("group norm " + s + " / " + groups, f, new double[][] {x, gamma, beta},
+                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 16);
+    }
+
+    /** Group norm's statistics span a group's channels: with one group every channel sees the same mean. */
+    @Test
+    void groupNormNormalisesEachGroupAsAWhole() {
+        Shape s = Shape.ndhwc(1, 1, 1, 2, 4), cs = new Shape(4);
+        double[] x = {0, 10, 2, 30, 4, 50, 6, 70}; // voxel 0: channels 0..3, voxel 1: channels 0..3
+        double[] ones = {1, 1, 1, 1}, zeros = new double[4];
+        double[] y = down(ref.groupNorm(up(x, s), up(ones, cs), up(zeros, cs), 2, 0).y());
+        // group {0,1}: values 0, 10, 4, 50 -> mean 16, population std sqrt(386)
+        double sd = Math.sqrt(((0 - 16) * (0 - 16) + (10 - 16) * (10 - 16) + (4 - 16) * (4 - 16) + (50 - 16) * (50 - 16)) / 4.0);
+        assertEquals((0 - 16) / sd, y[0], 1e-12);
+        assertEquals((50 - 16) / sd, y[5], 1e-12);
+    }
+
+    @Test
+    void relu() {
+        Random rnd = new Random(17);
+        Shape s = Shape.ndhwc(2, 3, 3, 2, 4);
+        double[] x = gaussian(rnd, s.size(), 1), r = gaussian(rnd, s.size(), 1);
+        GradCheck.Fn f = in -> dot(r, down(ref.leakyRelu(up(in[0], s), 0)));
+        double[] dx = down(ref.leakyReluBackward(up(r, s), ref.leakyRelu(up(x, s), 0), 0));
+        GradCheck.check("relu", f, new double[][] {x}, new double[][] {dx}, 1000, 18);
+        for (double v : down(ref.leakyRelu(up(x, s), 0))) org.junit.jupiter.api.Assertions.assertTrue(v >= 0);
+    }
+
+    /** A residual addition y = a + b passes dL/dy to both inputs: the network's backward relies on that. */
+    @Test
+    void residualAddition() {
+        Random rnd = new Random(19);
+        Shape s = Shape.ndhwc(1, 2, 3, 2, 3);
+        double[] a = gaussian(rnd, s.size(), 1), b = gaussian(rnd, s.size(), 1), r = gaussian(rnd, s.size(), 1);
+        GradCheck.Fn f = in -> dot(r, down(ref.add(up(in[0], s), up(in[1], s))));
+        GradCheck.check("residual add", f, new double[][] {a, b}, new double[][] {r, r}, 1000, 20);
+    }
+
+    static Stream<Arguments> pools() {
+        return Stream.of(
+                Arguments.of(Shape.ndhwc(1, 4, 4, 6, 2), new int[] {2, 2, 2}),
+                Arguments.of(Shape.ndhwc(2, 3, 5, 4, 3), new int[] {1, 2, 2}),
+                Arguments.of(Shape.ndhwc(1, 5, 3, 7, 2), new int[] {2, 1, 2}));
+    }
+
+    @ParameterizedTest(name = "{0} window {1}")
+    @MethodSource("pools")
+    void averagePooling(Shape s, int[] k) {
+        Random rnd = new Random(29);
+        Shape ys = Shape.ndhwc(s.n(), s.d() / k[0], s.h() / k[1], s.w() / k[2], s.c());
+        double[] x = gaussian(rnd, s.size(), 1), r = gaussian(rnd, ys.size(), 1);
+        GradCheck.Fn f = in -> dot(r, down(ref.avgPool3d(up(in[0], s), k)));
+        GradCheck.check("avg pool " + s, f, new double[][] {x}, new double[][] {down(ref.avgPool3dBackward(up(r, ys), k, s))}, 1000, 30);
+    }
+
+    static Stream<Arguments> upsamplings() {
+        return Stream.of(
+                Arguments.of(Shape.ndhwc(1, 2, 3, 3, 2), new int[] {2, 2, 2}),
+                Arguments.of(Shape.ndhwc(2, 2, 3, 1, 3), new int[] {1, 2, 2}),
+                Arguments.of(Shape.ndhwc(1, 3, 1, 2, 2), new int[] {2, 3, 2}));
+    }
+
+    @ParameterizedTest(name = "{0} scale {1}")
+    @MethodSource("upsamplings")
+    void trilinearUpsampling(Shape s, int[] scale) {
+        Random rnd = new Random(31);
+        Shape ys = Shape.ndhwc(s.n(), s.d() * scale[0], s.h() * scale[1], s.w() * scale[2], s.c());
+        double[] x = gaussian(rnd, s.size(), 1), r = gaussian(rnd, ys.size(), 1);
+        GradCheck.Fn f = in -> dot(r, down(ref.upsampleTrilinear(up(in[0], s), scale)));
+        GradCheck.check("upsample " + s, f, new double[][] {x},
+                new double[][] {down(ref.upsampleTrilinearBackward(up(r, ys), scale, s))}, 1000, 32);
+    }
+
+    /** Values torch.nn.Upsample(scale_factor=2, mode='trilinear') gives: [0, 1] -> [0, 0.25, 0.75, 1] per axis. */
+    @Test
+    void trilinearUpsamplingMatchesTorchOnALine() {
+        double[] y = down(ref.upsampleTrilinear(up(new double[] {0, 1}, Shape.ndhwc(1, 1, 1, 2, 1)), new int[] {1, 1, 2}));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 0.25, 0.75, 1}, y, 1e-12);
+        double[] z = down(ref.upsampleTrilinear(up(new double[] {0, 4, 8}, Shape.ndhwc(1, 3, 1, 1, 1)), new int[] {2, 1, 1}));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 1, 3, 5, 7, 8}, z, 1e-12);
+        double[] p = down(ref.avgPool3d(up(new double[] {1, 2, 3, 4, 5}, Shape.ndhwc(1, 1, 1, 5, 1)), new int[] {1, 1, 2}));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1.5, 3.5}, p, 1e-12);
+    }
+
     @Test
     void concatenation() {
         Random rnd = new Random(5);

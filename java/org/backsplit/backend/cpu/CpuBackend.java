@@ -28,8 +28,9 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final ArrayPool pool = new ArrayPool();
     private final CpuConvolution conv;
-    private final CpuInstanceNorm norm;
+    private final CpuGroupNorm norm;
     private final CpuDiceCrossEntropy loss;
+    private final CpuResampling resampling;
 
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -38,8 +39,9 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
         this.conv = new CpuConvolution(parallel, pool);
-        this.norm = new CpuInstanceNorm(parallel, pool);
+        this.norm = new CpuGroupNorm(parallel, pool);
         this.loss = new CpuDiceCrossEntropy(parallel);
+        this.resampling = new CpuResampling(parallel, pool);
     }
 
     @Override
@@ -149,35 +151,49 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return normForward(x, gamma, beta, eps, -1f);
+        return normForward(x, gamma, beta, x.shape().c(), eps, -1f);
+    }
+
+    @Override
+    public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return normForward(x, gamma, beta, checkGroups(x.shape().c(), groups), eps, -1f);
+    }
+
+    @Override
+    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
+        return normBackward(dy, x, null, -1f, checkGroups(x.shape().c(), groups), gamma, saved);
+    }
+
+    private static int checkGroups(int channels, int groups) {
+        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        return groups;
     }
 
     @Override
     public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
-        return normForward(x, gamma, beta, eps, (float) slope);
+        return normForward(x, gamma, beta, x.shape().c(), eps, (float) slope);
     }
 
-    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, double eps, float slope) {
+    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, float slope) {
         Shape s = x.shape();
-        float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), f(gamma), f(beta), eps, slope);
+        float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), groups, f(gamma), f(beta), eps, slope);
         Shape stats = new Shape(s.n(), s.c());
         return new NormForward(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
     }
 
     @Override
     public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        Shape s = x.shape();
-        return normBackward(dy, x, null, -1f, gamma, saved);
+        return normBackward(dy, x, null, -1f, x.shape().c(), gamma, saved);
     }
 
     @Override
     public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
-        return normBackward(dy, x, f(y), (float) slope, gamma, saved);
+        return normBackward(dy, x, f(y), (float) slope, x.shape().c(), gamma, saved);
     }
 
-    private NormGrads normBackward(Tensor dy, Tensor x, float[] y, float slope, Tensor gamma, NormForward saved) {
+    private NormGrads normBackward(Tensor dy, Tensor x, float[] y, float slope, int groups, Tensor gamma, NormForward saved) {
         Shape s = x.shape();
-        float[][] r = norm.backward(f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), f(gamma), f(saved.mean()), f(saved.rstd()));
+        float[][] r = norm.backward(f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), groups, f(gamma), f(saved.mean()), f(saved.rstd()));
         return new NormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
     }
 
@@ -250,6 +266,32 @@ public final class CpuBackend implements Backend {
             for (int i = from; i < to; i++) out[i] = av[i] + bv[i];
         });
         return wrap(a.shape(), out);
+    }
+
+    // ---- resampling ----
+
+    @Override
+    public Tensor avgPool3d(Tensor x, int[] window) {
+        Shape s = x.shape();
+        Shape ys = Shape.ndhwc(s.n(), s.d() / window[0], s.h() / window[1], s.w() / window[2], s.c());
+        return wrap(ys, resampling.avgPool(f(x), s, window, ys));
+    }
+
+    @Override
+    public Tensor avgPool3dBackward(Tensor dy, int[] window, Shape xShape) {
+        return wrap(xShape, resampling.avgPoolBackward(f(dy), dy.shape(), window, xShape));
+    }
+
+    @Override
+    public Tensor upsampleTrilinear(Tensor x, int[] scale) {
+        Shape s = x.shape();
+        Shape ys = Shape.ndhwc(s.n(), s.d() * scale[0], s.h() * scale[1], s.w() * scale[2], s.c());
+        return wrap(ys, resampling.upsampleTrilinear(f(x), s, scale));
+    }
+
+    @Override
+    public Tensor upsampleTrilinearBackward(Tensor dy, int[] scale, Shape xShape) {
+        return wrap(xShape, resampling.upsampleTrilinearBackward(f(dy), xShape, scale));
     }
 
     // ---- loss ----

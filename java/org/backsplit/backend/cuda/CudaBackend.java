@@ -337,26 +337,41 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return normForward(x, gamma, beta, eps, -1f);
+        return normForward(x, gamma, beta, x.shape().c(), eps, -1f);
+    }
+
+    @Override
+    public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return normForward(x, gamma, beta, checkGroups(x.shape().c(), groups), eps, -1f);
+    }
+
+    @Override
+    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
+        return normBackward(dy, x, null, -1f, checkGroups(x.shape().c(), groups), gamma, saved);
+    }
+
+    private static int checkGroups(int channels, int groups) {
+        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        return groups;
     }
 
     @Override
     public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
-        return normForward(x, gamma, beta, eps, (float) slope);
+        return normForward(x, gamma, beta, x.shape().c(), eps, (float) slope);
     }
 
-    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, double eps, float slope) {
+    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, float slope) {
         Shape s = x.shape();
-        int n = s.n(), c = s.c();
+        int n = s.n(), c = s.c(), per = c / groups;
         long v = s.spatial();
         int slices = normSlices(v);
         Shape stats = new Shape(n, c);
         CudaTensor mean = make(stats), rstd = make(stats), y = make(s);
         try (CudaTensor partial = doubles((long) n * slices * c); CudaTensor meanD = doubles((long) n * c)) {
             launch("norm_channel_sums", slices, n, BLOCK, BLOCK * 8, x, new KernelArgs.Ptr(0), c, v, slices, partial);
-            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, eps, 0, meanD, mean);
+            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, per, slices, v, eps, 0, meanD, mean);
             launch("norm_channel_sums", slices, n, BLOCK, BLOCK * 8, x, meanD, c, v, slices, partial);
-            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, eps, 1, meanD, rstd);
+            launch("norm_finalize", (n * c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, per, slices, v, eps, 1, meanD, rstd);
         }
         elementwise("norm_apply", s.numel(), x, mean, rstd, gamma, beta, y, c, v, s.numel(), slope);
         return new NormForward(y, mean, rstd);
@@ -364,24 +379,24 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        return normBackward(dy, x, null, -1f, gamma, saved);
+        return normBackward(dy, x, null, -1f, x.shape().c(), gamma, saved);
     }
 
     @Override
     public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
-        return normBackward(dy, x, y, (float) slope, gamma, saved);
+        return normBackward(dy, x, y, (float) slope, x.shape().c(), gamma, saved);
     }
 
-    private NormGrads normBackward(Tensor dy, Tensor x, Tensor y, float slope, Tensor gamma, NormForward saved) {
+    private NormGrads normBackward(Tensor dy, Tensor x, Tensor y, float slope, int groups, Tensor gamma, NormForward saved) {
         Shape s = x.shape();
-        int n = s.n(), c = s.c();
+        int n = s.n(), c = s.c(), per = c / groups;
         long v = s.spatial();
         int slices = normSlices(v);
         Shape stats = new Shape(n, c);
         CudaTensor dx = make(s), dgamma = make(new Shape(c)), dbeta = make(new Shape(c));
         try (CudaTensor partial = doubles(2L * n * slices * c); CudaTensor a = make(stats); CudaTensor b = make(stats)) {
             launch("norm_bwd_sums", slices, n, BLOCK, BLOCK * 8, dy, x, y, slope, saved.mean(), saved.rstd(), c, v, slices, partial);
-            launch("norm_bwd_finalize", (c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, c, slices, v, a, b, dgamma, dbeta);
+            launch("norm_bwd_finalize", (c + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, gamma, n, c, per, slices, v, a, b, dgamma, dbeta);
             elementwise("norm_bwd_apply", s.numel(), dy, x, y, slope, saved.mean(), saved.rstd(), gamma, a, b, dx, c, v, s.numel());
         }
         return new NormGrads(dx, dgamma, dbeta);
@@ -428,6 +443,64 @@ public final class CudaBackend implements Backend, AutoCloseable {
         CudaTensor out = make(a.shape());
         elementwise("add_f32", a.shape().numel(), a, b, out, a.shape().numel());
         return out;
+    }
+
+    // ---- resampling ----
+
+    @Override
+    public Tensor avgPool3d(Tensor x, int[] w) {
+        Shape s = x.shape();
+        CudaTensor y = make(Shape.ndhwc(s.n(), s.d() / w[0], s.h() / w[1], s.w() / w[2], s.c()));
+        elementwise("avg_pool_fwd", y.shape().numel(), x, y, s.n(), s.d(), s.h(), s.w(), s.c(), w[0], w[1], w[2], y.shape().numel());
+        return y;
+    }
+
+    @Override
+    public Tensor avgPool3dBackward(Tensor dy, int[] w, Shape xs) {
+        CudaTensor dx = make(xs);
+        elementwise("avg_pool_bwd", xs.numel(), dy, dx, xs.n(), xs.d(), xs.h(), xs.w(), xs.c(), w[0], w[1], w[2], xs.numel());
+        return dx;
+    }
+
+    @Override
+    public Tensor upsampleTrilinear(Tensor x, int[] scale) {
+        Shape s = x.shape();
+        int[] dims = {s.n(), s.d(), s.h(), s.w(), s.c()};
+        Tensor cur = x;
+        for (int axis = 1; axis <= 3; axis++) { // separable: one linear pass per axis
+            long[] view = axisView(dims, axis);
+            dims[axis] *= scale[axis - 1];
+            CudaTensor next = make(Shape.ndhwc(dims[0], dims[1], dims[2], dims[3], dims[4]));
+            elementwise("linear_upsample_axis", next.shape().numel(), cur, next, view[0], (int) view[1], scale[axis - 1], view[2],
+                    next.shape().numel());
+            if (cur != x) cur.close();
+            cur = next;
+        }
+        return cur;
+    }
+
+    @Override
+    public Tensor upsampleTrilinearBackward(Tensor dy, int[] scale, Shape xs) {
+        int[] dims = {xs.n(), xs.d() * scale[0], xs.h() * scale[1], xs.w() * scale[2], xs.c()};
+        Tensor cur = dy;
+        for (int axis = 3; axis >= 1; axis--) {
+            dims[axis] /= scale[axis - 1];
+            long[] view = axisView(dims, axis);
+            CudaTensor next = make(Shape.ndhwc(dims[0], dims[1], dims[2], dims[3], dims[4]));
+            elementwise("linear_upsample_axis_bwd", next.shape().numel(), cur, next, view[0], (int) view[1], scale[axis - 1], view[2],
+                    next.shape().numel());
+            if (cur != dy) cur.close();
+            cur = next;
+        }
+        return cur;
+    }
+
+    /** {outer, length, inner} of NDHWC dims seen along one spatial axis. */
+    private static long[] axisView(int[] dims, int axis) {
+        long outer = 1, inner = 1;
+        for (int a = 0; a < axis; a++) outer *= dims[a];
+        for (int a = axis + 1; a < dims.length; a++) inner *= dims[a];
+        return new long[] {outer, dims[axis], inner};
     }
 
     // ---- loss ----

@@ -228,55 +228,81 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return groupNorm(x, gamma, beta, x.shape().c(), eps);
+    }
+
+    @Override
+    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        return groupNormBackward(dy, x, gamma, saved, x.shape().c());
+    }
+
+    @Override
+    public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Shape s = x.shape();
-        int N = s.n(), C = s.c(), V = s.spatial();
+        int N = s.n(), C = s.c(), V = s.spatial(), per = channelsPerGroup(C, groups);
         double[] xd = d(x), gd = d(gamma), bd = d(beta);
         ReferenceTensor y = make(s), mean = make(new Shape(N, C)), rstd = make(new Shape(N, C));
         for (int n = 0; n < N; n++)
-            for (int c = 0; c < C; c++) {
+            for (int g = 0; g < groups; g++) {
+                int c0 = g * per;
                 double sum = 0;
-                for (int v = 0; v < V; v++) sum += xd[(n * V + v) * C + c];
-                double mu = sum / V, sq = 0;
-                for (int v = 0; v < V; v++) {
-                    double e = xd[(n * V + v) * C + c] - mu;
-                    sq += e * e;
-                }
-                double rs = 1.0 / Math.sqrt(sq / V + eps);
-                mean.data()[n * C + c] = mu;
-                rstd.data()[n * C + c] = rs;
-                for (int v = 0; v < V; v++) {
-                    int i = (n * V + v) * C + c;
-                    y.data()[i] = (xd[i] - mu) * rs * gd[c] + bd[c];
+                for (int v = 0; v < V; v++) for (int c = c0; c < c0 + per; c++) sum += xd[(n * V + v) * C + c];
+                double mu = sum / ((double) V * per), sq = 0;
+                for (int v = 0; v < V; v++)
+                    for (int c = c0; c < c0 + per; c++) {
+                        double e = xd[(n * V + v) * C + c] - mu;
+                        sq += e * e;
+                    }
+                double rs = 1.0 / Math.sqrt(sq / ((double) V * per) + eps);
+                for (int c = c0; c < c0 + per; c++) {
+                    mean.data()[n * C + c] = mu;
+                    rstd.data()[n * C + c] = rs;
+                    for (int v = 0; v < V; v++) {
+                        int i = (n * V + v) * C + c;
+                        y.data()[i] = (xd[i] - mu) * rs * gd[c] + bd[c];
+                    }
                 }
             }
         return new NormForward(y, mean, rstd);
     }
 
+    /**
+     * With xhat = (x - mean) * rstd and M the group's element count:
+     * dx = rstd * (gamma*dy - sum(gamma*dy)/M - xhat * sum(gamma*dy*xhat)/M), sums over the group.
+     */
     @Override
-    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
         Shape s = x.shape();
-        int N = s.n(), C = s.c(), V = s.spatial();
+        int N = s.n(), C = s.c(), V = s.spatial(), per = channelsPerGroup(C, groups);
         double[] xd = d(x), dyd = d(dy), gd = d(gamma), md = d(saved.mean()), rd = d(saved.rstd());
         ReferenceTensor dx = make(s), dg = make(new Shape(C)), db = make(new Shape(C));
+        double m = (double) V * per;
         for (int n = 0; n < N; n++)
-            for (int c = 0; c < C; c++) {
-                double mu = md[n * C + c], rs = rd[n * C + c];
-                double sumDy = 0, sumDyXhat = 0;
-                for (int v = 0; v < V; v++) {
-                    int i = (n * V + v) * C + c;
-                    double xhat = (xd[i] - mu) * rs;
-                    sumDy += dyd[i];
-                    sumDyXhat += dyd[i] * xhat;
-                }
-                dg.data()[c] += sumDyXhat;
-                db.data()[c] += sumDy;
-                for (int v = 0; v < V; v++) {
-                    int i = (n * V + v) * C + c;
-                    double xhat = (xd[i] - mu) * rs;
-                    dx.data()[i] = gd[c] * rs * (dyd[i] - sumDy / V - xhat * sumDyXhat / V);
-                }
+            for (int g = 0; g < groups; g++) {
+                int c0 = g * per;
+                double sumGdy = 0, sumGdyXhat = 0;
+                for (int v = 0; v < V; v++)
+                    for (int c = c0; c < c0 + per; c++) {
+                        int i = (n * V + v) * C + c;
+                        double xhat = (xd[i] - md[n * C + c]) * rd[n * C + c];
+                        sumGdy += gd[c] * dyd[i];
+                        sumGdyXhat += gd[c] * dyd[i] * xhat;
+                        dg.data()[c] += dyd[i] * xhat;
+                        db.data()[c] += dyd[i];
+                    }
+                for (int v = 0; v < V; v++)
+                    for (int c = c0; c < c0 + per; c++) {
+                        int i = (n * V + v) * C + c;
+                        double xhat = (xd[i] - md[n * C + c]) * rd[n * C + c];
+                        dx.data()[i] = rd[n * C + c] * (gd[c] * dyd[i] - sumGdy / m - xhat * sumGdyXhat / m);
+                    }
             }
         return new NormGrads(dx, dg, db);
+    }
+
+    private static int channelsPerGroup(int channels, int groups) {
+        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        return channels / groups;
     }
 
     @Override
@@ -337,6 +363,86 @@ public final class ReferenceBackend implements Backend {
         ReferenceTensor out = make(a.shape());
         for (int i = 0; i < out.data().length; i++) out.data()[i] = d(a)[i] + d(b)[i];
         return out;
+    }
+
+    // ---- resampling ----
+
+    @Override
+    public Tensor avgPool3d(Tensor x, int[] k) {
+        Shape s = x.shape();
+        Shape ys = Shape.ndhwc(s.n(), s.d() / k[0], s.h() / k[1], s.w() / k[2], s.c());
+        ReferenceTensor y = make(ys);
+        forEachPoolTap(s, ys, k, (out, in, w) -> y.data()[out] += w * d(x)[in]);
+        return y;
+    }
+
+    @Override
+    public Tensor avgPool3dBackward(Tensor dy, int[] k, Shape xs) {
+        ReferenceTensor dx = make(xs);
+        forEachPoolTap(xs, dy.shape(), k, (out, in, w) -> dx.data()[in] += w * d(dy)[out]);
+        return dx;
+    }
+
+    @Override
+    public Tensor upsampleTrilinear(Tensor x, int[] scale) {
+        Shape s = x.shape();
+        Shape ys = Shape.ndhwc(s.n(), s.d() * scale[0], s.h() * scale[1], s.w() * scale[2], s.c());
+        ReferenceTensor y = make(ys);
+        forEachTrilinearTap(s, ys, scale, (out, in, w) -> y.data()[out] += w * d(x)[in]);
+        return y;
+    }
+
+    @Override
+    public Tensor upsampleTrilinearBackward(Tensor dy, int[] scale, Shape xs) {
+        ReferenceTensor dx = make(xs);
+        forEachTrilinearTap(xs, dy.shape(), scale, (out, in, w) -> dx.data()[in] += w * d(dy)[out]);
+        return dx;
+    }
+
+    /** One term of a linear map from input to output elements: forward adds w*x[in] to y[out], backward the transpose. */
+    private interface Tap {
+        void accept(int out, int in, double weight);
+    }
+
+    private static void forEachPoolTap(Shape xs, Shape ys, int[] k, Tap tap) {
+        double w = 1.0 / (k[0] * k[1] * k[2]);
+        for (int n = 0; n < ys.n(); n++)
+            for (int z = 0; z < ys.d(); z++)
+                for (int yy = 0; yy < ys.h(); yy++)
+                    for (int xx = 0; xx < ys.w(); xx++)
+                        for (int c = 0; c < ys.c(); c++)
+                            for (int a = 0; a < k[0]; a++)
+                                for (int b = 0; b < k[1]; b++)
+                                    for (int e = 0; e < k[2]; e++)
+                                        tap.accept(at(ys, n, z, yy, xx, c), at(xs, n, z * k[0] + a, yy * k[1] + b, xx * k[2] + e, c), w);
+    }
+
+    /** {i0, i1, weight of i1} of output index o on an axis of length `in` upsampled by s (align_corners = False). */
+    private static double[] linearSource(int o, int in, int s) {
+        double src = Math.max(0, (o + 0.5) / s - 0.5);
+        int i0 = Math.min((int) Math.floor(src), in - 1);
+        return new double[] {i0, Math.min(i0 + 1, in - 1), src - i0};
+    }
+
+    /** The 8 taps of every output element of a trilinear upsampling. */
+    private static void forEachTrilinearTap(Shape xs, Shape ys, int[] scale, Tap tap) {
+        for (int n = 0; n < ys.n(); n++)
+            for (int z = 0; z < ys.d(); z++) {
+                double[] sz = linearSource(z, xs.d(), scale[0]);
+                for (int yy = 0; yy < ys.h(); yy++) {
+                    double[] sy = linearSource(yy, xs.h(), scale[1]);
+                    for (int xx = 0; xx < ys.w(); xx++) {
+                        double[] sx = linearSource(xx, xs.w(), scale[2]);
+                        for (int c = 0; c < ys.c(); c++)
+                            for (int a = 0; a < 2; a++)
+                                for (int b = 0; b < 2; b++)
+                                    for (int e = 0; e < 2; e++) {
+                                        double w = (a == 0 ? 1 - sz[2] : sz[2]) * (b == 0 ? 1 - sy[2] : sy[2]) * (e == 0 ? 1 - sx[2] : sx[2]);
+                                        tap.accept(at(ys, n, z, yy, xx, c), at(xs, n, (int) sz[a], (int) sy[b], (int) sx[e], c), w);
+                                    }
+                    }
+                }
+            }
     }
 
     // ---- loss ----

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Instance norm over NDHWC on the CPU, optionally fused with LeakyReLU. Statistics are per (sample, channel)
- * over D*H*W; in channels-last memory one voxel's channels are adjacent, so a slice of voxels accumulates all
+ * Group norm over NDHWC on the CPU (instance norm is groups = C), optionally fused with LeakyReLU. Statistics
+ * are per (sample, group) over D*H*W and the group's adjacent channels; per-channel sums are taken first and
+ * then added over each group in order; in channels-last memory one voxel's channels are adjacent, so a slice of voxels accumulates all
  * channels at once. Slices are fixed by the voxel count alone and summed in order: deterministic. Two passes
  * for the variance (mean first) keep it accurate when |mean| >> std.
  *
@@ -15,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * kept in float for 256 voxels at a time and then added into double. Other channel counts (the network's
  * input, a few classes) take the scalar loops, summing in double throughout.
  */
-final class CpuInstanceNorm {
+final class CpuGroupNorm {
     private static final int VOXELS_PER_SLICE = 4096;
     private static final int FLUSH = 256;
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
@@ -23,27 +24,31 @@ final class CpuInstanceNorm {
     private final Parallel parallel;
     private final ArrayPool pool;
 
-    CpuInstanceNorm(Parallel parallel, ArrayPool pool) {
+    CpuGroupNorm(Parallel parallel, ArrayPool pool) {
         this.parallel = parallel;
         this.pool = pool;
     }
 
-    /** Returns {y, mean[N*C], rstd[N*C]}; with slope >= 0, y is LeakyReLU(norm(x)) (slope < 0: no activation). */
-    float[][] forward(float[] x, int n, int v, int c, float[] gamma, float[] beta, double eps, float slope) {
+    /**
+     * Returns {y, mean[N*C], rstd[N*C]} (statistics repeated over each group's channels); with slope >= 0, y is
+     * LeakyReLU(norm(x)) (slope < 0: no activation).
+     */
+    float[][] forward(float[] x, int n, int v, int c, int groups, float[] gamma, float[] beta, double eps, float slope) {
+        int per = c / groups;
         int slices = slices(v);
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices, null));
         float[] mean = new float[n * c];
         for (int s = 0; s < n; s++) {
-            double[] total = reduce(sums, s * slices, slices, c);
-            for (int ch = 0; ch < c; ch++) mean[s * c + ch] = (float) (total[ch] / v);
+            double[] total = groupTotals(reduce(sums, s * slices, slices, c), per);
+            for (int ch = 0; ch < c; ch++) mean[s * c + ch] = (float) (total[ch] / ((double) v * per));
         }
         parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices,
                 Arrays.copyOfRange(mean, job / slices * c, job / slices * c + c)));
         float[] rstd = new float[n * c];
         for (int s = 0; s < n; s++) {
-            double[] total = reduce(sums, s * slices, slices, c);
-            for (int ch = 0; ch < c; ch++) rstd[s * c + ch] = (float) (1.0 / Math.sqrt(total[ch] / v + eps));
+            double[] total = groupTotals(reduce(sums, s * slices, slices, c), per);
+            for (int ch = 0; ch < c; ch++) rstd[s * c + ch] = (float) (1.0 / Math.sqrt(total[ch] / ((double) v * per) + eps));
         }
         float[] y = pool.dirty(x.length);
         parallel.forEach(n * slices, job -> {
@@ -80,8 +85,9 @@ final class CpuInstanceNorm {
      * Returns {dx, dgamma, dbeta}. With y non-null the incoming gradient first passes LeakyReLU's backward
      * (g = y > 0 ? dy : slope*dy), computed on the fly.
      */
-    float[][] backward(float[] dy, float[] x, float[] y, float slope, int n, int v, int c, float[] gamma, float[] mean, float[] rstd) {
-        int slices = slices(v);
+    float[][] backward(float[] dy, float[] x, float[] y, float slope, int n, int v, int c, int groups, float[] gamma, float[] mean,
+                       float[] rstd) {
+        int slices = slices(v), per = c / groups;
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
@@ -95,13 +101,19 @@ final class CpuInstanceNorm {
         float[] a = new float[n * c], b = new float[n * c];
         for (int s = 0; s < n; s++) {
             double[] total = reduce(sums, s * slices, slices, 2 * c);
+            double[] gSum = new double[c], gSumXhat = new double[c];
             for (int ch = 0; ch < c; ch++) {
-                double sumDy = total[ch], sumDyXhat = total[c + ch];
-                dbetaD[ch] += sumDy;
-                dgammaD[ch] += sumDyXhat;
-                // dx = gamma*rstd*(g - sumG/V - xhat*sumGXhat/V), with xhat = (x-mean)*rstd
-                a[s * c + ch] = (float) (sumDy / v);
-                b[s * c + ch] = (float) (sumDyXhat / v);
+                dbetaD[ch] += total[ch];
+                dgammaD[ch] += total[c + ch];
+                gSum[ch] = gamma[ch] * total[ch];
+                gSumXhat[ch] = gamma[ch] * total[c + ch];
+            }
+            gSum = groupTotals(gSum, per);
+            gSumXhat = groupTotals(gSumXhat, per);
+            // dx = rstd*(gamma*g - sum(gamma*g)/M - xhat*sum(gamma*g*xhat)/M) over the group's M elements
+            for (int ch = 0; ch < c; ch++) {
+                a[s * c + ch] = (float) (gSum[ch] / ((double) v * per));
+                b[s * c + ch] = (float) (gSumXhat[ch] / ((double) v * per));
             }
         }
         for (int ch = 0; ch < c; ch++) {
@@ -115,16 +127,14 @@ final class CpuInstanceNorm {
             int o0 = (s * v + from) * c, o1 = (s * v + to) * c;
             float[] mu = Arrays.copyOfRange(mean, s * c, s * c + c), rs = Arrays.copyOfRange(rstd, s * c, s * c + c);
             float[] as = Arrays.copyOfRange(a, s * c, s * c + c), bs = Arrays.copyOfRange(b, s * c, s * c + c);
-            float[] gr = new float[c];
-            for (int ch = 0; ch < c; ch++) gr[ch] = gamma[ch] * rs[ch];
             if (c % 8 == 0) {
                 for (int o = o0; o < o1; o += c) {
                     for (int cb = 0; cb < c; cb += 8) {
                         FloatVector g = effectiveGradient(dy, y, slope, o + cb);
                         FloatVector xhat = FloatVector.fromArray(S8, x, o + cb).sub(FloatVector.fromArray(S8, mu, cb))
                                 .mul(FloatVector.fromArray(S8, rs, cb));
-                        g.sub(FloatVector.fromArray(S8, as, cb)).sub(xhat.mul(FloatVector.fromArray(S8, bs, cb)))
-                                .mul(FloatVector.fromArray(S8, gr, cb)).intoArray(dx, o + cb);
+                        g.mul(FloatVector.fromArray(S8, gamma, cb)).sub(FloatVector.fromArray(S8, as, cb))
+                                .sub(xhat.mul(FloatVector.fromArray(S8, bs, cb))).mul(FloatVector.fromArray(S8, rs, cb)).intoArray(dx, o + cb);
                     }
                 }
             } else {
@@ -132,7 +142,7 @@ final class CpuInstanceNorm {
                     for (int ch = 0; ch < c; ch++) {
                         float xhat = (x[o + ch] - mu[ch]) * rs[ch];
                         float g = y == null || y[o + ch] > 0 ? dy[o + ch] : slope * dy[o + ch];
-                        dx[o + ch] = (g - as[ch] - xhat * bs[ch]) * gr[ch];
+                        dx[o + ch] = (gamma[ch] * g - as[ch] - xhat * bs[ch]) * rs[ch];
                     }
                 }
             }
@@ -215,6 +225,18 @@ final class CpuInstanceNorm {
             for (int j = 0; j < 2 * c; j++) acc[j] += chunk[j];
         }
         return acc;
+    }
+
+    /** Each channel's value replaced by the sum over its group of `per` adjacent channels (as is when per = 1). */
+    private static double[] groupTotals(double[] perChannel, int per) {
+        if (per == 1) return perChannel;
+        double[] out = new double[perChannel.length];
+        for (int c0 = 0; c0 < perChannel.length; c0 += per) {
+            double sum = 0;
+            for (int ch = c0; ch < c0 + per; ch++) sum += perChannel[ch];
+            for (int ch = c0; ch < c0 + per; ch++) out[ch] = sum;
+        }
+        return out;
     }
 
     private static double[] reduce(double[][] parts, int first, int count, int width) {
