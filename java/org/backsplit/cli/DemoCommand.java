@@ -3,6 +3,7 @@ package org.backsplit.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.backsplit.demo.Demo;
+import org.backsplit.nn.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +34,10 @@ final class DemoCommand implements Callable<Integer> {
             + "fetched with apt-get download when missing) instead of the synthetic abdomen")
     boolean anatomy;
 
+    @Option(names = "--arch", defaultValue = "unet", description = "the network both models use: unet, resenc, segresnet or unet2d "
+            + "(default: ${DEFAULT-VALUE})")
+    String arch;
+
     @Mixin
     DeviceOptions devices;
 
@@ -41,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
         Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
         Demo.Options o = new Demo.Options(out, trainingCases != null ? trainingCases : d.trainingCases(), testCases != null ? testCases : d.testCases(),
                 d.seed(), epochs != null ? epochs : d.epochs(), iterations != null ? iterations : d.iterationsPerEpoch(), d.validationBatches(), d.patch(),
-                d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads(), d.anatomy());
+                d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads(), d.anatomy(), Architecture.ofShortName(arch));
         Demo.Outcome r = Demo.run(o, devices.open(), System.out);
         System.out.println();
         System.out.print(r.table());

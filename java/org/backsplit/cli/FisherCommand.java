@@ -1,5 +1,6 @@
 package org.backsplit.cli;
 
+import org.backsplit.nn.SegmentationNetwork;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
@@ -22,7 +23,6 @@ import org.backsplit.data.plan.Preprocessor;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.fisher.FisherSummary;
 import org.backsplit.io.AtomicFiles;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import picocli.CommandLine.Command;
@@ -71,13 +71,13 @@ final class FisherCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NnUNetDataset data = NnUNetDataset.open(dataset);
         Backend backend = devices.open();
-        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
+        SegmentationNetwork net = Checkpoint.loadNetwork(checkpoint, backend);
         ClassMap classes = classesFor(data, net.plan().numClasses());
         String targetName = target == null ? targets.get(0) : target;
         int targetClass = classes.classNames().indexOf(targetName);
         if (targetClass < 1 || !targets.contains(targetName)) throw new IllegalArgumentException("--target '" + targetName + "' is not one of --targets " + targets);
         Plan plan = planFor(data);
-        int[] tile = net.plan().roundUpInputSize(patch != null ? patch : plan.patchSize());
+        int[] tile = patch != null ? net.plan().roundUpInputSize(patch) : org.backsplit.run.NetworkConfiguration.tile(net, plan);
         List<String> ids = cases != null ? cases : data.trainingIds();
 
         FisherSummary all = new FisherSummary(classes.numClasses()), near = new FisherSummary(classes.numClasses());

@@ -1,5 +1,6 @@
 package org.backsplit.cli;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.backsplit.backend.Backend;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.Npy;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.tensor.Layouts;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -37,7 +37,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Backend backend = devices.open();
-        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
+        SegmentationNetwork net = Checkpoint.loadNetwork(checkpoint, backend);
         NamedTensor x = Npy.read(input);
         if (x.shape().rank() != 5) throw new IllegalArgumentException(input + ": expected N x C x D x H x W, got shape " + x.shape());
         if (x.shape().dim(1) != net.plan().inputChannels()) {

@@ -1,5 +1,6 @@
 package org.backsplit.cli;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import org.backsplit.infer.EnsemblePredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.TilePredictor;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.util.Progress;
@@ -77,8 +77,8 @@ final class PredictCommand implements Callable<Integer> {
         List<TilePredictor> members = new ArrayList<>();
         int[] tile = null;
         for (Path ckpt : checkpoint) {
-            PlainConvUNet net = Checkpoint.loadNetwork(ckpt, backend);
-            int[] own = net.plan().roundUpInputSize(plan.patchSize());
+            SegmentationNetwork net = Checkpoint.loadNetwork(ckpt, backend);
+            int[] own = org.backsplit.run.NetworkConfiguration.tile(net, plan);
             if (tile != null && !java.util.Arrays.equals(tile, own)) {
                 throw new IllegalArgumentException(ckpt + ": its network takes other tile sizes than " + checkpoint.get(0) + "'s; ensemble networks of one plan");
             }

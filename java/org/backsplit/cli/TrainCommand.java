@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.backsplit.data.BackSplitEntry;
 import org.backsplit.data.NnUNetDataset;
 import org.backsplit.data.TrainingMode;
+import org.backsplit.nn.Architecture;
 import org.backsplit.run.DatasetTraining;
 import org.backsplit.run.RunFolder;
 import org.backsplit.run.RunSettings;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /** nnU-Net's train: one fold of one configuration, in BackSplit, binary or virtual mode. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Trains a U-Net on a planned dataset (run `plan` first). Results go to RESULTS/DATASET/MODE__PlainConvUNet__3d_fullres/fold_K: "
+        description = "Trains a network (--arch) on a planned dataset (run `plan` first). Results go to RESULTS/DATASET/MODE__NETWORK__3d_fullres/fold_K "
+                + "(MODE__PlainConvUNet__2d for the 2D U-Net): "
                 + "checkpoint_latest/best/final, training_log.txt, progress.json and progress.png (every epoch), run.json, plans.json, "
                 + "dataset.json, and validation/ (the fold's validation cases predicted and scored on the targets). "
                 + "`--continue` resumes a killed run from its last epoch and ends exactly as an uninterrupted run.")
@@ -61,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "12345", description = "default: ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--features", split = ",", defaultValue = "32,320", description = "first-stage and largest width (default: ${DEFAULT-VALUE})")
+    @Option(names = "--features", split = ",", description = "first-stage and largest width (default: 32,320; 32,512 for unet2d)")
     int[] features;
 
     @Option(names = "--dice-targets-only", description = "soft Dice over the target classes only; auxiliary classes are learned through cross-entropy")
@@ -74,8 +76,13 @@ final class TrainCommand implements Callable<Integer> {
             + "the marginal loss (default: dataset.json's backsplit.cases_without_auxiliary)")
     List<String> withoutAuxiliary;
 
-    @Option(names = "--lr", defaultValue = "0.01", description = "initial SGD learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--arch", defaultValue = "unet", description = "unet (nnU-Net's PlainConvUNet), resenc (its ResidualEncoderUNet, "
+            + "preset M blocks), segresnet (MONAI's SegResNet, trained with Adam as the paper does) or unet2d (the 2D U-Net on slices, "
+            + "widths up to 512 unless --features says otherwise) (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--lr", description = "initial learning rate (default: 0.01 with SGD; 1e-4 with Adam for segresnet)")
+    Double lr;
 
     @Option(names = "--fisher-every", description = "Fisher ratio near the target every N epochs (default: 1 in backsplit mode, else never)")
     Integer fisherEvery;
@@ -113,9 +120,11 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Only what names the folder (mode, fold); the rest comes from the run's run.json. */
+    /** Only what names the folder (mode, auxiliary subset, architecture, fold); the rest comes from the run's run.json. */
     private RunSettings settingsForFolder() {
-        return RunSettings.nnUNet(TrainingMode.parse(mode), List.of("-"), foldNumber());
+        RunSettings d = RunSettings.nnUNet(TrainingMode.parse(mode), List.of("-"), foldNumber());
+        return new RunSettings(d.mode(), d.targets(), auxiliary, d.fold(), d.epochs(), d.iterationsPerEpoch(), d.validationBatches(), d.seed(),
+                d.baseFeatures(), d.maxFeatures(), false, false, true, List.of(), d.optimizer(), 0, Architecture.ofShortName(arch));
     }
 
     private RunSettings settings(java.util.Optional<BackSplitEntry> entry) {
@@ -124,10 +133,12 @@ final class TrainCommand implements Callable<Integer> {
                 : entry.map(BackSplitEntry::casesWithoutAuxiliary).orElse(List.of());
         if (targets.isEmpty()) throw new IllegalArgumentException("name the lesion classes with --targets (dataset.json has no backsplit.targets)");
         TrainingMode m = TrainingMode.parse(mode);
-        if (features.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
-        OptimizerConfig sgd = OptimizerConfig.nnUNetSgd();
-        sgd = new OptimizerConfig("sgd", lr, sgd.momentum(), sgd.weightDecay(), 0, 0, 0);
-        return new RunSettings(m, targets, auxiliary, foldNumber(), epochs, iterations, validationBatches, seed, features[0], features[1], diceOnTargetsOnly,
-                batchDice, true, withoutAuxiliary, sgd, fisherEvery != null ? fisherEvery : m == TrainingMode.BACKSPLIT ? 1 : 0);
+        Architecture a = Architecture.ofShortName(arch);
+        int[] widths = features != null ? features : new int[] {32, a == Architecture.UNET2D ? 512 : 320};
+        if (widths.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
+        OptimizerConfig optimizer = OptimizerConfig.forArchitecture(a);
+        if (lr != null) optimizer = optimizer.withInitialLr(lr);
+        return new RunSettings(m, targets, auxiliary, foldNumber(), epochs, iterations, validationBatches, seed, widths[0], widths[1], diceOnTargetsOnly,
+                batchDice, true, withoutAuxiliary, optimizer, fisherEvery != null ? fisherEvery : m == TrainingMode.BACKSPLIT ? 1 : 0, a);
     }
 }

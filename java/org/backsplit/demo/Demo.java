@@ -1,5 +1,7 @@
 package org.backsplit.demo;
 
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,7 +29,6 @@ import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.report.SliceOverlay;
 import org.backsplit.run.DatasetTraining;
 import org.backsplit.run.EpochRecord;
@@ -56,20 +57,32 @@ public final class Demo {
      *                          all five would let the large easy organs dominate a short budget (the paper's §J)
      */
     public record Options(Path out, int trainingCases, int testCases, long seed, int epochs, int iterationsPerEpoch, int validationBatches,
-                          int[] patch, int batch, int[] features, boolean diceOnTargetsOnly, boolean mirroring, int loaderThreads, boolean anatomy) {
+                          int[] patch, int batch, int[] features, boolean diceOnTargetsOnly, boolean mirroring, int loaderThreads, boolean anatomy,
+                          Architecture architecture) {
 
         /** The embedded default: finishes in about ten minutes on two CPU cores. */
         public static Options defaults(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false);
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false, Architecture.UNET);
         }
 
         /** On the Colin27 brain: cases of 60 x 72 x 60 voxels at 3 mm, a cubic patch. */
         public static Options anatomy(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true);
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true, Architecture.UNET);
         }
 
         DemoData data() {
             return anatomy ? DemoData.BRAIN : DemoData.ABDOMEN;
+        }
+
+        /** The same demo with another network. */
+        public Options withArchitecture(Architecture a) {
+            return new Options(out, trainingCases, testCases, seed, epochs, iterationsPerEpoch, validationBatches, patch, batch, features,
+                    diceOnTargetsOnly, mirroring, loaderThreads, anatomy, a);
+        }
+
+        /** The folder name of this demo's report and results: the dataset's, suffixed with the network unless the 3D U-Net. */
+        String runName() {
+            return data().datasetName + (architecture == Architecture.UNET ? "" : "-" + architecture.shortName());
         }
     }
 
@@ -95,7 +108,7 @@ public final class Demo {
         for (String metric : PairedComparison.METRICS.keySet()) {
             comparisons.add(PairedComparison.of(models.get(0).rows(), models.get(1).rows(), LESION, metric, 10000));
         }
-        Path reportDir = Files.createDirectories(o.out().resolve("report").resolve(o.data().datasetName));
+        Path reportDir = Files.createDirectories(o.out().resolve("report").resolve(o.runName()));
         List<String> overlays = overlays(o.data(), p.raw(), p.test(), models, reportDir);
         for (ModelOutcome m : models) { // drawn anew from the run's history, so a reused run's chart follows the current drawing
             Path history = new RunFolder(m.run()).progressJson();
@@ -128,7 +141,7 @@ public final class Demo {
 
     /** Trains one model of the demo (or continues it, or reuses it when done) and evaluates it on the held-out cases. */
     public static ModelOutcome trainAndEvaluate(Options o, Prepared p, RunSettings s, Backend backend, PrintStream log) throws IOException {
-        String name = s.configurationName().replace("__PlainConvUNet__3d_fullres", "");
+        String name = s.modeName();
         RunFolder folder = RunFolder.of(o.out().resolve("results"), o.data().datasetName, s);
         new DatasetTraining(p.data(), p.preprocessed(), folder, s, backend, o.loaderThreads(), line -> log.println("[" + name + "] " + line))
                 .startOrContinue();
@@ -143,7 +156,8 @@ public final class Demo {
     public static RunSettings settings(Options o, TrainingMode mode, List<String> auxiliary) {
         boolean diceTargets = mode == TrainingMode.BACKSPLIT && o.diceOnTargetsOnly();
         return new RunSettings(mode, List.of("lesion"), auxiliary, 0, o.epochs(), o.iterationsPerEpoch(), o.validationBatches(), o.seed(), o.features()[0],
-                o.features()[1], diceTargets, false, true, List.of(), OptimizerConfig.nnUNetSgd(), mode == TrainingMode.BACKSPLIT ? 1 : 0);
+                o.features()[1], diceTargets, false, true, List.of(), OptimizerConfig.forArchitecture(o.architecture()),
+                mode == TrainingMode.BACKSPLIT ? 1 : 0, o.architecture());
     }
 
     /** Predicts the held-out cases with the run's final checkpoint, scores the lesion, and measures the Fisher terms. */
@@ -152,12 +166,12 @@ public final class Demo {
         NnUNetDataset data = p.data();
         Plan plan = p.plan();
         List<NnUNetDataset.Case> test = p.test();
-        PlainConvUNet net = Checkpoint.loadNetwork(folder.finalCheckpoint(), backend);
+        SegmentationNetwork net = Checkpoint.loadNetwork(folder.finalCheckpoint(), backend);
         ClassMap classes = s.classes(data.json());
         int[] toDataset = classes.datasetValues(data.json().labels(), false);
-        int[] tile = net.plan().roundUpInputSize(plan.patchSize());
+        int[] tile = org.backsplit.run.NetworkConfiguration.tile(net, plan);
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset, Postprocessing.none());
-        Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.data().datasetName).resolve(name));
+        Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.runName()).resolve(name));
         List<PreparedCase> prepared = new ArrayList<>();
         try (Progress bar = Progress.bar("predict " + name, test.size())) {
             for (NnUNetDataset.Case c : test) {
@@ -169,7 +183,7 @@ public final class Demo {
         }
         List<Path> refs = test.stream().map(c -> labelOf(data, c)).toList();
         List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION]), CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
-        EvaluationFiles.write(o.out().resolve("evaluation").resolve(o.data().datasetName).resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));
+        EvaluationFiles.write(o.out().resolve("evaluation").resolve(o.runName()).resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));
         FisherDiagnostic.Result f = FisherDiagnostic.measure(net, prepared, tile, LESION, FISHER_MARGIN_MM, plan.targetSpacing());
         Map<String, Double> shares = new LinkedHashMap<>();
         double[] fractions = f.nearTarget().shareFractions();

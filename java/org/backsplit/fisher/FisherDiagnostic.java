@@ -1,11 +1,11 @@
 package org.backsplit.fisher;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.util.ArrayList;
 import java.util.List;
 import org.backsplit.data.geometry.DistanceTransform;
 import org.backsplit.data.patch.PatchSampler;
 import org.backsplit.data.patch.PreparedCase;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -29,7 +29,7 @@ public final class FisherDiagnostic {
      * @param patch   tile size {x, y, z}, one the network accepts
      * @param spacing voxel size {x, y, z} in mm
      */
-    public static Result measure(PlainConvUNet net, List<PreparedCase> cases, int[] patch, int target, double marginMm, double[] spacing) {
+    public static Result measure(SegmentationNetwork net, List<PreparedCase> cases, int[] patch, int target, double marginMm, double[] spacing) {
         int k = net.plan().numClasses();
         FisherSummary all = new FisherSummary(k), near = new FisherSummary(k);
         PatchSampler tiles = new PatchSampler(patch);
@@ -78,7 +78,7 @@ public final class FisherDiagnostic {
         void accept(int patchVoxel, FisherTerms.Voxel terms);
     }
 
-    private static void measureTile(PlainConvUNet net, float[][] tile, int channels, int[] patch, VoxelSink sink, int target) {
+    private static void measureTile(SegmentationNetwork net, float[][] tile, int channels, int[] patch, VoxelSink sink, int target) {
         int v = patch[0] * patch[1] * patch[2];
         float[] channelsLast = new float[v * channels];
         for (int i = 0; i < v; i++) for (int ch = 0; ch < channels; ch++) channelsLast[i * channels + ch] = tile[ch][i];

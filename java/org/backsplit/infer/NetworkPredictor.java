@@ -1,12 +1,12 @@
 package org.backsplit.infer;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.util.List;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /** A U-Net as a tile predictor: its highest-resolution head, with the activations freed after each tile. */
-public record NetworkPredictor(PlainConvUNet net) implements TilePredictor {
+public record NetworkPredictor(SegmentationNetwork net) implements TilePredictor {
     @Override
     public int classes() {
         return net.plan().numClasses();

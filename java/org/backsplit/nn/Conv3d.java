@@ -7,7 +7,10 @@ import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
-/** nn.Conv3d with padding (k-1)/2 and a bias; its parameters are named prefix + "weight" and "bias". */
+/**
+ * nn.Conv3d with padding (k-1)/2, with or without a bias; its parameters are named prefix + "weight" and
+ * "bias". With the CONV_2D layout it is a 2D network's nn.Conv2d, run as a 3D convolution of depth 1.
+ */
 public final class Conv3d implements Layer {
     private final Backend backend;
     private final ConvGeometry geometry;
@@ -21,11 +24,19 @@ public final class Conv3d implements Layer {
      *                       backward-data pass would be wasted work
      */
     public Conv3d(Backend backend, String prefix, int in, int out, int[] kernel, int[] stride, boolean needsInputGrad) {
+        this(backend, prefix, in, out, kernel, stride, true, TorchLayout.CONV, needsInputGrad);
+    }
+
+    /** @param layout CONV, or CONV_2D for a 2D network (kernel and stride 1 along depth) */
+    public Conv3d(Backend backend, String prefix, int in, int out, int[] kernel, int[] stride, boolean withBias, TorchLayout layout,
+                  boolean needsInputGrad) {
+        if (layout == TorchLayout.CONV_2D && (kernel[0] != 1 || stride[0] != 1)) {
+            throw new IllegalArgumentException("a 2D convolution has kernel and stride 1 along depth");
+        }
         this.backend = backend;
         this.geometry = ConvGeometry.same(kernel, stride);
-        this.weight = new Parameter(prefix + "weight", backend.zeros(new Shape(out, kernel[0], kernel[1], kernel[2], in)),
-                TorchLayout.CONV);
-        this.bias = new Parameter(prefix + "bias", backend.zeros(new Shape(out)), TorchLayout.SAME);
+        this.weight = new Parameter(prefix + "weight", backend.zeros(new Shape(out, kernel[0], kernel[1], kernel[2], in)), layout);
+        this.bias = withBias ? new Parameter(prefix + "bias", backend.zeros(new Shape(out)), TorchLayout.SAME) : null;
         this.needsInputGrad = needsInputGrad;
     }
 
@@ -36,14 +47,14 @@ public final class Conv3d implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         input = x;
-        return backend.conv3d(x, weight.value(), bias.value(), geometry);
+        return backend.conv3d(x, weight.value(), bias == null ? null : bias.value(), geometry);
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, true);
+        WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, bias != null);
         weight.setGrad(g.weight());
-        bias.setGrad(g.bias());
+        if (bias != null) bias.setGrad(g.bias());
         Tensor dx = needsInputGrad ? backend.conv3dBackwardData(dy, weight.value(), geometry, input.shape()) : null;
         input = null;
         return dx;
@@ -52,6 +63,6 @@ public final class Conv3d implements Layer {
     @Override
     public void collect(List<Parameter> out) {
         out.add(weight);
-        out.add(bias);
+        if (bias != null) out.add(bias);
     }
 }

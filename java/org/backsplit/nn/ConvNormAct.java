@@ -9,8 +9,9 @@ import org.backsplit.tensor.Tensor;
 
 /**
  * nnU-Net's ConvDropoutNormReLU without dropout: conv, instance norm (affine, eps 1e-5), LeakyReLU 0.01, the
- * last two as one fused backend operation.
- * Parameters: prefix + "conv.weight", "conv.bias", "norm.weight", "norm.bias".
+ * last two as one fused backend operation; or, without the activation, conv and norm only (the residual
+ * blocks' second convolution and projection).
+ * Parameters: prefix + "conv.weight", ["conv.bias"], "norm.weight", "norm.bias".
  */
 public final class ConvNormAct implements Layer {
     static final double EPS = 1e-5;
@@ -20,13 +21,20 @@ public final class ConvNormAct implements Layer {
     private final Conv3d conv;
     private final Parameter gamma;
     private final Parameter beta;
+    private final boolean activate;
     private Tensor convOut;
     private NormForward norm;
     private Tensor out;
 
     public ConvNormAct(Backend backend, String prefix, int in, int outChannels, int[] kernel, int[] stride, boolean needsInputGrad) {
+        this(backend, prefix, in, outChannels, kernel, stride, true, true, TorchLayout.CONV, needsInputGrad);
+    }
+
+    public ConvNormAct(Backend backend, String prefix, int in, int outChannels, int[] kernel, int[] stride, boolean convBias, boolean activate,
+                       TorchLayout layout, boolean needsInputGrad) {
         this.backend = backend;
-        this.conv = new Conv3d(backend, prefix + "conv.", in, outChannels, kernel, stride, needsInputGrad);
+        this.activate = activate;
+        this.conv = new Conv3d(backend, prefix + "conv.", in, outChannels, kernel, stride, convBias, layout, needsInputGrad);
         this.gamma = new Parameter(prefix + "norm.weight", backend.upload(ones(outChannels), new Shape(outChannels)), TorchLayout.SAME);
         this.beta = new Parameter(prefix + "norm.bias", backend.zeros(new Shape(outChannels)), TorchLayout.SAME);
     }
@@ -37,17 +45,26 @@ public final class ConvNormAct implements Layer {
         return v;
     }
 
+    /** Sets the norm's scale and shift to 0 (so the block's output starts at zero). */
+    void zeroNorm() {
+        int c = gamma.value().shape().dim(0);
+        gamma.set(backend.zeros(new org.backsplit.tensor.Shape(c)));
+        beta.set(backend.zeros(new org.backsplit.tensor.Shape(c)));
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         convOut = conv.forward(x);
-        norm = backend.instanceNormLeakyRelu(convOut, gamma.value(), beta.value(), EPS, SLOPE);
-        out = norm.y(); // the activation; the normalised values are never stored
+        norm = activate ? backend.instanceNormLeakyRelu(convOut, gamma.value(), beta.value(), EPS, SLOPE)
+                : backend.instanceNorm(convOut, gamma.value(), beta.value(), EPS);
+        out = norm.y(); // with the activation, the normalised values are never stored
         return out;
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        NormGrads g = backend.instanceNormLeakyReluBackward(dy, convOut, out, gamma.value(), norm, SLOPE);
+        NormGrads g = activate ? backend.instanceNormLeakyReluBackward(dy, convOut, out, gamma.value(), norm, SLOPE)
+                : backend.instanceNormBackward(dy, convOut, gamma.value(), norm);
         gamma.setGrad(g.dgamma());
         beta.setGrad(g.dbeta());
         Tensor dx = conv.backward(g.dx());

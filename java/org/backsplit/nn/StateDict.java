@@ -67,8 +67,21 @@ public final class StateDict {
         }
     }
 
+    /** True when the state_dict's convolutions are 2D ([K, C, kh, kw]): a 2D U-Net's. */
+    public static boolean isPlanar(Map<String, NamedTensor> tensors) {
+        for (Map.Entry<String, NamedTensor> e : tensors.entrySet()) {
+            if (ENCODER_CONV.matcher(e.getKey()).matches()) return e.getValue().shape().rank() == 4;
+        }
+        return false;
+    }
+
+    /** The kernel extent of a PyTorch convolution weight, as (d, h, w); a 2D weight has depth 1. */
+    private static int[] spatial(Shape w) {
+        return w.rank() == 4 ? new int[] {1, w.dim(2), w.dim(3)} : new int[] {w.dim(2), w.dim(3), w.dim(4)};
+    }
+
     /**
-     * Rebuilds a PlainConvUNet plan from a state_dict's shapes alone: conv weights give widths and kernels,
+     * Rebuilds a PlainConvUNet plan (3D or 2D) from a state_dict's shapes alone: conv weights give widths and kernels,
      * transposed-conv kernels give the strides, the heads give the classes.
      */
     public static UNetPlan inferPlan(Map<String, NamedTensor> tensors, Path file) throws FormatException {
@@ -103,13 +116,13 @@ public final class StateDict {
             }
             Shape first = convs.get(0);
             features[s] = first.dim(0);
-            kernels[s] = new int[] {first.dim(2), first.dim(3), first.dim(4)};
+            kernels[s] = spatial(first);
             encConvs[s] = convs.size();
             strides[s] = s == 0 ? new int[] {1, 1, 1} : null;
         }
         for (int i = 0; i < n - 1; i++) {
             Shape t = transp.get(i);
-            strides[n - 1 - i] = new int[] {t.dim(2), t.dim(3), t.dim(4)};
+            strides[n - 1 - i] = spatial(t);
             decConvs[i] = dec.get(i).size();
         }
         int inputChannels = enc.get(0).get(0).dim(1);

@@ -5,12 +5,15 @@ import org.backsplit.tensor.Shape;
 /**
  * How a parameter is laid out in PyTorch's state_dict versus in our backends, so weights move both ways.
  * Convolution weights are [K, C, kd, kh, kw] in PyTorch and [K, kd, kh, kw, C] here; transposed-convolution
- * weights are [Cin, Cout, kd, kh, kw] in PyTorch and [Cin, kd, kh, kw, Cout] here. The rest is the same.
+ * weights are [Cin, Cout, kd, kh, kw] in PyTorch and [Cin, kd, kh, kw, Cout] here. A 2D network's
+ * convolutions (nn.Conv2d, [K, C, kh, kw]) run here as 3D ones of depth 1 ([K, 1, kh, kw, C]). The rest is the same.
  */
 public enum TorchLayout {
     SAME,
     CONV,
-    CONV_TRANSPOSE;
+    CONV_TRANSPOSE,
+    CONV_2D,
+    CONV_TRANSPOSE_2D;
 
     /** Our shape for a PyTorch shape. */
     public Shape ours(Shape torch) {
@@ -18,6 +21,7 @@ public enum TorchLayout {
         return switch (this) {
             case SAME -> torch;
             case CONV, CONV_TRANSPOSE -> new Shape(t[0], t[2], t[3], t[4], t[1]);
+            case CONV_2D, CONV_TRANSPOSE_2D -> new Shape(t[0], 1, t[2], t[3], t[1]);
         };
     }
 
@@ -27,14 +31,18 @@ public enum TorchLayout {
         return switch (this) {
             case SAME -> ours;
             case CONV, CONV_TRANSPOSE -> new Shape(o[0], o[4], o[1], o[2], o[3]);
+            case CONV_2D, CONV_TRANSPOSE_2D -> {
+                if (o[1] != 1) throw new IllegalArgumentException("a 2D convolution has depth 1, not " + ours);
+                yield new Shape(o[0], o[4], o[2], o[3]);
+            }
         };
     }
 
-    /** Moves the channel axis 1 of a 5D PyTorch weight to the end (or returns the data as is). */
+    /** Moves the channel axis 1 of a PyTorch convolution weight to the end (or returns the data as is). */
     public float[] fromTorch(float[] data, Shape torch) {
         if (this == SAME) return data.clone();
         int[] t = torch.dims();
-        int a = t[0], c = t[1], taps = t[2] * t[3] * t[4];
+        int a = t[0], c = t[1], taps = data.length / (a * c);
         float[] out = new float[data.length];
         for (int i = 0; i < a; i++)
             for (int j = 0; j < c; j++)

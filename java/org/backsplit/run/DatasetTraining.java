@@ -1,5 +1,7 @@
 package org.backsplit.run;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -32,7 +34,6 @@ import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.train.PatchBatchSource;
@@ -88,17 +89,6 @@ public final class DatasetTraining {
         }
     }
 
-    /** The network a plan implies: nnU-Net's topology, widths from the run's settings. */
-    public static UNetPlan networkPlan(Plan plan, int channels, int classes, RunSettings s) {
-        int n = plan.kernels().length;
-        int[][] kernels = new int[n][], strides = new int[n][];
-        for (int i = 0; i < n; i++) { // the data plan lists axes x, y, z; the network z, y, x
-            kernels[i] = reversed(plan.kernels()[i]);
-            strides[i] = reversed(plan.strides()[i]);
-        }
-        return UNetPlan.withKernelsAndStrides(channels, classes, s.baseFeatures(), s.maxFeatures(), kernels, strides);
-    }
-
     /**
      * Starts a new run (refusing to overwrite one), optionally from another network's weights, and trains it
      * to the end.
@@ -113,11 +103,12 @@ public final class DatasetTraining {
         Files.copy(preprocessed.resolve(PlanFiles.PLANS), folder.plans(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(data.root().resolve("dataset.json"), folder.datasetJson(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(folder.log());
-        PlainConvUNet net = new PlainConvUNet(backend, networkPlan(s.plan, s.channels, s.classes.numClasses(), settings));
-        PlainConvUNet from = initialWeights == null ? null : Checkpoint.loadNetwork(initialWeights, backend);
-        say(String.format("training %s, %s fold %s: %d training and %d validation cases, classes %s, network %s (%,d parameters), patch %s, batch %d",
+        SegmentationNetwork net = settings.architecture().build(backend, NetworkConfiguration.networkPlan(settings.architecture(), s.plan, s.channels,
+                s.classes.numClasses(), settings.baseFeatures(), settings.maxFeatures()));
+        SegmentationNetwork from = initialWeights == null ? null : Checkpoint.loadNetwork(initialWeights, backend);
+        say(String.format("training %s, %s fold %s: %d training and %d validation cases, classes %s, network %s %s (%,d parameters), patch %s, batch %d",
                 data.root().getFileName(), settings.mode().toString().toLowerCase(), settings.fold() < 0 ? "all" : settings.fold(), s.train.size(),
-                s.val.size(), s.classes.classNames(), java.util.Arrays.toString(net.plan().features()), net.parameterCount(),
+                s.val.size(), s.classes.classNames(), net.architecture().checkpointName(), java.util.Arrays.toString(net.plan().features()), net.parameterCount(),
                 java.util.Arrays.toString(s.plan.patchSize()), s.plan.batchSize()));
         return train(s, batches -> {
             Trainer t = Trainer.start(net, s.config, batches);
@@ -170,7 +161,7 @@ public final class DatasetTraining {
         if (!Files.isRegularFile(preprocessed.resolve(PlanFiles.PLANS))) {
             throw new FormatException(preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
         }
-        Plan plan = PlanFiles.readPlan(preprocessed);
+        Plan plan = NetworkConfiguration.dataPlan(settings.architecture(), PlanFiles.readPlan(preprocessed));
         ClassMap classes = settings.classes(data.json());
         List<String> ids = data.trainingIds();
         List<String> trainIds, valIds;
@@ -197,7 +188,7 @@ public final class DatasetTraining {
              EpochValidation validation = new EpochValidation(s.val, patch, s.plan.batchSize(), s.config.loss(), settings.validationBatches(),
                      settings.seed() + 1)) {
             Trainer t = factory.make(new PatchBatchSource(loader));
-            PlainConvUNet net = t.network();
+            SegmentationNetwork net = t.network();
             while (!t.finished()) {
                 long started = System.nanoTime();
                 int epoch = t.epoch();
@@ -245,7 +236,7 @@ public final class DatasetTraining {
     }
 
     /** The validation cases predicted from their raw images (original geometry) and scored on the target classes. */
-    private void validate(Setup s, PlainConvUNet net) throws IOException {
+    private void validate(Setup s, SegmentationNetwork net) throws IOException {
         int[] toDataset = s.classes.datasetValues(data.json().labels(), false);
         List<Integer> labels = new ArrayList<>();
         for (int c : s.classes.targetClasses()) labels.add(toDataset[c]);
@@ -293,9 +284,5 @@ public final class DatasetTraining {
 
     private void say(String line) throws IOException {
         appendLog(line);
-    }
-
-    private static int[] reversed(int[] a) {
-        return new int[] {a[2], a[1], a[0]};
     }
 }

@@ -1,5 +1,6 @@
 package org.backsplit.run;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
@@ -7,7 +8,6 @@ import org.backsplit.data.patch.Augmenter;
 import org.backsplit.data.patch.PatchLoader;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.loss.DeepSupervisionLoss;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.train.HardDice;
@@ -31,7 +31,7 @@ final class EpochValidation implements AutoCloseable {
         this.batches = batches;
     }
 
-    Result measure(PlainConvUNet net) {
+    Result measure(SegmentationNetwork net) {
         Backend backend = net.backend();
         int k = net.plan().numClasses();
         HardDice dice = new HardDice(k);

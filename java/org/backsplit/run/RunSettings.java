@@ -2,6 +2,7 @@ package org.backsplit.run;
 
 import java.util.List;
 import org.backsplit.data.TrainingMode;
+import org.backsplit.nn.Architecture;
 import org.backsplit.train.OptimizerConfig;
 
 /**
@@ -21,15 +22,17 @@ import org.backsplit.train.OptimizerConfig;
  * @param marginal             cases listed in withoutAuxiliary take the marginal loss over background + auxiliary
  * @param withoutAuxiliary     case ids whose auxiliary structures are not annotated
  * @param fisherEvery          measure the Fisher ratio near the target every this many epochs (0: never)
+ * @param architecture         the network (absent from a run.json written before the field existed: the 3D U-Net)
  */
 public record RunSettings(TrainingMode mode, List<String> targets, List<String> auxiliary, int fold, int epochs, int iterationsPerEpoch, int validationBatches,
                           long seed, int baseFeatures, int maxFeatures, boolean diceOnTargetsOnly, boolean batchDice, boolean marginal,
-                          List<String> withoutAuxiliary, OptimizerConfig optimizer, int fisherEvery) {
+                          List<String> withoutAuxiliary, OptimizerConfig optimizer, int fisherEvery, Architecture architecture) {
 
     public RunSettings {
         targets = List.copyOf(targets);
         auxiliary = auxiliary == null ? List.of() : List.copyOf(auxiliary); // absent from a run.json written before the field existed
         withoutAuxiliary = List.copyOf(withoutAuxiliary);
+        if (architecture == null) architecture = Architecture.UNET;
         if (targets.isEmpty()) throw new IllegalArgumentException("name at least one target class");
         if (fold < -1 || fold > 4) throw new IllegalArgumentException("fold must be 0..4 or all, not " + fold);
         if (epochs < 1 || iterationsPerEpoch < 1 || validationBatches < 1) {
@@ -38,17 +41,24 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
         if (baseFeatures < 1 || maxFeatures < baseFeatures) throw new IllegalArgumentException("features must satisfy 1 <= base <= max");
     }
 
-    /** nnU-Net's trainer: 1000 epochs of 250 iterations, 50 validation batches, widths 32..320, SGD. */
+    /** nnU-Net's trainer: 1000 epochs of 250 iterations, 50 validation batches, widths 32..320, SGD; the 3D U-Net. */
     public static RunSettings nnUNet(TrainingMode mode, List<String> targets, int fold) {
         return new RunSettings(mode, targets, List.of(), fold, 1000, 250, 50, 12345, 32, 320, false, false, true, List.of(), OptimizerConfig.nnUNetSgd(),
-                mode == TrainingMode.BACKSPLIT ? 1 : 0);
+                mode == TrainingMode.BACKSPLIT ? 1 : 0, Architecture.UNET);
     }
 
-    /** The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration (a chosen auxiliary subset is named). */
-    public String configurationName() {
+    /** The mode and a chosen auxiliary subset: "backsplit", "binary", "backsplit-liver+spleen". */
+    public String modeName() {
         String m = mode.toString().toLowerCase(java.util.Locale.ROOT);
-        if (!auxiliary.isEmpty()) m += "-" + String.join("+", auxiliary);
-        return m + "__PlainConvUNet__3d_fullres";
+        return auxiliary.isEmpty() ? m : m + "-" + String.join("+", auxiliary);
+    }
+
+    /** The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration: MODE__NETWORK__3d_fullres or __2d. */
+    public String configurationName() {
+        return modeName() + switch (architecture) {
+            case UNET2D -> "__PlainConvUNet__2d";
+            default -> "__" + architecture.checkpointName() + "__3d_fullres";
+        };
     }
 
     /** The class layout of this run on a dataset. */

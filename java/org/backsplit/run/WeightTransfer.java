@@ -1,10 +1,10 @@
 package org.backsplit.run;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.backsplit.backend.Backend;
 import org.backsplit.nn.Parameter;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.tensor.Tensor;
 
 /**
@@ -18,14 +18,14 @@ public final class WeightTransfer {
     }
 
     /** @return how many parameters were copied whole and how many heads were grown */
-    public static String copy(PlainConvUNet from, PlainConvUNet into) {
+    public static String copy(SegmentationNetwork from, SegmentationNetwork into) {
         Map<String, Parameter> source = new LinkedHashMap<>();
         for (Parameter p : from.parameters()) source.put(p.name(), p);
         Backend b = into.backend();
         int whole = 0, grown = 0;
         for (Parameter p : into.parameters()) {
             Parameter s = source.get(p.name());
-            if (s == null) throw new IllegalArgumentException("the initial weights lack " + p.name() + ": not the same U-Net topology");
+            if (s == null) throw new IllegalArgumentException("the initial weights lack " + p.name() + ": not the same network topology");
             var want = p.value().shape();
             var have = s.value().shape();
             float[] src = from.backend().download(s.value());
@@ -34,7 +34,7 @@ public final class WeightTransfer {
                 whole++;
                 continue;
             }
-            boolean head = p.name().startsWith("decoder.seg_layers.");
+            boolean head = into.isSegmentationHead(p);
             int rowsWant = want.dim(0), rowsHave = have.dim(0);
             if (!head || want.size() / rowsWant != have.size() / rowsHave) {
                 throw new IllegalArgumentException(p.name() + ": shape " + have + " in the initial weights, " + want + " here; only the "

@@ -1,5 +1,7 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -17,7 +19,6 @@ import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.SafeTensors;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Tensor;
@@ -41,7 +42,7 @@ public final class Checkpoint {
      * Writes the checkpoint folder atomically. `extraFiles` (name -> text) travel inside it, so what a caller
      * keeps beside the weights (a training history) can never disagree with them after a kill.
      */
-    public static void save(Path dir, PlainConvUNet net, Map<String, Tensor> optimizerState, CheckpointState state,
+    public static void save(Path dir, SegmentationNetwork net, Map<String, Tensor> optimizerState, CheckpointState state,
                             Map<String, String> extraFiles) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
@@ -99,23 +100,31 @@ public final class Checkpoint {
     }
 
     /**
-     * The network of a checkpoint folder, or of a bare .safetensors state_dict exported from PyTorch (its
-     * plan rebuilt from the weights' shapes).
+     * The network of a checkpoint folder (its architecture and plan from state.json), or of a bare .safetensors
+     * state_dict of nnU-Net's PlainConvUNet exported from PyTorch, 3D or 2D (its plan rebuilt from the weights' shapes).
      */
-    public static PlainConvUNet loadNetwork(Path path, Backend backend) throws IOException {
+    public static SegmentationNetwork loadNetwork(Path path, Backend backend) throws IOException {
         Path weights;
         UNetPlan plan;
         Map<String, NamedTensor> tensors;
+        Architecture architecture;
         if (Files.isDirectory(path) || Files.isDirectory(path.resolveSibling(path.getFileName() + ".old"))) {
             weights = resolve(path).resolve(MODEL);
-            plan = readState(path).plan();
+            CheckpointState state = readState(path);
+            plan = state.plan();
+            try {
+                architecture = Architecture.ofCheckpointName(state.architecture());
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(resolve(path).resolve(STATE), e.getMessage());
+            }
             tensors = SafeTensors.read(weights).tensors();
         } else {
             weights = path;
             tensors = SafeTensors.read(weights).tensors();
             plan = StateDict.inferPlan(tensors, weights);
+            architecture = StateDict.isPlanar(tensors) ? Architecture.UNET2D : Architecture.UNET;
         }
-        PlainConvUNet net = new PlainConvUNet(backend, plan);
+        SegmentationNetwork net = architecture.build(backend, plan);
         StateDict.load(net.parameters(), tensors, weights);
         return net;
     }

@@ -21,6 +21,16 @@ public record OptimizerConfig(String kind, double initialLr, double momentum, do
         return new OptimizerConfig("sgd", 0.01, 0.99, 3e-5, 0, 0, 0);
     }
 
+    /** What each network's reference trains it with: SGD as nnU-Net for its U-Nets, Adam as the paper's §D.3 for SegResNet. */
+    public static OptimizerConfig forArchitecture(org.backsplit.nn.Architecture architecture) {
+        return architecture == org.backsplit.nn.Architecture.SEGRESNET ? adam(1e-4, 1e-5, 1e-5, false) : nnUNetSgd();
+    }
+
+    /** The same optimizer at another initial learning rate. */
+    public OptimizerConfig withInitialLr(double lr) {
+        return new OptimizerConfig(kind, lr, momentum, weightDecay, beta1, beta2, eps);
+    }
+
     public static OptimizerConfig adam(double lr, double weightDecay, double eps, boolean decoupled) {
         return new OptimizerConfig(decoupled ? "adamw" : "adam", lr, 0, weightDecay, 0.9, 0.999, eps);
     }

@@ -1,12 +1,13 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import java.util.ArrayList;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Sgd;
@@ -30,7 +31,7 @@ public final class StepTiming {
 
     /** @param patch cubic patch edge; the batch is random images with random labels of plan.numClasses() */
     public static Result measure(Backend backend, UNetPlan plan, int patch, int batch, int steps) {
-        PlainConvUNet net = new PlainConvUNet(backend, plan);
+        SegmentationNetwork net = Architecture.UNET.build(backend, plan);
         Rng rng = new Rng(0);
         Initialization.he(net.parameters(), rng, 0.01);
         Shape xs = Shape.ndhwc(batch, patch, patch, patch, plan.inputChannels());

@@ -1,11 +1,10 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.SegmentationNetwork;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.backsplit.backend.Backend;
 import org.backsplit.loss.DeepSupervisionLoss;
-import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.PolyLr;
@@ -18,9 +17,7 @@ import org.backsplit.util.Rng;
  * state is checkpointed, so a run resumed from a checkpoint continues exactly as if never interrupted.
  */
 public final class Trainer {
-    private static final String ARCHITECTURE = "PlainConvUNet";
-
-    private final PlainConvUNet net;
+    private final SegmentationNetwork net;
     private final TrainingConfig config;
     private final Optimizer optimizer;
     private final DeepSupervisionLoss loss;
@@ -29,7 +26,7 @@ public final class Trainer {
     private int epoch;
     private int iteration;
 
-    private Trainer(PlainConvUNet net, TrainingConfig config, Optimizer optimizer, BatchSource data, Rng rng, int epoch, int iteration) {
+    private Trainer(SegmentationNetwork net, TrainingConfig config, Optimizer optimizer, BatchSource data, Rng rng, int epoch, int iteration) {
         this.net = net;
         this.config = config;
         this.optimizer = optimizer;
@@ -41,16 +38,16 @@ public final class Trainer {
     }
 
     /** A new run: He-initialised weights drawn from the run's seed. */
-    public static Trainer start(PlainConvUNet net, TrainingConfig config, BatchSource data) {
+    public static Trainer start(SegmentationNetwork net, TrainingConfig config, BatchSource data) {
         Rng rng = new Rng(config.seed());
-        Initialization.he(net.parameters(), rng, 0.01);
+        net.initialize(rng);
         return new Trainer(net, config, config.optimizer().create(), data, rng, 0, 0);
     }
 
     /** Continues the run saved in a checkpoint folder. */
     public static Trainer resume(Path checkpoint, Backend backend, BatchSource data) throws IOException {
         CheckpointState s = Checkpoint.readState(checkpoint);
-        PlainConvUNet net = Checkpoint.loadNetwork(checkpoint, backend);
+        SegmentationNetwork net = Checkpoint.loadNetwork(checkpoint, backend);
         Optimizer opt = s.config().optimizer().create();
         opt.restore(Checkpoint.readOptimizer(checkpoint, backend), s.optimizerSteps());
         return new Trainer(net, s.config(), opt, data, Rng.fromState(s.rng()), s.epoch(), s.iteration());
@@ -62,7 +59,7 @@ public final class Trainer {
 
     /** Saves the run; `extraFiles` (name -> text) are written inside the checkpoint folder, atomically with it. */
     public void save(Path checkpoint, java.util.Map<String, String> extraFiles) throws IOException {
-        Checkpoint.save(checkpoint, net, optimizer.stateTensors(), new CheckpointState(CheckpointState.FORMAT, ARCHITECTURE,
+        Checkpoint.save(checkpoint, net, optimizer.stateTensors(), new CheckpointState(CheckpointState.FORMAT, net.architecture().checkpointName(),
                 net.plan(), config, epoch, iteration, optimizer.steps(), rng.state()), extraFiles);
     }
 
@@ -96,7 +93,7 @@ public final class Trainer {
         return result;
     }
 
-    public PlainConvUNet network() {
+    public SegmentationNetwork network() {
         return net;
     }
 

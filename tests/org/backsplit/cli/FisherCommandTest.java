@@ -1,5 +1,7 @@
 package org.backsplit.cli;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +15,6 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.NnUNetDatasetTest;
 import org.backsplit.io.SafeTensors;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
@@ -25,7 +26,7 @@ import picocli.CommandLine;
 class FisherCommandTest {
 
     private static Path network(Path dir, int classes) throws Exception {
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, classes, 2, 4, 8));
+        SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), UNetPlan.isotropic(2, classes, 2, 4, 8));
         Initialization.he(net.parameters(), new Rng(5), 0.01);
         Path file = dir.resolve("net" + classes + ".safetensors");
         StateDict.save(net.parameters(), file, Map.of());

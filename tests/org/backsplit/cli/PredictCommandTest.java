@@ -1,5 +1,7 @@
 package org.backsplit.cli;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +23,6 @@ import org.backsplit.data.plan.Fingerprint;
 import org.backsplit.data.plan.PlanFiles;
 import org.backsplit.data.plan.Planner;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
@@ -105,7 +106,7 @@ class PredictCommandTest {
 
     /** A small U-Net for the dataset's 2 channels and 3 classes, He-initialised from `seed`, as a bare state_dict. */
     private static Path randomNetwork(Path dir, long seed) throws Exception {
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
+        SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
         Initialization.he(net.parameters(), new Rng(seed), 0.01);
         Path ckpt = dir.resolve("net.safetensors");
         StateDict.save(net.parameters(), ckpt, Map.of());

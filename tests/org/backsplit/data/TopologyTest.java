@@ -18,7 +18,7 @@ class TopologyTest {
         for (int i = 1; i < 6; i++) assertArrayEquals(new int[] {2, 2, 2}, t.strides()[i]);
         for (int[] k : t.kernels()) assertArrayEquals(new int[] {3, 3, 3}, k);
         assertArrayEquals(new int[] {128, 128, 128}, t.patch());
-        assertEquals(31_197_204L, new org.backsplit.nn.PlainConvUNet(new org.backsplit.backend.cpu.CpuBackend(1), plan(t, 1, 4)).parameterCount());
+        assertEquals(31_197_204L, org.backsplit.nn.Architecture.UNET.build(new org.backsplit.backend.cpu.CpuBackend(1), plan(t, 1, 4)).parameterCount());
     }
 
     /**

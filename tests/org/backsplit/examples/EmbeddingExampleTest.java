@@ -1,5 +1,7 @@
 package org.backsplit.examples;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +19,6 @@ import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -37,7 +38,7 @@ class EmbeddingExampleTest {
         // --- README example begins ---
         Backend cpu = new CpuBackend();                                      // all cores
         UNetPlan plan = UNetPlan.isotropic(1, 3, 3, 8, 32);                  // 1 channel in, 3 classes, 3 stages 8..32
-        PlainConvUNet net = new PlainConvUNet(cpu, plan);
+        SegmentationNetwork net = Architecture.UNET.build(cpu, plan);
 
         Shape shape = Shape.ndhwc(2, 16, 16, 16, 1);                         // [N, D, H, W, C], channels last
         float[] image = new float[shape.size()], labels = new float[shape.size()];
@@ -54,7 +55,7 @@ class EmbeddingExampleTest {
         while (!trainer.finished()) System.out.println(trainer.step());
         trainer.save(dir.resolve("checkpoint_final"));                        // model.safetensors + optimizer + state.json
 
-        PlainConvUNet loaded = Checkpoint.loadNetwork(dir.resolve("checkpoint_final"), cpu);
+        SegmentationNetwork loaded = Checkpoint.loadNetwork(dir.resolve("checkpoint_final"), cpu);
         List<Tensor> logits = loaded.forward(x);                             // every head, full resolution first
         // --- README example ends ---
         assertEquals(Shape.ndhwc(2, 16, 16, 16, 3), logits.get(0).shape());
@@ -69,14 +70,14 @@ class EmbeddingExampleTest {
         org.backsplit.data.NnUNetDataset data = org.backsplit.data.NnUNetDataset.open(raw);
         org.backsplit.data.plan.Planning.planAndPreprocess(data, dir.resolve("pre"), new int[] {16, 16, 16}, 2);
         org.backsplit.run.RunSettings settings = new org.backsplit.run.RunSettings(org.backsplit.data.TrainingMode.BACKSPLIT, List.of("lesion"),
-                List.of(), 0, 1, 2, 1, 1, 4, 8, true, false, true, List.of(), OptimizerConfig.nnUNetSgd(), 0);
+                List.of(), 0, 1, 2, 1, 1, 4, 8, true, false, true, List.of(), OptimizerConfig.nnUNetSgd(), 0, null);
         org.backsplit.run.RunFolder folder = org.backsplit.run.RunFolder.of(dir.resolve("results"), "Dataset905_Embed", settings);
         new org.backsplit.run.DatasetTraining(data, dir.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> { }).start(null);
         Path run = folder.root(), image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"), segmentation = dir.resolve("abdomen_005_seg.nii.gz");
 
         // --- README segmentation example begins ---
         Backend backend = Devices.open("auto", null, System.err);                 // the GPU when there is one, else all CPU cores
-        PlainConvUNet trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend);
+        SegmentationNetwork trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend);
         Plan plan = PlanFiles.readPlan(run);                                        // the plan it was trained with (run/plans.json)
         int[] writtenValue = {0, 1, 0, 0, 0, 0};                                    // training class -> label written: the lesion only
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(trained), plan, trained.plan().roundUpInputSize(plan.patchSize()),

@@ -1,5 +1,7 @@
 package org.backsplit.fisher;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +10,6 @@ import java.util.Random;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class FisherDiagnosticTest {
     private static final CpuBackend CPU = new CpuBackend(2);
 
-    private static PlainConvUNet network() {
-        PlainConvUNet net = new PlainConvUNet(CPU, UNetPlan.isotropic(1, 4, 3, 4, 16));
+    private static SegmentationNetwork network() {
+        SegmentationNetwork net = Architecture.UNET.build(CPU, UNetPlan.isotropic(1, 4, 3, 4, 16));
         Initialization.he(net.parameters(), new Rng(3), 0.01);
         return net;
     }

@@ -1,5 +1,7 @@
 package org.backsplit.infer;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,7 +9,6 @@ import java.util.List;
 import java.util.Random;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -131,7 +132,7 @@ class SlidingWindowTest {
     @Test
     void oneTileWithoutMirroringIsTheNetworksOwnForward() {
         CpuBackend cpu = new CpuBackend(2);
-        PlainConvUNet net = new PlainConvUNet(cpu, UNetPlan.isotropic(1, 3, 3, 4, 16));
+        SegmentationNetwork net = Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 3, 3, 4, 16));
         Initialization.he(net.parameters(), new Rng(9), 0.01);
         Random rnd = new Random(5);
         float[] img = new float[8 * 8 * 8];

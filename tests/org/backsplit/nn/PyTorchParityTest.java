@@ -44,7 +44,7 @@ class PyTorchParityTest {
                 new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}}, new int[] {2, 2, 2}, new int[] {2, 2}), plan);
 
         CpuBackend cpu = new CpuBackend(2);
-        PlainConvUNet net = new PlainConvUNet(cpu, plan);
+        SegmentationNetwork net = Architecture.UNET.build(cpu, plan);
         StateDict.load(net.parameters(), sd, weights);
 
         Map<String, NamedTensor> io = SafeTensors.read(DIR.resolve("unet_io.safetensors")).tensors();
@@ -96,7 +96,7 @@ class PyTorchParityTest {
     }
 
     /** The gradients, wrapped as parameters so they convert to PyTorch's layout the same way. */
-    private static List<Parameter> gradsAsParameters(PlainConvUNet net) {
+    private static List<Parameter> gradsAsParameters(SegmentationNetwork net) {
         List<Parameter> out = new ArrayList<>();
         for (Parameter p : net.parameters()) {
             if (p.grad() != null) out.add(new Parameter(p.name(), p.grad(), p.layout()));
@@ -108,7 +108,7 @@ class PyTorchParityTest {
     void exportedStateDictRoundTrips() throws Exception {
         Path weights = DIR.resolve("unet_state_dict.safetensors");
         Map<String, NamedTensor> sd = SafeTensors.read(weights).tensors();
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), StateDict.inferPlan(sd, weights));
+        SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), StateDict.inferPlan(sd, weights));
         StateDict.load(net.parameters(), sd, weights);
         for (NamedTensor t : StateDict.export(net.parameters())) {
             assertArrayEquals(sd.get(t.name()).data(), t.data(), t.name());

@@ -33,15 +33,15 @@ class UNetTest {
 
     @Test
     void parameterCountMatchesNnUNet() {
-        // PyTorch's count for nnU-Net's PlainConvUNet, 1 input channel, 6 stages 32..320, 3x3x3 kernels.
+        // PyTorch's count for nnU-Net's SegmentationNetwork, 1 input channel, 6 stages 32..320, 3x3x3 kernels.
         Backend cpu = new CpuBackend(1);
-        assertEquals(31_197_204L, new PlainConvUNet(cpu, UNetPlan.isotropic(1, 4, 6, 32, 320)).parameterCount());
-        assertEquals(31_195_594L, new PlainConvUNet(cpu, UNetPlan.isotropic(1, 2, 6, 32, 320)).parameterCount());
+        assertEquals(31_197_204L, Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 4, 6, 32, 320)).parameterCount());
+        assertEquals(31_195_594L, Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 2, 6, 32, 320)).parameterCount());
     }
 
     @Test
     void stateDictNamesFollowNnUNet() {
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(1), UNetPlan.isotropic(1, 3, 3, 4, 8));
+        SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), UNetPlan.isotropic(1, 3, 3, 4, 8));
         List<String> names = net.parameters().stream().map(Parameter::name).toList();
         assertEquals("encoder.stages.0.0.convs.0.conv.weight", names.get(0));
         assertEquals("encoder.stages.0.0.convs.0.norm.bias", names.get(3));
@@ -51,7 +51,7 @@ class UNetTest {
         assertEquals(List.of(3, 4, 1, 1, 1), dims(net, "decoder.seg_layers.1.weight"));
     }
 
-    private static List<Integer> dims(PlainConvUNet net, String name) {
+    private static List<Integer> dims(SegmentationNetwork net, String name) {
         Parameter p = net.parameters().stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow();
         int[] d = p.layout().torch(p.value().shape()).dims();
         List<Integer> l = new ArrayList<>();
@@ -61,7 +61,7 @@ class UNetTest {
 
     @Test
     void headsComeHighestResolutionFirst() {
-        PlainConvUNet net = new PlainConvUNet(new CpuBackend(2), smallPlan(3));
+        SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(2), smallPlan(3));
         List<Tensor> out = net.forward(net.backend().zeros(Shape.ndhwc(1, 4, 8, 8, 2)));
         assertEquals(Shape.ndhwc(1, 4, 8, 8, 3), out.get(0).shape());
         assertEquals(Shape.ndhwc(1, 4, 4, 4, 3), out.get(1).shape());
@@ -71,7 +71,7 @@ class UNetTest {
     @Test
     void wholeUNetGradientByFiniteDifferences() {
         ReferenceBackend ref = new ReferenceBackend();
-        PlainConvUNet net = new PlainConvUNet(ref, smallPlan(3));
+        SegmentationNetwork net = Architecture.UNET.build(ref, smallPlan(3));
         Initialization.he(net.parameters(), new Rng(5), 0.01);
         Random rnd = new Random(31);
         List<Parameter> params = net.parameters();
@@ -112,7 +112,7 @@ class UNetTest {
         ReferenceBackend ref = new ReferenceBackend();
         CpuBackend cpu = new CpuBackend(3);
         UNetPlan plan = smallPlan(4);
-        PlainConvUNet a = new PlainConvUNet(ref, plan), b = new PlainConvUNet(cpu, plan);
+        SegmentationNetwork a = Architecture.UNET.build(ref, plan), b = Architecture.UNET.build(cpu, plan);
         Initialization.he(a.parameters(), new Rng(7), 0.01);
         for (int i = 0; i < a.parameters().size(); i++) {
             b.parameters().get(i).set(cpu.upload(ref.download(a.parameters().get(i).value()), a.parameters().get(i).value().shape()));
@@ -152,11 +152,17 @@ class UNetTest {
         Random rnd = new Random(34);
         Shape torch = new Shape(4, 3, 1, 2, 3);
         float[] w = toFloat(gaussian(rnd, torch.size(), 1));
+        Shape torch2d = new Shape(4, 3, 2, 3);
         for (TorchLayout l : TorchLayout.values()) {
-            Shape ours = l.ours(torch);
-            assertEquals(torch, l.torch(ours));
-            assertArrayEquals(w, l.toTorch(l.fromTorch(w, torch), ours));
+            Shape t = l == TorchLayout.CONV_2D || l == TorchLayout.CONV_TRANSPOSE_2D ? torch2d : torch;
+            Shape ours = l.ours(t);
+            assertEquals(t, l.torch(ours));
+            assertArrayEquals(w, l.toTorch(l.fromTorch(w, t), ours));
         }
+        // a Conv2d weight [K, C, kh, kw] runs as [K, 1, kh, kw, C]: element [k=3, c=1, r=1, s=0] lands at [3, 0, 1, 0, 1]
+        assertEquals(new Shape(4, 1, 2, 3, 3), TorchLayout.CONV_2D.ours(torch2d));
+        float[] ours2d = TorchLayout.CONV_2D.fromTorch(w, torch2d);
+        assertEquals(w[((3 * 3 + 1) * 2 + 1) * 3 + 0], ours2d[((3 * 2 + 1) * 3 + 0) * 3 + 1]);
         // element [k=1, c=2, t=0, r=1, s=2] of a conv weight lands at [1, 0, 1, 2, 2]
         float[] ours = TorchLayout.CONV.fromTorch(w, torch);
         assertEquals(w[(((1 * 3 + 2) * 1 + 0) * 2 + 1) * 3 + 2], ours[(((1 * 1 + 0) * 2 + 1) * 3 + 2) * 3 + 2]);

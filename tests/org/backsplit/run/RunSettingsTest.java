@@ -29,7 +29,7 @@ class RunSettingsTest {
     void auxiliarySubsetFoldsTheRestIntoBackground() throws Exception {
         RunSettings all = RunSettings.nnUNet(TrainingMode.BACKSPLIT, List.of("lesion"), 0);
         RunSettings liverOnly = new RunSettings(TrainingMode.BACKSPLIT, List.of("lesion"), List.of("liver"), 0, 1, 1, 1, 1, 4, 8, false, false, true,
-                List.of(), all.optimizer(), 0);
+                List.of(), all.optimizer(), 0, null);
         assertEquals(List.of("background", "lesion", "liver", "spleen"), all.classes(JSON).classNames());
         ClassMap subset = liverOnly.classes(JSON);
         assertEquals(List.of("background", "lesion", "liver"), subset.classNames());

@@ -1,5 +1,7 @@
 package org.backsplit.run;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,7 +12,6 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.nn.Initialization;
 import org.backsplit.nn.Parameter;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,8 @@ class WeightTransferTest {
     @Test
     void growsTheHeadsAndCopiesEverythingElse() {
         Backend b = new CpuBackend(1);
-        PlainConvUNet binary = new PlainConvUNet(b, UNetPlan.isotropic(1, 2, 3, 4, 8));
-        PlainConvUNet backsplit = new PlainConvUNet(b, UNetPlan.isotropic(1, 5, 3, 4, 8));
+        SegmentationNetwork binary = Architecture.UNET.build(b, UNetPlan.isotropic(1, 2, 3, 4, 8));
+        SegmentationNetwork backsplit = Architecture.UNET.build(b, UNetPlan.isotropic(1, 5, 3, 4, 8));
         Initialization.he(binary.parameters(), new Rng(1), 0.01);
         Initialization.he(backsplit.parameters(), new Rng(2), 0.01);
         float[][] freshHeads = backsplit.parameters().stream().map(p -> b.download(p.value())).toArray(float[][]::new);
@@ -46,8 +47,8 @@ class WeightTransferTest {
     @Test
     void refusesADifferentBody() {
         Backend b = new CpuBackend(1);
-        PlainConvUNet small = new PlainConvUNet(b, UNetPlan.isotropic(1, 2, 3, 4, 8));
-        PlainConvUNet wide = new PlainConvUNet(b, UNetPlan.isotropic(1, 2, 3, 8, 16));
+        SegmentationNetwork small = Architecture.UNET.build(b, UNetPlan.isotropic(1, 2, 3, 4, 8));
+        SegmentationNetwork wide = Architecture.UNET.build(b, UNetPlan.isotropic(1, 2, 3, 8, 16));
         assertThrows(IllegalArgumentException.class, () -> WeightTransfer.copy(small, wide));
     }
 }

@@ -1,5 +1,6 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class CudaTrainingTest {
     private static List<Double> run(Backend backend, int steps) {
         SyntheticCase data = new SyntheticCase(16, 11);
         TrainingConfig config = new TrainingConfig(4, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 7);
-        Trainer t = Trainer.start(new PlainConvUNet(backend, PLAN), config, data);
+        Trainer t = Trainer.start(Architecture.UNET.build(backend, PLAN), config, data);
         List<Double> losses = new ArrayList<>();
         for (int i = 0; i < steps; i++) losses.add(t.step().loss());
         return losses;
@@ -49,7 +49,7 @@ class CudaTrainingTest {
         CudaBackend cuda = Gpu.require();
         SyntheticCase data = new SyntheticCase(16, 12);
         TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
-        Trainer t = Trainer.start(new PlainConvUNet(cuda, PLAN), config, data);
+        Trainer t = Trainer.start(Architecture.UNET.build(cuda, PLAN), config, data);
         for (int i = 0; i < 3; i++) t.step();
         long warm = cuda.driverAllocations();
         for (int i = 0; i < 4; i++) t.step();

@@ -1,5 +1,6 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -12,7 +13,6 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.Augmenter;
 import org.backsplit.data.patch.PatchLoader;
 import org.backsplit.data.patch.PreparedCase;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,11 +75,11 @@ class PatchLoaderTest {
         Backend cpu = new CpuBackend();
         List<Double> straight = new ArrayList<>(), resumed = new ArrayList<>();
         try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 2)) {
-            Trainer t = Trainer.start(new PlainConvUNet(cpu, plan), config, new PatchBatchSource(l));
+            Trainer t = Trainer.start(Architecture.UNET.build(cpu, plan), config, new PatchBatchSource(l));
             while (!t.finished()) straight.add(t.step().loss());
         }
         try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 2)) {
-            Trainer t = Trainer.start(new PlainConvUNet(cpu, plan), config, new PatchBatchSource(l));
+            Trainer t = Trainer.start(Architecture.UNET.build(cpu, plan), config, new PatchBatchSource(l));
             for (int i = 0; i < 4; i++) resumed.add(t.step().loss());
             t.save(dir.resolve("ckpt"));
         }

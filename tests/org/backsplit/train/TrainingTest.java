@@ -1,5 +1,7 @@
 package org.backsplit.train;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,7 +15,6 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.nn.Parameter;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class TrainingTest {
     void learnsASyntheticCaseToHighDice() {
         SyntheticCase data = new SyntheticCase(16, 1);
         Backend cpu = new CpuBackend();
-        Trainer t = Trainer.start(new PlainConvUNet(cpu, PLAN), config(6, 25), data);
+        Trainer t = Trainer.start(Architecture.UNET.build(cpu, PLAN), config(6, 25), data);
         double first = t.step().loss(), last = first;
         while (!t.finished()) last = t.step().loss();
         assertTrue(last < first, "loss fell from " + first + " to " + last);
@@ -48,7 +49,7 @@ class TrainingTest {
     }
 
     private static List<Double> run(Backend backend, SyntheticCase data, int steps) {
-        Trainer t = Trainer.start(new PlainConvUNet(backend, PLAN), config(2, 5), data);
+        Trainer t = Trainer.start(Architecture.UNET.build(backend, PLAN), config(2, 5), data);
         List<Double> losses = new ArrayList<>();
         for (int i = 0; i < steps; i++) losses.add(t.step().loss());
         return losses;
@@ -59,11 +60,11 @@ class TrainingTest {
         SyntheticCase data = new SyntheticCase(16, 3);
         Backend cpu = new CpuBackend();
         // Epochs of 3 iterations: the interruption falls mid-epoch and the learning rate changes after it.
-        Trainer straight = Trainer.start(new PlainConvUNet(cpu, PLAN), config(3, 3), data);
+        Trainer straight = Trainer.start(Architecture.UNET.build(cpu, PLAN), config(3, 3), data);
         List<Double> expected = new ArrayList<>();
         for (int i = 0; i < 7; i++) expected.add(straight.step().loss());
 
-        Trainer first = Trainer.start(new PlainConvUNet(cpu, PLAN), config(3, 3), data);
+        Trainer first = Trainer.start(Architecture.UNET.build(cpu, PLAN), config(3, 3), data);
         List<Double> actual = new ArrayList<>();
         for (int i = 0; i < 4; i++) actual.add(first.step().loss());
         Path ckpt = dir.resolve("checkpoint_latest");
@@ -82,7 +83,7 @@ class TrainingTest {
     void checkpointRoundTripsWeightsAndSurvivesAKillBetweenRenames(@TempDir Path dir) throws Exception {
         SyntheticCase data = new SyntheticCase(16, 4);
         Backend cpu = new CpuBackend();
-        Trainer t = Trainer.start(new PlainConvUNet(cpu, PLAN), config(1, 2), data);
+        Trainer t = Trainer.start(Architecture.UNET.build(cpu, PLAN), config(1, 2), data);
         t.step();
         Path ckpt = dir.resolve("checkpoint_final");
         t.save(ckpt);
@@ -94,7 +95,7 @@ class TrainingTest {
         assertEquals(0, Trainer.resume(ckpt, cpu, data).epoch() - 0);
     }
 
-    static void assertSameWeights(PlainConvUNet a, PlainConvUNet b) {
+    static void assertSameWeights(SegmentationNetwork a, SegmentationNetwork b) {
         assertEquals(a.parameters().size(), b.parameters().size());
         for (int i = 0; i < a.parameters().size(); i++) {
             Parameter pa = a.parameters().get(i), pb = b.parameters().get(i);

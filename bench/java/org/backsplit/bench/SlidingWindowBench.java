@@ -1,12 +1,13 @@
 package org.backsplit.bench;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.Devices;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.infer.TilePredictor;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 
@@ -20,7 +21,7 @@ public final class SlidingWindowBench {
     public static void main(String[] args) {
         Backend backend = Devices.open(args[0], Integer.parseInt(args[1]), System.err);
         int repeats = Integer.parseInt(args[2]);
-        PlainConvUNet net = new PlainConvUNet(backend, UNetPlan.isotropic(1, 3, 4, 8, 64));
+        SegmentationNetwork net = Architecture.UNET.build(backend, UNetPlan.isotropic(1, 3, 4, 8, 64));
         Initialization.he(net.parameters(), new Rng(1), 0.01);
         int[] dims = {96, 96, 64}, tile = {32, 32, 32};
         Rng rng = new Rng(2);

@@ -1,5 +1,7 @@
 package org.backsplit.bench;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
@@ -7,7 +9,6 @@ import org.backsplit.backend.Devices;
 import org.backsplit.backend.ProfilingBackend;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Initialization;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -36,7 +37,7 @@ public final class TrainStepBench {
                 t.peakBytes() / (double) (1L << 30), backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, t.parameters() / 1e6,
                 t.stepMs(), t.minMs(), t.forwardMs(), t.lossMs(), t.backwardMs(), t.optimizerMs(), t.loss(), steps);
         if (Double.isNaN(t.stepMs()) || Double.isNaN(t.loss())) System.exit(1);
-        PlainConvUNet net = new PlainConvUNet(backend, plan);
+        SegmentationNetwork net = Architecture.UNET.build(backend, plan);
         Initialization.he(net.parameters(), new Rng(0), 0.01);
         Shape xs = Shape.ndhwc(batch, patch, patch, patch, 1);
         Rng rng = new Rng(1);
@@ -49,7 +50,7 @@ public final class TrainStepBench {
         DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1));
         // One more step through a profiling wrapper: where the time goes, op by op.
         ProfilingBackend profiled = new ProfilingBackend(backend);
-        PlainConvUNet twin = new PlainConvUNet(profiled, net.plan());
+        SegmentationNetwork twin = Architecture.UNET.build(profiled, net.plan());
         for (int i = 0; i < twin.parameters().size(); i++) twin.parameters().get(i).set(net.parameters().get(i).value());
         for (int rep = 0; rep < 2; rep++) { // the first pass warms up, the second is reported
             profiled.reset();

@@ -1,5 +1,7 @@
 package org.backsplit.experiments;
 
+import org.backsplit.nn.SegmentationNetwork;
+import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
@@ -13,7 +15,6 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.io.AtomicFiles;
-import org.backsplit.nn.PlainConvUNet;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -59,7 +60,7 @@ public final class FisherAblation {
             for (var v : variants.entrySet()) {
                 int[] lookup = lookup(v.getValue());
                 int k = v.getValue().length + 1;
-                PlainConvUNet net = new PlainConvUNet(cpu, UNetPlan.isotropic(1, k, 3, 8, 32));
+                SegmentationNetwork net = Architecture.UNET.build(cpu, UNetPlan.isotropic(1, k, 3, 8, 32));
                 TrainingConfig cfg = new TrainingConfig(steps / 25, 25, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(k, false, -1), 17 + seed);
                 Trainer t = Trainer.start(net, cfg, new Batches(train, lookup));
                 while (!t.finished()) t.step();
@@ -107,7 +108,7 @@ public final class FisherAblation {
     }
 
     /** Lesion Dice over all test voxels, and voxels wrongly called lesion. */
-    private static double[] evaluate(PlainConvUNet net, List<World> test, int[] lookup) {
+    private static double[] evaluate(SegmentationNetwork net, List<World> test, int[] lookup) {
         long tp = 0, fp = 0, fn = 0;
         for (World w : test) {
             Tensor x = net.backend().upload(w.image, Shape.ndhwc(1, SIZE, SIZE, SIZE, 1));

@@ -7,7 +7,9 @@ import org.backsplit.util.Rng;
  * probability 0.2 one scale factor in [0.7, 1.4] for all axes. The loader cuts a larger patch around the
  * sample point (large enough for the rotated patch at scale 0.85, as nnU-Net's get_patch_size sizes it), and
  * this maps each output voxel through the rotation and scaling into it: images trilinear, labels nearest, 0
- * and -1 outside. Without rotation or scaling it is a centre crop.
+ * and -1 outside. Without rotation or scaling it is a centre crop. A 2D patch (depth 1) is rotated in its
+ * plane only, as nnU-Net's 2D configuration does: by up to 180 degrees, or 15 when the patch is elongated (one
+ * side more than 1.5 times the other).
  */
 public final class SpatialAugment {
     static final double MAX_ANGLE = Math.toRadians(30);
@@ -16,19 +18,31 @@ public final class SpatialAugment {
 
     private final int[] patch;
     private final int[] initial;
+    private final boolean planar;
 
     public SpatialAugment(int[] patch) {
         this.patch = patch.clone();
         this.initial = initialSize(patch);
+        this.planar = patch[2] == 1;
     }
 
-    /** The patch to cut: the bounding box of the final patch rotated by up to 30 degrees per axis, over 0.85. */
+    /** The largest rotation per axis: 30 degrees in 3D; in-plane only for a 2D patch, as nnU-Net's 2D configuration. */
+    static double maxAngle(int[] patch) {
+        if (patch[2] != 1) return MAX_ANGLE;
+        return Math.max(patch[0], patch[1]) > 1.5 * Math.min(patch[0], patch[1]) ? Math.toRadians(15) : Math.PI;
+    }
+
+    /** The patch to cut: the bounding box of the final patch rotated as far as {@link #apply} may, over 0.85. */
     public static int[] initialSize(int[] patch) {
         double[] ext = new double[3];
-        double[] angles = {-MAX_ANGLE, 0, MAX_ANGLE};
-        for (double ax : angles)
-            for (double ay : angles)
-                for (double az : angles) {
+        double max = maxAngle(patch);
+        double[] angles = {-max, 0, max};
+        double[] inPlane = new double[73]; // a 2D patch turns about z only; its widest extent may lie between the end angles
+        for (int i = 0; i < inPlane.length; i++) inPlane[i] = -max + 2 * max * i / (inPlane.length - 1);
+        boolean planar = patch[2] == 1;
+        for (double ax : planar ? new double[] {0} : angles)
+            for (double ay : planar ? new double[] {0} : angles)
+                for (double az : planar ? inPlane : angles) {
                     double[][] r = rotation(ax, ay, az);
                     for (int corner = 0; corner < 8; corner++) {
                         double[] p = new double[3];
@@ -49,7 +63,9 @@ public final class SpatialAugment {
     public float[][] apply(float[][] cut, Rng rng) {
         boolean rotate = rng.nextDouble() < P_ROTATION, scale = rng.nextDouble() < P_SCALING;
         double ax = 0, ay = 0, az = 0, s = 1;
-        if (rotate) {
+        if (rotate && planar) {
+            az = (2 * rng.nextDouble() - 1) * maxAngle(patch);
+        } else if (rotate) {
             ax = (2 * rng.nextDouble() - 1) * MAX_ANGLE;
             ay = (2 * rng.nextDouble() - 1) * MAX_ANGLE;
             az = (2 * rng.nextDouble() - 1) * MAX_ANGLE;

@@ -87,6 +87,30 @@ public final class Planner {
                 p.ctStatistics());
     }
 
+    /**
+     * The 2d configuration on the same preprocessed data: the network sees single slices (patch depth 1). The
+     * in-plane patch starts as nnU-Net's does (shaped like the inverse spacing, 2048^2 voxels) clipped to the
+     * median slice, with the 2D topology for it (kernels and strides 1 along z). Not nnU-Net's: no shrinking
+     * for memory (a slice is small), and the batch carries as many voxels as the 3D plan's batch (at least 2).
+     */
+    public static Plan planar(Plan p) {
+        double[] spacing = {p.targetSpacing()[0], p.targetSpacing()[1]};
+        double k = Math.sqrt(2048.0 * 2048.0 * spacing[0] * spacing[1]);
+        int[] patch = new int[2];
+        for (int a = 0; a < 2; a++) patch[a] = Math.max(1, Math.min((int) Math.round(k / spacing[a]), p.medianShape()[a]));
+        Topology t = Topology.of(spacing, patch);
+        int[][] strides = new int[t.strides().length][], kernels = new int[t.kernels().length][];
+        for (int s = 0; s < strides.length; s++) {
+            strides[s] = new int[] {t.strides()[s][0], t.strides()[s][1], 1};
+            kernels[s] = new int[] {t.kernels()[s][0], t.kernels()[s][1], 1};
+        }
+        int[] p3 = p.patchSize();
+        double voxels3d = (double) p3[0] * p3[1] * p3[2] * p.batchSize();
+        int batch = Math.max(2, (int) Math.round(voxels3d / ((double) t.patch()[0] * t.patch()[1])));
+        return new Plan(p.targetSpacing(), p.medianShape(), new int[] {t.patch()[0], t.patch()[1], 1}, batch, strides, kernels, p.normalization(),
+                p.useMaskForNorm(), p.ctStatistics());
+    }
+
     /** nnU-Net's compute_conv_feature_map_size: elements of every convolution output, upsampling and head. */
     static double featureMapSize(Topology t, int numClasses) {
         int stages = t.strides().length;
