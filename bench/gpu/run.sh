@@ -8,13 +8,13 @@ mkdir -p "$out"
 java=".jre/bin/java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -Xmx24g"
 cp="target/gpu/classes:target/gpu/test-classes:$(ls target/gpu/lib/*.jar | tr "\n" ":")"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
-echo "== parity and training tests"
+echo "== parity and training tests (every op incl. group norm, pooling, upsampling; training steps of all four networks)"
 $java -jar target/gpu/junit-platform-console-standalone.jar execute --class-path "$cp" --disable-banner --details=tree \
   --select-class org.backsplit.backend.CudaBackendParityTest --select-class org.backsplit.train.CudaTrainingTest \
   > "$out/tests.log" 2>&1
 echo "tests exit code $?"
 grep -E "✘|MethodSource|Exception|expected" "$out/tests.log" | head -30
-grep -E "GPU losses|CPU losses" "$out/tests.log" | head -2
+grep -E "GPU losses|CPU losses" "$out/tests.log" | head -8
 echo "== our kernels"
 $java -cp "$cp" org.backsplit.bench.CudaOpsBench 128 32 2>&1 | tee "$out/ours.jsonl"
 echo "== PyTorch eager"

@@ -59,6 +59,21 @@ def norm_act_bwd():
 
 
 report("instance_norm+leaky_relu fwd+bwd (fused)", shape, timed(norm_act_bwd))
+gn = nn.GroupNorm(8, c, eps=1e-5).to(dev)
+with torch.no_grad():
+    report("group_norm_fwd (8 groups)", shape, timed(lambda: gn(x)))
+
+
+def gn_bwd():
+    gn(x).backward(g)
+
+
+report("group_norm fwd+bwd (8 groups)", shape, timed(gn_bwd))
+with torch.no_grad():
+    half = torch.randn(2, c, size // 2, size // 2, size // 2, device=dev)
+    report("avg_pool_fwd 2x2x2", shape, timed(lambda: F.avg_pool3d(x, 2, 2)))
+    report("trilinear_upsample_fwd x2", f"2x{c}x{size // 2}^3->{size}^3",
+           timed(lambda: F.interpolate(half, scale_factor=2, mode="trilinear", align_corners=False)))
 report("leaky_relu_fwd", shape, timed(lambda: F.leaky_relu(x, 0.01)))
 report("concat_channels (C+C)", shape, timed(lambda: torch.cat([x, g], 1)))
 

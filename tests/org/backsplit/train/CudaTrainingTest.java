@@ -14,8 +14,8 @@ import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 
 /**
- * A whole U-Net trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical
- * losses. Skipped where there is no GPU.
+ * A whole network trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical
+ * losses, for the U-Net and for each other architecture. Skipped where there is no GPU.
  */
 class CudaTrainingTest {
     private static final UNetPlan PLAN = new UNetPlan(1, 3, new int[] {8, 16, 32},
@@ -41,6 +41,29 @@ class CudaTrainingTest {
             assertEquals(cpu.get(i), gpu.get(i), tol, "step " + i + ": CPU " + cpu.get(i) + " GPU " + gpu.get(i));
         }
         System.out.println("CPU losses: " + cpu + "\nGPU losses: " + gpu);
+    }
+
+    /** ResEnc, SegResNet and the 2D U-Net: their ops (group norm, pooling, upsampling, residual adds) on the GPU through training. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
+    void otherArchitecturesTrackTheCpuOnTheGpu(Architecture a) {
+        CudaBackend cuda = Gpu.require();
+        List<Double> cpu = runArchitecture(a, new CpuBackend(), 12), gpu = runArchitecture(a, cuda, 12), again = runArchitecture(a, cuda, 12);
+        assertEquals(gpu, again, a + ": two GPU runs must give identical losses");
+        for (int i = 0; i < cpu.size(); i++) {
+            double tol = 2e-3 * Math.max(1, Math.abs(cpu.get(i)));
+            assertEquals(cpu.get(i), gpu.get(i), tol, a + " step " + i + ": CPU " + cpu.get(i) + " GPU " + gpu.get(i));
+        }
+        System.out.println(a + " CPU losses: " + cpu + "\n" + a + " GPU losses: " + gpu);
+    }
+
+    private static List<Double> runArchitecture(Architecture a, Backend backend, int steps) {
+        SyntheticCase data = new SyntheticCase(16, 13);
+        Trainer t = Trainer.start(a.build(backend, ArchitectureTrainingTest.plan(a)), ArchitectureTrainingTest.config(a, 3, 5),
+                ArchitectureTrainingTest.source(a, data));
+        List<Double> losses = new ArrayList<>();
+        for (int i = 0; i < steps; i++) losses.add(t.step().loss());
+        return losses;
     }
 
     /** The caching allocator: once warm, a training step never calls cuMemAlloc (every temporary is closed). */

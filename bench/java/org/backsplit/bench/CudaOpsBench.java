@@ -52,6 +52,26 @@ public final class CudaOpsBench {
                 r.dgamma().close();
                 r.dbeta().close();
             });
+            NormForward gsaved = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
+            report(gpu, "group_norm_fwd (8 groups)", shape, 4 * bytes, () -> release(gpu.groupNorm(x, gamma, beta, 8, 1e-5)));
+            report(gpu, "group_norm fwd+bwd (8 groups)", shape, 9 * bytes, () -> {
+                NormForward f = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
+                var r = gpu.groupNormBackward(dy, x, gamma, f, 8);
+                release(f);
+                r.dx().close();
+                r.dgamma().close();
+                r.dbeta().close();
+            });
+            gsaved.y().close();
+            int[] two = {2, 2, 2};
+            Shape half = Shape.ndhwc(2, size / 2, size / 2, size / 2, c);
+            Tensor small = gpu.upload(random(rnd, (int) half.numel()), half);
+            report(gpu, "avg_pool_fwd 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3d(x, two).close());
+            report(gpu, "avg_pool_bwd 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3dBackward(small, two, s).close());
+            report(gpu, "trilinear_upsample_fwd x2", "2x" + c + "x" + size / 2 + "^3->" + size + "^3", bytes + bytes / 8,
+                    () -> gpu.upsampleTrilinear(small, two).close());
+            report(gpu, "trilinear_upsample_bwd x2", "2x" + c + "x" + size + "^3->" + size / 2 + "^3", bytes + bytes / 8,
+                    () -> gpu.upsampleTrilinearBackward(dy, two, half).close());
             report(gpu, "leaky_relu_fwd", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
             report(gpu, "leaky_relu_bwd", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
             report(gpu, "concat_channels (C+C)", shape, 4 * bytes, () -> gpu.concatChannels(x, dy).close());
