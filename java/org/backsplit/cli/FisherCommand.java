@@ -1,6 +1,5 @@
 package org.backsplit.cli;
 
-import org.backsplit.nn.SegmentationNetwork;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
@@ -23,6 +22,7 @@ import org.backsplit.data.plan.Preprocessor;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.fisher.FisherSummary;
 import org.backsplit.io.AtomicFiles;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import picocli.CommandLine.Command;

@@ -1,6 +1,5 @@
 package org.backsplit.cli;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.backsplit.backend.Backend;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.Npy;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Layouts;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;

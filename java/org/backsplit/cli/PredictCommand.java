@@ -1,6 +1,5 @@
 package org.backsplit.cli;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,9 +12,10 @@ import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
 import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.EnsemblePredictor;
-import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.NetworkPredictor;
+import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.TilePredictor;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.util.Progress;

@@ -1,7 +1,5 @@
 package org.backsplit.demo;
 
-import org.backsplit.nn.Architecture;
-import org.backsplit.nn.SegmentationNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -29,13 +27,15 @@ import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.report.SliceOverlay;
 import org.backsplit.run.DatasetTraining;
 import org.backsplit.run.EpochRecord;
 import org.backsplit.run.ProgressChart;
-import org.backsplit.run.TrainingHistory;
 import org.backsplit.run.RunFolder;
 import org.backsplit.run.RunSettings;
+import org.backsplit.run.TrainingHistory;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.train.OptimizerConfig;
 import org.backsplit.util.Progress;

@@ -1,11 +1,11 @@
 package org.backsplit.fisher;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.util.ArrayList;
 import java.util.List;
 import org.backsplit.data.geometry.DistanceTransform;
 import org.backsplit.data.patch.PatchSampler;
 import org.backsplit.data.patch.PreparedCase;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 

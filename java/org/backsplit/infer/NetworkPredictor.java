@@ -1,7 +1,7 @@
 package org.backsplit.infer;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.util.List;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 

@@ -1,7 +1,5 @@
 package org.backsplit.run;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -34,6 +32,8 @@ import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.train.PatchBatchSource;

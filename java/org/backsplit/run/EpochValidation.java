@@ -1,6 +1,5 @@
 package org.backsplit.run;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
@@ -8,6 +7,7 @@ import org.backsplit.data.patch.Augmenter;
 import org.backsplit.data.patch.PatchLoader;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.loss.DeepSupervisionLoss;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.train.HardDice;

@@ -1,10 +1,10 @@
 package org.backsplit.run;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.backsplit.backend.Backend;
 import org.backsplit.nn.Parameter;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Tensor;
 
 /**

@@ -1,7 +1,5 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -19,6 +17,8 @@ import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.SafeTensors;
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Tensor;

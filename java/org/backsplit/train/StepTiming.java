@@ -1,13 +1,13 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import java.util.ArrayList;
 import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.loss.DeepSupervisionLoss;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Sgd;

@@ -1,10 +1,10 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.SegmentationNetwork;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.backsplit.backend.Backend;
 import org.backsplit.loss.DeepSupervisionLoss;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.PolyLr;

@@ -1,7 +1,5 @@
 package org.backsplit.cli;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +12,9 @@ import java.util.Map;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.NnUNetDatasetTest;
 import org.backsplit.io.SafeTensors;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;

@@ -1,7 +1,5 @@
 package org.backsplit.cli;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +20,9 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.plan.Fingerprint;
 import org.backsplit.data.plan.PlanFiles;
 import org.backsplit.data.plan.Planner;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.StateDict;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;

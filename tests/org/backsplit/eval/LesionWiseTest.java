@@ -1,6 +1,5 @@
 package org.backsplit.eval;
 
-import org.backsplit.data.geometry.ConnectedComponents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import org.backsplit.data.geometry.ConnectedComponents;
 import org.junit.jupiter.api.Test;
 
 /** Components with 26-connectivity against a flood fill; lesion-wise counts and volumes worked out by hand. */

@@ -1,7 +1,5 @@
 package org.backsplit.examples;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.Devices;
+import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.plan.Plan;
@@ -19,7 +17,10 @@ import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
+import org.backsplit.run.NetworkConfiguration;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.train.Batch;
@@ -38,7 +39,7 @@ class EmbeddingExampleTest {
         // --- README example begins ---
         Backend cpu = new CpuBackend();                                      // all cores
         UNetPlan plan = UNetPlan.isotropic(1, 3, 3, 8, 32);                  // 1 channel in, 3 classes, 3 stages 8..32
-        SegmentationNetwork net = Architecture.UNET.build(cpu, plan);
+        SegmentationNetwork net = Architecture.UNET.build(cpu, plan);     // or RESENC, SEGRESNET, UNET2D
 
         Shape shape = Shape.ndhwc(2, 16, 16, 16, 1);                         // [N, D, H, W, C], channels last
         float[] image = new float[shape.size()], labels = new float[shape.size()];
@@ -77,10 +78,10 @@ class EmbeddingExampleTest {
 
         // --- README segmentation example begins ---
         Backend backend = Devices.open("auto", null, System.err);                 // the GPU when there is one, else all CPU cores
-        SegmentationNetwork trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend);
+        SegmentationNetwork trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend); // any architecture
         Plan plan = PlanFiles.readPlan(run);                                        // the plan it was trained with (run/plans.json)
         int[] writtenValue = {0, 1, 0, 0, 0, 0};                                    // training class -> label written: the lesion only
-        CasePredictor predictor = new CasePredictor(new NetworkPredictor(trained), plan, trained.plan().roundUpInputSize(plan.patchSize()),
+        CasePredictor predictor = new CasePredictor(new NetworkPredictor(trained), plan, NetworkConfiguration.tile(trained, plan),
                 SlidingWindow.DEFAULT_STEP, true, writtenValue, Postprocessing.read(run.resolve(Postprocessing.FILE)));
         predictor.predict(List.of(image), segmentation);                            // one file per channel in; NIfTI out, in the image's grid
         // --- README segmentation example ends ---

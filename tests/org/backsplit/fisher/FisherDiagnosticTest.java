@@ -1,7 +1,5 @@
 package org.backsplit.fisher;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +7,9 @@ import java.util.List;
 import java.util.Random;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.PreparedCase;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 import org.junit.jupiter.api.Test;

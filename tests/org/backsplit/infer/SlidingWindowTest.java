@@ -1,14 +1,14 @@
 package org.backsplit.infer;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Random;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;

@@ -1,7 +1,5 @@
 package org.backsplit.run;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Arrays;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
 import org.backsplit.nn.Parameter;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -10,6 +9,7 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,6 +12,7 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.Augmenter;
 import org.backsplit.data.patch.PatchLoader;
 import org.backsplit.data.patch.PreparedCase;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

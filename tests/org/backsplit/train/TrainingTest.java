@@ -1,7 +1,5 @@
 package org.backsplit.train;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +12,9 @@ import java.util.List;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Parameter;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Tensor;
 import org.junit.jupiter.api.Test;

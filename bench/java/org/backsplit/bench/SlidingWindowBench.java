@@ -1,13 +1,13 @@
 package org.backsplit.bench;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.Devices;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.infer.TilePredictor;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 

@@ -1,14 +1,14 @@
 package org.backsplit.bench;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.Devices;
+import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.ProfilingBackend;
 import org.backsplit.loss.DeepSupervisionLoss;
+import org.backsplit.nn.Architecture;
 import org.backsplit.nn.Initialization;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;

@@ -1,7 +1,5 @@
 package org.backsplit.experiments;
 
-import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.nn.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
@@ -15,6 +13,8 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.fisher.FisherDiagnostic;
 import org.backsplit.io.AtomicFiles;
+import org.backsplit.nn.Architecture;
+import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
