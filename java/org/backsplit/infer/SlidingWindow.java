@@ -7,7 +7,8 @@ import java.util.List;
  * nnU-Net's sliding-window prediction: tiles of the patch size overlapping by half (step 0.5 of the tile), each
  * tile's logits weighted by a Gaussian (sigma = tile/8 per axis, 1 at the centre) so tile borders count less,
  * optional test-time mirroring (the tile and its 7 mirror images along every combination of axes, logits
- * averaged), and an image smaller than the tile padded with zeros around it and cropped back.
+ * averaged; a one-slice tile of the 2D U-Net only its 3 in-plane ones, as nnU-Net's 2d configuration), and an
+ * image smaller than the tile padded with zeros around it and cropped back.
  */
 public final class SlidingWindow {
     public static final double DEFAULT_STEP = 0.5;
@@ -56,16 +57,22 @@ public final class SlidingWindow {
         return out;
     }
 
-    /** The mean of the logits of the tile and of its mirror images along each non-empty set of axes. */
+    /**
+     * The mean of the logits of the tile and of its mirror images along each non-empty set of axes (axes of
+     * extent 1, where mirroring changes nothing, left out).
+     */
     static float[] mirrored(TilePredictor net, float[] in, int[] tile, int c) {
         int k = net.classes();
         float[] acc = net.predict(in, tile);
+        int flippable = (tile[0] > 1 ? 1 : 0) | (tile[1] > 1 ? 2 : 0) | (tile[2] > 1 ? 4 : 0), count = 1;
         for (int axes = 1; axes < 8; axes++) {
+            if ((axes & ~flippable) != 0) continue;
             float[] logits = net.predict(flip(in, tile, c, axes), tile);
             float[] back = flip(logits, tile, k, axes);
             for (int i = 0; i < acc.length; i++) acc[i] += back[i];
+            count++;
         }
-        for (int i = 0; i < acc.length; i++) acc[i] /= 8;
+        for (int i = 0; i < acc.length; i++) acc[i] /= count;
         return acc;
     }
 
@@ -86,6 +93,7 @@ public final class SlidingWindow {
     static int[] starts(int size, int tile, double step) {
         if (size < tile) throw new IllegalArgumentException("image size " + size + " < tile " + tile + ": pad first");
         if (!(step > 0 && step <= 1)) throw new IllegalArgumentException("tile step must be in (0, 1], not " + step);
+        if (tile == 1) return java.util.stream.IntStream.range(0, size).toArray(); // one slice at a time, each once (nnU-Net's 2d)
         int n = (int) Math.ceil((size - tile) / (tile * step)) + 1;
         int[] s = new int[n];
         double actual = n > 1 ? (double) (size - tile) / (n - 1) : 0;

@@ -66,6 +66,32 @@ class SlidingWindowTest {
         assertEquals(5f, plain[9], 1e-6, "and the far x corner only by the last tile's");
     }
 
+    /** A one-slice tile (the 2D U-Net) is mirrored in-plane only: 4 forwards per tile, not 8; the average stays exact. */
+    @Test
+    void aOneSliceTileIsMirroredInPlaneOnly() {
+        int[] calls = {0};
+        TilePredictor counting = new TilePredictor() {
+            @Override
+            public int classes() {
+                return 1;
+            }
+
+            @Override
+            public float[] predict(float[] channelsLast, int[] tile) {
+                calls[0]++;
+                return channelsLast.clone();
+            }
+        };
+        float[] image = new float[6 * 6 * 3];
+        for (int i = 0; i < image.length; i++) image[i] = i;
+        float[] out = SlidingWindow.predict(counting, new float[][] {image}, new int[] {6, 6, 3}, new int[] {6, 6, 1}, 0.5, true);
+        assertEquals(3 * 4, calls[0], "3 slices, each once, x 4 in-plane mirrorings");
+        for (int i = 0; i < image.length; i++) assertEquals(image[i], out[i], 1e-4);
+        calls[0] = 0;
+        SlidingWindow.predict(counting, new float[][] {image}, new int[] {6, 6, 3}, new int[] {6, 6, 3}, 0.5, true);
+        assertEquals(8, calls[0], "a 3D tile: all 8");
+    }
+
     @Test
     void anEnsembleStitchesToTheMeanOfItsMembers() {
         int[] dims = {13, 9, 5}, tile = {8, 8, 4};
