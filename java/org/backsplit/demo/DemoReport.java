@@ -44,13 +44,16 @@ final class DemoReport {
                 .append("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}")
                 .append("td,th{border:1px solid #bbb;padding:4px 10px;text-align:right}th{background:#eee}td:first-child{text-align:left}")
                 .append("img{max-width:100%;border:1px solid #ccc;margin:4px 0}.note{color:#555;font-size:90%}</style></head><body>\n");
-        h.append("<h1>BackSplit demo: binary vs BackSplit (").append(o.data().datasetName).append(")</h1>\n");
+        h.append("<h1>BackSplit demo: binary vs BackSplit (").append(o.data().datasetName).append(", ").append(o.architecture().checkpointName())
+                .append(")</h1>\n");
+        Plan trained = org.backsplit.run.NetworkConfiguration.dataPlan(o.architecture(), plan); // the 2D U-Net's slices, SegResNet's rounded patch
         StringBuilder training = new StringBuilder();
         for (Demo.ModelOutcome m : models) training.append(String.format(Locale.ROOT, "%s %.0f s, ", m.mode(), m.trainingSeconds()));
         h.append(String.format(Locale.ROOT, "<p>%d training cases (fold 0: 80%% train, 20%% validation), %d held-out cases; patch %s, batch %d; "
-                        + "U-Net widths %d..%d; %d epochs x %d iterations for each model; device %s. Training time (sum of the epochs): %sthis "
+                        + "%s widths %d..%d; %d epochs x %d iterations for each model; device %s. Training time (sum of the epochs): %sthis "
                         + "invocation %.0f s (a re-run reuses the trained models).</p>%n", o.trainingCases(), o.testCases(),
-                java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), o.features()[0], o.features()[1], o.epochs(), o.iterationsPerEpoch(), esc(device),
+                java.util.Arrays.toString(trained.patchSize()), trained.batchSize(), o.architecture().checkpointName(), o.features()[0], o.features()[1],
+                o.epochs(), o.iterationsPerEpoch(), esc(device),
                 training, seconds));
         h.append("<p class=\"note\">").append(esc(o.data().description)).append("</p>\n");
         h.append("<h2>Held-out results (lesion)</h2>\n<table><tr><th>model</th><th>Dice (mean &plusmn; sd)</th><th>HD95 (mm)</th><th>NSD (2 mm)</th>"
