@@ -91,6 +91,12 @@ public interface Backend {
 
     NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups);
 
+    /** C / groups, or an error when the channels do not split evenly (every backend's group norm checks this). */
+    static int channelsPerGroup(int channels, int groups) {
+        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        return channels / groups;
+    }
+
     Tensor leakyRelu(Tensor x, double slope);
 
     /** The gradient of LeakyReLU from its output y (y > 0 exactly where x > 0 for slope > 0). */

@@ -156,17 +156,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
-        return normForward(x, gamma, beta, checkGroups(x.shape().c(), groups), eps, -1f);
+        Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
+        return normForward(x, gamma, beta, groups, eps, -1f);
     }
 
     @Override
     public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
-        return normBackward(dy, x, null, -1f, checkGroups(x.shape().c(), groups), gamma, saved);
-    }
-
-    private static int checkGroups(int channels, int groups) {
-        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
-        return groups;
+        Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
+        return normBackward(dy, x, null, -1f, groups, gamma, saved);
     }
 
     @Override

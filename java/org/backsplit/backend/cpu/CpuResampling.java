@@ -84,6 +84,13 @@ final class CpuResampling {
         return cur == dy ? copy(dy) : cur;
     }
 
+    /** The product of dims[from..to): the tensor seen as [outer, length, inner] along one axis. */
+    private static int extent(int[] dims, int from, int to) {
+        int e = 1;
+        for (int a = from; a < to; a++) e *= dims[a];
+        return e;
+    }
+
     /** A pooled copy: an output never shares its array with an input (each tensor returns its own to the pool). */
     private float[] copy(float[] a) {
         float[] c = pool.dirty(a.length);
@@ -100,11 +107,8 @@ final class CpuResampling {
 
     /** Upsamples axis `axis` of dims (the input's) by `scale`. */
     private float[] linearPass(float[] in, int[] dims, int axis, int scale) {
-        int outer = 1, inner = 1, length = dims[axis], outLength = length * scale;
-        for (int a = 0; a < axis; a++) outer *= dims[a];
-        for (int a = axis + 1; a < dims.length; a++) inner *= dims[a];
-        float[] out = pool.dirty(outer * outLength * inner);
-        int innerSize = inner;
+        int outer = extent(dims, 0, axis), innerSize = extent(dims, axis + 1, dims.length), length = dims[axis], outLength = length * scale;
+        float[] out = pool.dirty(outer * outLength * innerSize);
         parallel.forEach(outer * outLength, job -> {
             int o = job / outLength, r = job % outLength;
             double[] s = source(r, length, scale);
@@ -117,11 +121,8 @@ final class CpuResampling {
 
     /** The transpose of {@link #linearPass}: dims are the input's; `in` is the gradient of the upsampled axis. */
     private float[] linearPassAdjoint(float[] in, int[] dims, int axis, int scale) {
-        int outer = 1, inner = 1, length = dims[axis], upLength = length * scale;
-        for (int a = 0; a < axis; a++) outer *= dims[a];
-        for (int a = axis + 1; a < dims.length; a++) inner *= dims[a];
-        float[] out = pool.zeroed(outer * length * inner);
-        int innerSize = inner;
+        int outer = extent(dims, 0, axis), innerSize = extent(dims, axis + 1, dims.length), length = dims[axis], upLength = length * scale;
+        float[] out = pool.zeroed(outer * length * innerSize);
         parallel.forEach(outer * length, job -> {
             int o = job / length, r = job % length, t = job * innerSize;
             // output rows reading row r lie within [scale*(r-1), scale*(r+2)) (source = (u+0.5)/scale - 0.5)

@@ -239,7 +239,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Shape s = x.shape();
-        int N = s.n(), C = s.c(), V = s.spatial(), per = channelsPerGroup(C, groups);
+        int N = s.n(), C = s.c(), V = s.spatial(), per = Backend.channelsPerGroup(C, groups);
         double[] xd = d(x), gd = d(gamma), bd = d(beta);
         ReferenceTensor y = make(s), mean = make(new Shape(N, C)), rstd = make(new Shape(N, C));
         for (int n = 0; n < N; n++)
@@ -273,7 +273,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
         Shape s = x.shape();
-        int N = s.n(), C = s.c(), V = s.spatial(), per = channelsPerGroup(C, groups);
+        int N = s.n(), C = s.c(), V = s.spatial(), per = Backend.channelsPerGroup(C, groups);
         double[] xd = d(x), dyd = d(dy), gd = d(gamma), md = d(saved.mean()), rd = d(saved.rstd());
         ReferenceTensor dx = make(s), dg = make(new Shape(C)), db = make(new Shape(C));
         double m = (double) V * per;
@@ -298,11 +298,6 @@ public final class ReferenceBackend implements Backend {
                     }
             }
         return new NormGrads(dx, dg, db);
-    }
-
-    private static int channelsPerGroup(int channels, int groups) {
-        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
-        return channels / groups;
     }
 
     @Override
