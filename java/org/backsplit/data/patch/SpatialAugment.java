@@ -52,6 +52,7 @@ public final class SpatialAugment {
                 }
         int[] size = new int[3];
         for (int a = 0; a < 3; a++) size[a] = Math.max(patch[a], (int) Math.ceil(2 * ext[a] / 0.85));
+        if (planar) size[2] = 1; // a 2D patch is cut from its own slice: nothing to blend along z
         return size;
     }
 

@@ -13,8 +13,24 @@ class SpatialAugmentTest {
     void theCutPatchHoldsTheRotatedPatch() {
         int[] init = SpatialAugment.initialSize(new int[] {64, 64, 64});
         for (int a = 0; a < 3; a++) assertTrue(init[a] > 64 * 1.3 && init[a] < 64 * 2.2, "initial " + init[a]);
+        // a 2D patch turns in its plane by up to 180 degrees: its cut holds the diagonal, one slice thick
         int[] flat = SpatialAugment.initialSize(new int[] {128, 128, 1});
-        assertTrue(flat[2] > 1);
+        assertEquals(1, flat[2]);
+        for (int a = 0; a < 2; a++) assertTrue(flat[a] >= Math.sqrt(2) * 128 / 0.85 - 1 && flat[a] < 128 * 1.8, "in-plane " + flat[a]);
+        int[] elongated = SpatialAugment.initialSize(new int[] {128, 32, 1}); // > 1.5:1: nnU-Net's 2D turns it by 15 degrees at most
+        assertTrue(elongated[1] < 128, "a 15-degree turn of 128 x 32 needs " + elongated[1]);
+    }
+
+    @Test
+    void aTwoDimensionalPatchNeverMixesSlices() {
+        SpatialAugment s = new SpatialAugment(new int[] {9, 7, 1});
+        assertEquals(1, s.initial()[2]);
+        float[][] cut = coded(s.initial());
+        for (long seed = 0; seed < 40; seed++) {
+            float[][] out = s.apply(cut, new Rng(seed));
+            // slice 0 codes x + 100 y < 5000; any blend with slice 1 (+10000) would be >= 5000
+            for (float v : out[0]) assertTrue(Float.isFinite(v) && v < 5000, "only slice 0's values: " + v);
+        }
     }
 
     private static float[][] coded(int[] dims) {
