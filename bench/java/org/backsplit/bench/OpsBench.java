@@ -49,6 +49,8 @@ public class OpsBench {
     private Tensor labels;
     private Tensor transposedWeight;
     private Tensor half;
+    private Tensor halfSameWidth;
+    private NormForward groupNorm;
     private Tensor param;
     private Tensor grad;
     private Tensor buffer;
@@ -73,6 +75,9 @@ public class OpsBench {
         labels = cpu.upload(lab, s.withChannels(1));
         Shape hs = Shape.ndhwc(2, size / 2, size / 2, size / 2, 2 * c);
         half = cpu.upload(ConvBench.random(rnd, hs.size()), hs);
+        Shape hc = hs.withChannels(c);
+        halfSameWidth = cpu.upload(ConvBench.random(rnd, hc.size()), hc);
+        groupNorm = cpu.groupNorm(x, gamma, beta, 8, 1e-5);
         transposedWeight = cpu.upload(ConvBench.random(rnd, 2 * c * 8 * c), new Shape(2 * c, 2, 2, 2, c));
         Shape ps = new Shape(1 << 20);
         param = cpu.upload(ConvBench.random(rnd, ps.size()), ps);
@@ -94,6 +99,45 @@ public class OpsBench {
         g.dx().close();
         g.dgamma().close();
         g.dbeta().close();
+    }
+
+    /** SegResNet's norm: 8 groups (with 8 channels, one channel per group). */
+    @Benchmark
+    public void groupNormForward() {
+        NormForward f = cpu.groupNorm(x, gamma, beta, 8, 1e-5);
+        f.y().close();
+        f.mean().close();
+        f.rstd().close();
+    }
+
+    @Benchmark
+    public void groupNormBackward() {
+        var g = cpu.groupNormBackward(dy, x, gamma, groupNorm, 8);
+        g.dx().close();
+        g.dgamma().close();
+        g.dbeta().close();
+    }
+
+    /** The residual encoder's strided skip: size -> size/2. */
+    @Benchmark
+    public void averagePoolForward() {
+        cpu.avgPool3d(x, new int[] {2, 2, 2}).close();
+    }
+
+    @Benchmark
+    public void averagePoolBackward() {
+        cpu.avgPool3dBackward(halfSameWidth, new int[] {2, 2, 2}, x.shape()).close();
+    }
+
+    /** SegResNet's upsampling: size/2 -> size, C channels. */
+    @Benchmark
+    public void trilinearUpsampleForward() {
+        cpu.upsampleTrilinear(halfSameWidth, new int[] {2, 2, 2}).close();
+    }
+
+    @Benchmark
+    public void trilinearUpsampleBackward() {
+        cpu.upsampleTrilinearBackward(x, new int[] {2, 2, 2}, halfSameWidth.shape()).close();
     }
 
     @Benchmark
