@@ -6,11 +6,10 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Architecture;
-import org.backsplit.nn.Initialization;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.optim.GradientClipping;
-import org.backsplit.optim.Sgd;
+import org.backsplit.optim.Optimizer;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
@@ -29,12 +28,15 @@ public final class StepTiming {
     private StepTiming() {
     }
 
-    /** @param patch cubic patch edge; the batch is random images with random labels of plan.numClasses() */
-    public static Result measure(Backend backend, UNetPlan plan, int patch, int batch, int steps) {
-        SegmentationNetwork net = Architecture.UNET.build(backend, plan);
+    /**
+     * @param patch cubic patch edge (the 2D U-Net: a square slice); the batch is random images with random labels
+     *              of plan.numClasses(); the optimizer is the architecture's (SGD, or Adam for SegResNet)
+     */
+    public static Result measure(Backend backend, Architecture architecture, UNetPlan plan, int patch, int batch, int steps) {
+        SegmentationNetwork net = architecture.build(backend, plan);
         Rng rng = new Rng(0);
-        Initialization.he(net.parameters(), rng, 0.01);
-        Shape xs = Shape.ndhwc(batch, patch, patch, patch, plan.inputChannels());
+        net.initialize(rng);
+        Shape xs = Shape.ndhwc(batch, architecture == Architecture.UNET2D ? 1 : patch, patch, patch, plan.inputChannels());
         Shape ys = xs.withChannels(1);
         float[] x = new float[xs.size()], y = new float[ys.size()];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
@@ -43,7 +45,8 @@ public final class StepTiming {
         double lastLoss = 0;
         try (Tensor images = backend.upload(x, xs); Tensor labels = backend.upload(y, ys)) {
             DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(plan.numClasses(), true, -1));
-            Sgd sgd = Sgd.nnUNet();
+            OptimizerConfig config = OptimizerConfig.forArchitecture(architecture);
+            Optimizer optimizer = config.create();
             int warmup = Math.min(3, steps);
             for (int s = 0; s < warmup + steps; s++) {
                 long t0 = System.nanoTime();
@@ -61,7 +64,7 @@ public final class StepTiming {
                 backend.synchronize();
                 long t3 = System.nanoTime();
                 GradientClipping.clip(net.parameters(), 12);
-                sgd.step(net.parameters(), 0.01);
+                optimizer.step(net.parameters(), config.initialLr());
                 backend.synchronize();
                 long t4 = System.nanoTime();
                 lastLoss = r.loss();

@@ -55,4 +55,13 @@ class ArchitectureRunsTest {
         String log2d = Files.readString(results.resolve("Dataset906_Arch/backsplit__PlainConvUNet__2d/fold_0/training_log.txt"));
         assertTrue(log2d.matches("(?s).*patch \\[\\d+, \\d+, 1\\].*"), "the 2D U-Net trains on slices: " + log2d.lines().findFirst().orElse(""));
     }
+
+    /** `bench --arch` times a training step of each network (one step here: it must run, not be fast). */
+    @Test
+    void benchTimesEveryArchitecture() {
+        for (String arch : new String[] {"unet", "resenc", "segresnet", "unet2d"}) {
+            assertEquals(0, TrainPipelineTest.run("bench", "--arch", arch, "--stages", "3", "--features", "8,16", "--patch", "16", "--steps", "1",
+                    "--device", "cpu", "--threads", "2"), arch);
+        }
+    }
 }

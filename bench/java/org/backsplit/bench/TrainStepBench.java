@@ -30,7 +30,7 @@ public final class TrainStepBench {
         int threads = Integer.parseInt(args[6]), steps = Integer.parseInt(args[7]);
         Backend backend = Devices.open(args.length > 8 ? args[8] : "cpu", threads, System.err);
         UNetPlan plan = UNetPlan.isotropic(1, classes, stages, base, cap);
-        StepTiming.Result t = StepTiming.measure(backend, plan, patch, batch, steps);
+        StepTiming.Result t = StepTiming.measure(backend, org.backsplit.nn.Architecture.UNET, plan, patch, batch, steps);
         System.out.printf("{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
                         + "\"batch\": %d, \"classes\": %d, \"params_M\": %.2f, \"ms_step\": %.2f, \"min_ms\": %.2f, \"forward_ms\": %.2f, "
                         + "\"loss_ms\": %.2f, \"backward_ms\": %.2f, \"optimizer_ms\": %.2f, \"loss\": %.5f, \"steps\": %d}%n",
