@@ -9,6 +9,7 @@ import java.util.Map;
 import org.backsplit.data.ClassMap;
 import org.backsplit.data.DatasetJson;
 import org.backsplit.data.TrainingMode;
+import org.backsplit.nn.Architecture;
 import org.junit.jupiter.api.Test;
 
 /** A chosen subset of auxiliary classes: the others become background, and the run folder says which were kept. */
@@ -41,5 +42,21 @@ class RunSettingsTest {
         var tree = (com.fasterxml.jackson.databind.node.ObjectNode) m.valueToTree(all);
         tree.remove("auxiliary");
         assertEquals(all, m.treeToValue(tree, RunSettings.class));
+        // ... and one written before networks could be chosen as the 3D U-Net
+        tree.remove("architecture");
+        assertEquals(Architecture.UNET, m.treeToValue(tree, RunSettings.class).architecture());
+    }
+
+    @Test
+    void eachArchitectureHasItsOwnConfigurationFolder() {
+        RunSettings d = RunSettings.nnUNet(TrainingMode.BINARY, List.of("lesion"), 0);
+        String[] expected = {"binary__PlainConvUNet__3d_fullres", "binary__ResidualEncoderUNet__3d_fullres", "binary__SegResNet__3d_fullres",
+                "binary__PlainConvUNet__2d"};
+        Architecture[] all = Architecture.values();
+        for (int i = 0; i < all.length; i++) {
+            RunSettings s = new RunSettings(d.mode(), d.targets(), d.auxiliary(), d.fold(), d.epochs(), d.iterationsPerEpoch(), d.validationBatches(),
+                    d.seed(), d.baseFeatures(), d.maxFeatures(), false, false, true, List.of(), d.optimizer(), 0, all[i]);
+            assertEquals(expected[i], s.configurationName());
+        }
     }
 }
