@@ -3,8 +3,10 @@ package org.backsplit.nn;
 import java.util.Arrays;
 
 /**
- * The topology of nnU-Net's PlainConvUNet: per stage its width, kernel and stride (stage 0 has stride 1),
- * and the convolutions per encoder and decoder stage. Every field is visible in a state_dict's shapes.
+ * The topology of a network (see {@link Architecture}): per stage its width, kernel and stride (stage 0 has
+ * stride 1), and the blocks per encoder and decoder stage: convolutions for the plain U-Nets, residual blocks
+ * in the residual encoder (its decoder: convolutions), MONAI's blocks_down / blocks_up for SegResNet. Every
+ * field is visible in a state_dict's shapes and names.
  */
 public record UNetPlan(int inputChannels, int numClasses, int[] features, int[][] kernels, int[][] strides,
                        int[] convsPerEncoderStage, int[] convsPerDecoderStage) {
