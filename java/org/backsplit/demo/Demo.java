@@ -42,7 +42,7 @@ import org.backsplit.util.Progress;
 
 /**
  * The demo: a synthetic abdomen dataset (lesions in the liver with look-alikes beside and inside it), a binary
- * and a BackSplit U-Net trained with the same budget, both evaluated on held-out cases, the paired comparison,
+ * and a BackSplit network (the U-Net unless another is chosen) trained with the same budget, both evaluated on held-out cases, the paired comparison,
  * the Fisher diagnostic of both, and an HTML report. Every stage keeps its outputs, so a second run reuses
  * what exists and an interrupted one continues.
  */
@@ -55,29 +55,25 @@ public final class Demo {
      * @param diceOnTargetsOnly the BackSplit run's soft Dice covers the lesion only (its auxiliary classes are
      *                          learned through cross-entropy): with four auxiliary classes, a Dice averaged over
      *                          all five would let the large easy organs dominate a short budget (the paper's §J)
+     * @param architecture      the network both models use
+     * @param learningRate      the initial learning rate of both, or null for the network's own (see {@link #optimizer})
      */
     public record Options(Path out, int trainingCases, int testCases, long seed, int epochs, int iterationsPerEpoch, int validationBatches,
                           int[] patch, int batch, int[] features, boolean diceOnTargetsOnly, boolean mirroring, int loaderThreads, boolean anatomy,
-                          Architecture architecture) {
+                          Architecture architecture, Double learningRate) {
 
         /** The embedded default: finishes in about ten minutes on two CPU cores. */
         public static Options defaults(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false, Architecture.UNET);
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false, Architecture.UNET, null);
         }
 
         /** On the Colin27 brain: cases of 60 x 72 x 60 voxels at 3 mm, a cubic patch. */
         public static Options anatomy(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true, Architecture.UNET);
+            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true, Architecture.UNET, null);
         }
 
         DemoData data() {
             return anatomy ? DemoData.BRAIN : DemoData.ABDOMEN;
-        }
-
-        /** The same demo with another network. */
-        public Options withArchitecture(Architecture a) {
-            return new Options(out, trainingCases, testCases, seed, epochs, iterationsPerEpoch, validationBatches, patch, batch, features,
-                    diceOnTargetsOnly, mirroring, loaderThreads, anatomy, a);
         }
 
         /** The folder name of this demo's report and results: the dataset's, suffixed with the network unless the 3D U-Net. */
@@ -148,6 +144,12 @@ public final class Demo {
         return evaluate(o, p, folder, s, name, backend, log);
     }
 
+    /** The network's optimizer (SGD; Adam for SegResNet), at the chosen learning rate if any. */
+    static OptimizerConfig optimizer(Options o) {
+        OptimizerConfig own = OptimizerConfig.forArchitecture(o.architecture());
+        return o.learningRate() == null ? own : own.withInitialLr(o.learningRate());
+    }
+
     static RunSettings settings(Options o, TrainingMode mode) {
         return settings(o, mode, List.of());
     }
@@ -156,7 +158,7 @@ public final class Demo {
     public static RunSettings settings(Options o, TrainingMode mode, List<String> auxiliary) {
         boolean diceTargets = mode == TrainingMode.BACKSPLIT && o.diceOnTargetsOnly();
         return new RunSettings(mode, List.of("lesion"), auxiliary, 0, o.epochs(), o.iterationsPerEpoch(), o.validationBatches(), o.seed(), o.features()[0],
-                o.features()[1], diceTargets, false, true, List.of(), OptimizerConfig.forArchitecture(o.architecture()),
+                o.features()[1], diceTargets, false, true, List.of(), optimizer(o),
                 mode == TrainingMode.BACKSPLIT ? 1 : 0, o.architecture());
     }
 

@@ -50,9 +50,10 @@ final class DemoReport {
         StringBuilder training = new StringBuilder();
         for (Demo.ModelOutcome m : models) training.append(String.format(Locale.ROOT, "%s %.0f s, ", m.mode(), m.trainingSeconds()));
         h.append(String.format(Locale.ROOT, "<p>%d training cases (fold 0: 80%% train, 20%% validation), %d held-out cases; patch %s, batch %d; "
-                        + "%s widths %d..%d; %d epochs x %d iterations for each model; device %s. Training time (sum of the epochs): %sthis "
+                        + "%s widths %d..%d; %s lr %s, poly; %d epochs x %d iterations for each model; device %s. Training time (sum of the epochs): %sthis "
                         + "invocation %.0f s (a re-run reuses the trained models).</p>%n", o.trainingCases(), o.testCases(),
                 java.util.Arrays.toString(trained.patchSize()), trained.batchSize(), o.architecture().checkpointName(), o.features()[0], o.features()[1],
+                Demo.optimizer(o).kind(), Demo.optimizer(o).initialLr(),
                 o.epochs(), o.iterationsPerEpoch(), esc(device),
                 training, seconds));
         h.append("<p class=\"note\">").append(esc(o.data().description)).append("</p>\n");

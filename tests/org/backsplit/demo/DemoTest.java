@@ -26,7 +26,7 @@ class DemoTest {
 
     @Test
     void tinyDemoWritesATableAndAReportWithRealImages(@TempDir Path dir) throws Exception {
-        Demo.Options o = new Demo.Options(dir, 5, 3, 11, 2, 2, 1, new int[] {16, 16, 16}, 2, new int[] {4, 8}, true, false, 1, false, org.backsplit.nn.Architecture.UNET);
+        Demo.Options o = new Demo.Options(dir, 5, 3, 11, 2, 2, 1, new int[] {16, 16, 16}, 2, new int[] {4, 8}, true, false, 1, false, org.backsplit.nn.Architecture.UNET, null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Demo.Outcome r = Demo.run(o, new CpuBackend(2), new PrintStream(log, true));
         assertEquals(2, r.models().size());
