@@ -68,10 +68,14 @@ public interface Backend {
 
     // ---- normalisation and activation ----
 
-    /** Instance norm over D,H,W per sample and channel, biased variance, affine. */
-    NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps);
+    /** Instance norm over D,H,W per sample and channel, biased variance, affine: group norm with one channel per group. */
+    default NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return groupNorm(x, gamma, beta, x.shape().c(), eps);
+    }
 
-    NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved);
+    default NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
+        return groupNormBackward(dy, x, gamma, saved, x.shape().c());
+    }
 
     /**
      * Instance norm followed by LeakyReLU in one pass (nnU-Net's conv block): y is the activation, and the

@@ -150,11 +150,6 @@ public final class CpuBackend implements Backend {
     // ---- normalisation and activation ----
 
     @Override
-    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return normForward(x, gamma, beta, x.shape().c(), eps, -1f);
-    }
-
-    @Override
     public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
         return normForward(x, gamma, beta, groups, eps, -1f);
@@ -176,11 +171,6 @@ public final class CpuBackend implements Backend {
         float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), groups, f(gamma), f(beta), eps, slope);
         Shape stats = new Shape(s.n(), s.c());
         return new NormForward(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
-    }
-
-    @Override
-    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        return normBackward(dy, x, null, -1f, x.shape().c(), gamma, saved);
     }
 
     @Override

@@ -336,11 +336,6 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return normForward(x, gamma, beta, x.shape().c(), eps, -1f);
-    }
-
-    @Override
     public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
         return normForward(x, gamma, beta, groups, eps, -1f);
@@ -372,11 +367,6 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
         elementwise("norm_apply", s.numel(), x, mean, rstd, gamma, beta, y, c, v, s.numel(), slope);
         return new NormForward(y, mean, rstd);
-    }
-
-    @Override
-    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        return normBackward(dy, x, null, -1f, x.shape().c(), gamma, saved);
     }
 
     @Override

@@ -227,16 +227,6 @@ public final class ReferenceBackend implements Backend {
     // ---- instance norm ----
 
     @Override
-    public NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return groupNorm(x, gamma, beta, x.shape().c(), eps);
-    }
-
-    @Override
-    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        return groupNormBackward(dy, x, gamma, saved, x.shape().c());
-    }
-
-    @Override
     public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Shape s = x.shape();
         int N = s.n(), C = s.c(), V = s.spatial(), per = Backend.channelsPerGroup(C, groups);
