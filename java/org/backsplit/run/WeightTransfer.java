@@ -5,7 +5,6 @@ import java.util.Map;
 import org.backsplit.backend.Backend;
 import org.backsplit.nn.Parameter;
 import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.tensor.Tensor;
 
 /**
  * Starts a network from another one's weights (the paper's §4.6 and §J: a binary model fine-tuned into a
