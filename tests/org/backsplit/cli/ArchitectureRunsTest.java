@@ -54,6 +54,12 @@ class ArchitectureRunsTest {
         }
         String log2d = Files.readString(results.resolve("Dataset906_Arch/backsplit__PlainConvUNet__2d/fold_0/training_log.txt"));
         assertTrue(log2d.matches("(?s).*patch \\[\\d+, \\d+, 1\\].*"), "the 2D U-Net trains on slices: " + log2d.lines().findFirst().orElse(""));
+        // --continue finds the run by its network: the finished 2D run says so; without --arch there is no U-Net run to continue
+        assertEquals(0, TrainPipelineTest.run("train", raw.toString(), "--arch", "unet2d", "--continue", "--preprocessed", pre.toString(), "--results",
+                results.toString(), "--device", "cpu", "--threads", "2"));
+        assertTrue(Files.readString(results.resolve("Dataset906_Arch/backsplit__PlainConvUNet__2d/fold_0/training_log.txt")).contains("the run is complete"));
+        assertEquals(1, TrainPipelineTest.run("train", raw.toString(), "--continue", "--preprocessed", pre.toString(), "--results", results.toString(),
+                "--device", "cpu", "--threads", "2"));
     }
 
     /** `bench --arch` times a training step of each network (one step here: it must run, not be fast). */
