@@ -38,6 +38,10 @@ final class DemoCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     String arch;
 
+    @Option(names = "--seed", description = "draws the synthetic cases and the training (default: the embedded default's); another seed is "
+            + "another replicate of the whole experiment, in another --out")
+    Long seed;
+
     @Option(names = "--lr", description = "initial learning rate of both models (default: the network's: 0.01 with SGD, 1e-4 with Adam for "
             + "segresnet); the folder keeps one setting, so use another --out to compare")
     Double lr;
@@ -49,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
         Demo.Options o = new Demo.Options(out, trainingCases != null ? trainingCases : d.trainingCases(), testCases != null ? testCases : d.testCases(),
-                d.seed(), epochs != null ? epochs : d.epochs(), iterations != null ? iterations : d.iterationsPerEpoch(), d.validationBatches(), d.patch(),
+                seed != null ? seed : d.seed(), epochs != null ? epochs : d.epochs(), iterations != null ? iterations : d.iterationsPerEpoch(), d.validationBatches(), d.patch(),
                 d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads(), d.anatomy(), Architecture.ofShortName(arch), lr);
         Demo.Outcome r = Demo.run(o, devices.open(), System.out);
         System.out.println();
