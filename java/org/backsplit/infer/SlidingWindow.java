@@ -93,8 +93,8 @@ public final class SlidingWindow {
     static int[] starts(int size, int tile, double step) {
         if (size < tile) throw new IllegalArgumentException("image size " + size + " < tile " + tile + ": pad first");
         if (!(step > 0 && step <= 1)) throw new IllegalArgumentException("tile step must be in (0, 1], not " + step);
-        if (tile == 1) return java.util.stream.IntStream.range(0, size).toArray(); // one slice at a time, each once (nnU-Net's 2d)
-        int n = (int) Math.ceil((size - tile) / (tile * step)) + 1;
+        // a step below one voxel (a one-slice tile of the 2D U-Net) would only repeat positions: each once, as nnU-Net's 2d
+        int n = (int) Math.ceil((size - tile) / Math.max(1, tile * step)) + 1;
         int[] s = new int[n];
         double actual = n > 1 ? (double) (size - tile) / (n - 1) : 0;
         for (int i = 0; i < n; i++) s[i] = (int) Math.rint(actual * i);
