@@ -4,6 +4,12 @@
 #pragma once
 #include <stdint.h>
 
+// The block's dynamic shared memory (the launch's sharedMemBytes). A macro so that the CUDA emulator
+// (native/cuda-emulator/device.h) can give it its own meaning.
+#ifndef BACKSPLIT_DYNAMIC_SHARED
+#define BACKSPLIT_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
+
 #define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                                i += (long long)gridDim.x * blockDim.x)
 

@@ -57,7 +57,7 @@ extern "C" __global__ void downsample_labels(const float* in, float* out, int n,
 // Sum of squares: block b sums the elements i = b*blockDim + t + k*gridDim*blockDim in double, then a fixed
 // tree; partial[b] per block, summed by the host in order. Launch with a fixed grid for determinism.
 extern "C" __global__ void sum_squares_partial(const float* x, long long n, double* partial) {
-    extern __shared__ double sh[];
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
     double acc = 0;
     GRID_STRIDE(i, n) acc += (double)x[i] * x[i];
     double s = block_sum(acc, sh);

@@ -11,7 +11,7 @@
 
 // partial[(n*slices + slice)*width + c] = sum over the slice's voxels of f(x), with f = x, (x - mean)^2.
 extern "C" __global__ void norm_channel_sums(const float* x, const double* mean, int C, long long V, int slices, double* partial) {
-    extern __shared__ double sh[];
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
     int n = blockIdx.y, sl = blockIdx.x;
     long long from = V * sl / slices, to = V * (sl + 1) / slices;
     int lanes = C <= (int)blockDim.x ? blockDim.x / C : 1;
@@ -74,7 +74,7 @@ extern "C" __global__ void norm_apply(const float* x, const float* mean, const f
 // With y non-NULL the incoming gradient first passes LeakyReLU's backward (g = y > 0 ? dy : slope*dy), fused.
 extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const float* y, float slope, const float* mean,
                                          const float* rstd, int C, long long V, int slices, double* partial) {
-    extern __shared__ double sh[];
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
     int n = blockIdx.y, sl = blockIdx.x;
     long long from = V * sl / slices, to = V * (sl + 1) / slices;
     int lanes = C <= (int)blockDim.x ? blockDim.x / C : 1;

@@ -15,9 +15,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A whole network trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical
- * losses, for the U-Net and for each other architecture. Skipped where there is no GPU.
+ * losses, for the U-Net and for each other architecture. Skipped where there is no GPU;
+ * {@link EmulatedCudaTrainingTest} runs the same on the CUDA emulator.
  */
 class CudaTrainingTest {
+    /** The CUDA backend under test. */
+    CudaBackend cuda() {
+        return Gpu.require();
+    }
+
     private static final UNetPlan PLAN = new UNetPlan(1, 3, new int[] {8, 16, 32},
             new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}}, new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
             new int[] {2, 2, 2}, new int[] {2, 2});
@@ -33,7 +39,7 @@ class CudaTrainingTest {
 
     @Test
     void twentyGpuStepsTrackTheCpuAndRepeatExactly() {
-        CudaBackend cuda = Gpu.require();
+        CudaBackend cuda = cuda();
         List<Double> cpu = run(new CpuBackend(), 20), gpu = run(cuda, 20), again = run(cuda, 20);
         assertEquals(gpu, again, "two GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {
@@ -47,7 +53,7 @@ class CudaTrainingTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
     void otherArchitecturesTrackTheCpuOnTheGpu(Architecture a) {
-        CudaBackend cuda = Gpu.require();
+        CudaBackend cuda = cuda();
         List<Double> cpu = runArchitecture(a, new CpuBackend(), 12), gpu = runArchitecture(a, cuda, 12), again = runArchitecture(a, cuda, 12);
         assertEquals(gpu, again, a + ": two GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {
@@ -69,7 +75,7 @@ class CudaTrainingTest {
     /** The caching allocator: once warm, a training step never calls cuMemAlloc (every temporary is closed). */
     @Test
     void warmTrainingStepsAllocateNothingNew() {
-        CudaBackend cuda = Gpu.require();
+        CudaBackend cuda = cuda();
         SyntheticCase data = new SyntheticCase(16, 12);
         TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
         Trainer t = Trainer.start(Architecture.UNET.build(cuda, PLAN), config, data);

@@ -55,9 +55,20 @@ public final class CudaBackend implements Backend, AutoCloseable {
         this.stream = driver.createStream();
     }
 
+    /** The NVIDIA driver's library. */
+    public static final String DRIVER = "libcuda.so.1";
+
     /** Opens GPU 0, or throws UnsupportedOperationException saying why there is none. */
     public static CudaBackend open() {
-        CudaDriver driver = new CudaDriver();
+        return open(DRIVER);
+    }
+
+    /**
+     * Opens device 0 of the given driver library: {@link #DRIVER}, or the path of the CUDA emulator
+     * (native/cuda-emulator, built beside the kernels), which runs the same kernels on the CPU for tests.
+     */
+    public static CudaBackend open(String driverLibrary) {
+        CudaDriver driver = new CudaDriver(driverLibrary);
         try {
             driver.init();
         } catch (CudaException e) {
@@ -554,9 +565,13 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public double sumOfSquares(Tensor t) {
         double[] part;
-        try (CudaTensor partial = doubles(SUM_BLOCKS)) {
-            launch("sum_squares_partial", SUM_BLOCKS, 1, BLOCK, BLOCK * 8, t, t.shape().numel(), partial);
-            part = downloadDoubles(partial, SUM_BLOCKS);
+        long n = t.shape().numel();
+        // as many blocks as the tensor fills, up to SUM_BLOCKS: a function of the size only (deterministic),
+        // and a bias of 32 values does not start 65,536 threads
+        int blocks = (int) Math.max(1, Math.min(SUM_BLOCKS, (n + BLOCK - 1) / BLOCK));
+        try (CudaTensor partial = doubles(blocks)) {
+            launch("sum_squares_partial", blocks, 1, BLOCK, BLOCK * 8, t, n, partial);
+            part = downloadDoubles(partial, blocks);
         }
         double s = 0;
         for (double d : part) s += d;

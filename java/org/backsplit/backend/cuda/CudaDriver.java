@@ -26,12 +26,15 @@ final class CudaDriver {
             cuMemcpyDtoH, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
             cuEventDestroy, cuGetErrorName, cuDeviceTotalMem, cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
 
-    /** Binds the driver; throws UnsupportedOperationException when libcuda.so.1 cannot be loaded. */
-    CudaDriver() {
+    /**
+     * Binds a driver library: libcuda.so.1, or a file with the same calls (the CUDA emulator the tests use
+     * where there is no GPU); throws UnsupportedOperationException when it cannot be loaded.
+     */
+    CudaDriver(String library) {
         try {
-            lib = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+            lib = SymbolLookup.libraryLookup(library, Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new UnsupportedOperationException("no CUDA driver (libcuda.so.1 not found)");
+            throw new UnsupportedOperationException("no CUDA driver (" + library + " not found)");
         }
         cuInit = bind("cuInit", JAVA_INT);
         cuDeviceGetCount = bind("cuDeviceGetCount", ADDRESS);

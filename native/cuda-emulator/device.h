@@ -1,0 +1,41 @@
+// Force-included (g++ -include) when kernels/*.cu are compiled as host C++ for the CUDA emulator: maps the
+// CUDA C++ the kernels use (qualifiers, thread and block indices, __shared__, __syncthreads) onto the
+// emulator's block scheduler. Kernels must not use warp-level intrinsics: the emulator has no lockstep warps.
+#pragma once
+#include <math.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+
+namespace emu {
+// The running thread's indices: the scheduler sets them before it resumes a thread (one OS thread runs one
+// block at a time, so these are per OS thread).
+extern thread_local __attribute__((tls_model("initial-exec"))) dim3 thread_index, block_index, block_dim, grid_dim;
+void sync_threads();           // the block-wide barrier
+void* dynamic_shared_memory(); // this block's dynamic shared memory (launch's sharedMemBytes)
+}  // namespace emu
+
+// CUDA's integer min and max (device functions there).
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline long long min(long long a, long long b) { return a < b ? a : b; }
+inline long long max(long long a, long long b) { return a > b ? a : b; }
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __restrict__ __restrict
+// One OS thread runs all threads of a block before it starts the next block, so a thread_local static is
+// exactly "one copy per block, shared by its threads". Unlike on a GPU it keeps its values between blocks.
+#define __shared__ static thread_local
+#define threadIdx (emu::thread_index)
+#define blockIdx (emu::block_index)
+#define blockDim (emu::block_dim)
+#define gridDim (emu::grid_dim)
+#define __syncthreads() emu::sync_threads()
+#define BACKSPLIT_DYNAMIC_SHARED(type, name) type* name = static_cast<type*>(emu::dynamic_shared_memory())
