@@ -44,13 +44,8 @@ emu_switch_stack:
     .size emu_switch_stack, .-emu_switch_stack
 )");
 
-// The few per-OS-thread variables every emulated thread touches use the initial-exec TLS model: a plain
-// offset from the thread pointer instead of a __tls_get_addr call, which the profile showed as 15% of the
-// time. They are small (about 60 bytes) and fit the static TLS that glibc keeps for libraries loaded later.
-#define EMU_FAST_TLS thread_local __attribute__((tls_model("initial-exec")))
-
 namespace emu {
-EMU_FAST_TLS dim3 thread_index, block_index, block_dim, grid_dim;
+thread_local dim3 thread_index, block_index, block_dim, grid_dim;
 
 namespace {
 constexpr size_t STACK_BYTES = 128 * 1024;
@@ -89,20 +84,14 @@ struct Worker {
         return s;
     }
 };
-thread_local Worker worker_state;
-EMU_FAST_TLS Worker* worker_pointer;
-Worker& current_worker() {
-    if (!worker_pointer) worker_pointer = &worker_state;
-    return *worker_pointer;
-}
-#define worker (current_worker())
+thread_local Worker worker;
 
 // Kernels seen to reach __syncthreads need fibers; the others run their threads as plain calls, which is
 // much faster. A kernel is classified on its first launch; a barrier in a kernel classified barrier-free
 // stops the process with the kernel's name rather than run it wrongly.
 std::mutex classification_lock;
 std::set<std::string> barrier_kernels, barrier_free_kernels;
-EMU_FAST_TLS bool saw_barrier;
+thread_local bool saw_barrier;
 
 [[noreturn]] void fiber_entry() {
     worker.launch->thread_body();

@@ -13,7 +13,9 @@ struct dim3 {
 namespace emu {
 // The running thread's indices: the scheduler sets them before it resumes a thread (one OS thread runs one
 // block at a time, so these are per OS thread).
-extern thread_local __attribute__((tls_model("initial-exec"))) dim3 thread_index, block_index, block_dim, grid_dim;
+// (Not the initial-exec TLS model: that would put the whole library's TLS, __shared__ arrays included, into
+// the static TLS block, where a library loaded later does not fit.)
+extern thread_local dim3 thread_index, block_index, block_dim, grid_dim;
 void sync_threads();           // the block-wide barrier
 void* dynamic_shared_memory(); // this block's dynamic shared memory (launch's sharedMemBytes)
 }  // namespace emu

@@ -48,7 +48,9 @@ public final class OpCases {
             new Conv("C32->40 3x3x3 stride 2", Shape.ndhwc(1, 9, 10, 11, 32), 40, new int[] {3, 3, 3}, new int[] {2, 2, 2}),
             new Conv("C40->32 1x3x3", Shape.ndhwc(2, 3, 9, 9, 40), 32, new int[] {1, 3, 3}, new int[] {1, 1, 1}),
             new Conv("C64->3 1x1x1", Shape.ndhwc(2, 6, 7, 5, 64), 3, new int[] {1, 1, 1}, new int[] {1, 1, 1}),
-            new Conv("C320->320 3x3x3 at 3^3", Shape.ndhwc(1, 3, 3, 3, 320), 320, new int[] {3, 3, 3}, new int[] {1, 1, 1}));
+            new Conv("C320->320 3x3x3 at 3^3", Shape.ndhwc(1, 3, 3, 3, 320), 320, new int[] {3, 3, 3}, new int[] {1, 1, 1}),
+            // several GEMM tiles in every direction, and weight gradients split over voxel slices on the GPU
+            new Conv("C24->72 3x3x3, many tiles", Shape.ndhwc(2, 12, 11, 13, 24), 72, new int[] {3, 3, 3}, new int[] {1, 1, 1}));
 
     public static final List<Transposed> SMALL_TRANSPOSED = List.of(
             new Transposed("2x2x2, batch 2", Shape.ndhwc(2, 3, 2, 3, 3), 2, new int[] {2, 2, 2}),
@@ -56,7 +58,8 @@ public final class OpCases {
 
     public static final List<Transposed> WIDE_TRANSPOSED = List.of(
             new Transposed("C64->32 2x2x2", Shape.ndhwc(2, 5, 4, 3, 64), 32, new int[] {2, 2, 2}),
-            new Transposed("C40->20 1x2x2", Shape.ndhwc(1, 3, 5, 5, 40), 20, new int[] {1, 2, 2}));
+            new Transposed("C40->20 1x2x2", Shape.ndhwc(1, 3, 5, 5, 40), 20, new int[] {1, 2, 2}),
+            new Transposed("C16->8 2x2x2, voxel slices", Shape.ndhwc(2, 8, 8, 17, 16), 8, new int[] {2, 2, 2}));
 
     /** Odd channel counts take the scalar loops, multiples of 8 the vector loops (one and several blocks). */
     public static final List<Shape> NORM_SHAPES = List.of(

@@ -215,11 +215,15 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     private void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
+        launch3(kernel, gridX, gridY, 1, block, sharedBytes, args);
+    }
+
+    private void launch3(String kernel, int gridX, int gridY, int gridZ, int block, int sharedBytes, Object... args) {
         makeCurrent();
         try (KernelArgs a = new KernelArgs(args)) {
-            driver.launch(function(kernel), kernel, gridX, gridY, block, sharedBytes, stream, a.array());
+            driver.launch(function(kernel), kernel, gridX, gridY, gridZ, block, sharedBytes, stream, a.array());
         }
-        if (syncEveryLaunch) driver.synchronize(stream, kernel + " (grid " + gridX + "x" + gridY + ", block " + block + ")");
+        if (syncEveryLaunch) driver.synchronize(stream, kernel + " (grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block + ")");
     }
 
     /** A grid-stride launch over n elements. */
@@ -250,26 +254,56 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
     }
 
-    // ---- convolution (direct kernels) ----
+    // ---- convolution (implicit GEMM, kernels/conv_gemm.cu) ----
 
-    /** The Geo struct of conv_direct.cu: input N,D,H,W,C; output Z,P,Q,K; kernel, stride, padding. */
+    /** The Geo struct of conv_geometry.cuh: input N,D,H,W,C; output Z,P,Q,K; kernel, stride, padding. */
     private static int[] geo(Shape x, Shape y, int[] k, int[] s, int[] p) {
         return new int[] {x.n(), x.d(), x.h(), x.w(), x.c(), y.d(), y.h(), y.w(), y.c(), k[0], k[1], k[2], s[0], s[1], s[2], p[0], p[1], p[2]};
+    }
+
+    private static final int GEMM_ROWS = 128, GEMM_THREADS = 256;
+    /** Weight gradients: enough voxel slices to give the GPU about this many blocks, each slice at least MIN_SLICE voxels. */
+    private static final int WGRAD_BLOCKS = 528, MIN_SLICE = 1024, MAX_SLICES = 256;
+
+    /**
+     * Launches kernel `name`_64 or _32 (the tile's column count: 32 when the GEMM has at most 32 columns) over
+     * rows x columns, with `layers` grid layers (phases or slices).
+     */
+    private void gemm(String name, long rows, long columns, int layers, Object... args) {
+        int width = columns <= 32 ? 32 : 64;
+        long gridX = (rows + GEMM_ROWS - 1) / GEMM_ROWS, gridY = (columns + width - 1) / width;
+        if (gridX == 0 || gridY == 0) return;
+        if (gridX > Integer.MAX_VALUE || gridY > 65535) throw new IllegalArgumentException(name + ": GEMM of " + rows + " x " + columns + " is too large");
+        launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args);
+    }
+
+    /** Slices for a weight gradient of rows x columns summed over `voxels`: a function of the sizes only. */
+    private static int wgradSlices(long rows, long columns, long voxels) {
+        long tiles = ((rows + GEMM_ROWS - 1) / GEMM_ROWS) * ((columns + 63) / 64);
+        long wanted = (WGRAD_BLOCKS + tiles - 1) / tiles;
+        return (int) Math.max(1, Math.min(Math.min(wanted, MAX_SLICES), voxels / MIN_SLICE));
     }
 
     @Override
     public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
         Shape ys = g.outShape(x.shape(), weight.shape().dim(0));
         CudaTensor y = make(ys);
-        elementwise("conv3d_fwd_direct", ys.numel(), x, weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding()));
+        gemm("conv3d_fwd_gemm", (long) ys.n() * ys.spatial(), ys.c(), 1, x, weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding()));
         return y;
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape) {
         CudaTensor dx = make(xShape);
-        elementwise("conv3d_dgrad_direct", xShape.numel(), dy, weight, dx, geo(xShape, dy.shape(), g.kernel(), g.stride(), g.padding()));
+        int[] s = g.stride();
+        // one grid layer per stride phase; the largest phase (phase 0) sets the rows
+        long rows = (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
+        gemm("conv3d_dgrad_gemm", rows, xShape.c(), s[0] * s[1] * s[2], dy, weight, dx, geo(xShape, dy.shape(), g.kernel(), s, g.padding()));
         return dx;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     @Override
@@ -277,26 +311,19 @@ public final class CudaBackend implements Backend, AutoCloseable {
         int[] k = g.kernel();
         Shape ws = new Shape(dy.shape().c(), k[0], k[1], k[2], x.shape().c());
         long voxels = (long) dy.shape().n() * dy.shape().spatial();
+        long rows = (long) k[0] * k[1] * k[2] * x.shape().c(), columns = dy.shape().c();
+        int slices = wgradSlices(rows, columns, voxels);
         int[] geo = geo(x.shape(), dy.shape(), k, g.stride(), g.padding());
-        CudaTensor dw = splitSum(ws, voxels, (partial, slices) ->
-                elementwise("conv3d_wgrad_direct", ws.numel() * slices, x, dy, partial, geo, slices));
+        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("conv3d_wgrad_gemm", rows, columns, slices, x, dy, partial, geo, slices));
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
 
-    private interface SliceKernel {
-        void launch(CudaTensor partial, int slices);
-    }
-
-    /**
-     * A sum over `voxels` into a tensor of shape `out`, split into slices whose count depends on the sizes
-     * only (so results are bit-identical run to run); reduce_slices adds the partial sums in order.
-     */
-    private CudaTensor splitSum(Shape out, long voxels, SliceKernel kernel) {
+    /** Runs `kernel` into [slices][out] partial sums and adds them in slice order (reduce_slices): deterministic. */
+    private CudaTensor sumOfSlices(Shape out, int slices, java.util.function.Consumer<CudaTensor> kernel) {
         long count = out.numel();
-        int slices = (int) Math.max(1, Math.min(256, Math.min(voxels / 512, (1L << 24) / Math.max(1, count))));
         CudaTensor result = make(out);
         try (CudaTensor partial = make(new Shape((int) (count * slices)))) {
-            kernel.launch(partial, slices);
+            kernel.accept(partial);
             elementwise("reduce_slices", count, partial, result, count, slices);
         }
         return result;
@@ -305,7 +332,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private CudaTensor biasGrad(Tensor dy) {
         int k = dy.shape().c();
         long rows = dy.shape().numel() / k;
-        return splitSum(new Shape(k), rows, (partial, slices) ->
+        int slices = (int) Math.max(1, Math.min(256, Math.min(rows / 512, (1L << 24) / Math.max(1, k))));
+        return sumOfSlices(new Shape(k), slices, partial ->
                 elementwise("column_sums", (long) k * slices, dy, rows, k, slices, partial));
     }
 
@@ -316,7 +344,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         Shape xs = x.shape();
         Shape ys = Shape.ndhwc(xs.n(), xs.d() * stride[0], xs.h() * stride[1], xs.w() * stride[2], weight.shape().dim(4));
         CudaTensor y = make(ys);
-        elementwise("convT_fwd_direct", ys.numel(), x, weight, bias, y, geo(xs, ys, stride, stride, NO_PAD));
+        long taps = (long) stride[0] * stride[1] * stride[2];
+        gemm("convT_fwd_gemm", (long) xs.n() * xs.spatial(), taps * ys.c(), 1, x, weight, bias, y, geo(xs, ys, stride, stride, NO_PAD));
         return y;
     }
 
@@ -325,7 +354,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         Shape ys = dy.shape();
         Shape xs = Shape.ndhwc(ys.n(), ys.d() / stride[0], ys.h() / stride[1], ys.w() / stride[2], weight.shape().dim(0));
         CudaTensor dx = make(xs);
-        elementwise("convT_dgrad_direct", xs.numel(), dy, weight, dx, geo(xs, ys, stride, stride, NO_PAD));
+        gemm("convT_dgrad_gemm", (long) xs.n() * xs.spatial(), xs.c(), 1, dy, weight, dx, geo(xs, ys, stride, stride, NO_PAD));
         return dx;
     }
 
@@ -333,9 +362,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
         Shape ws = new Shape(x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
         long voxels = (long) x.shape().n() * x.shape().spatial();
+        long rows = x.shape().c(), columns = (long) stride[0] * stride[1] * stride[2] * dy.shape().c();
+        int slices = wgradSlices(rows, columns, voxels);
         int[] geo = geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
-        CudaTensor dw = splitSum(ws, voxels, (partial, slices) ->
-                elementwise("convT_wgrad_direct", ws.numel() * slices, x, dy, partial, geo, slices));
+        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("convT_wgrad_gemm", rows, columns, slices, x, dy, partial, geo, slices));
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
 

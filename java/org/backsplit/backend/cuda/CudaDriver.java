@@ -165,10 +165,10 @@ final class CudaDriver {
         call(() -> check(cuStreamDestroy.invoke(stream), "cuStreamDestroy"));
     }
 
-    void launch(MemorySegment function, String name, int gx, int gy, int block, int sharedBytes, MemorySegment stream,
+    void launch(MemorySegment function, String name, int gx, int gy, int gz, int block, int sharedBytes, MemorySegment stream,
                 MemorySegment params) {
-        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, 1, block, 1, 1, sharedBytes, stream, params,
-                MemorySegment.NULL), "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + ", block " + block + ", shared " + sharedBytes + " B)"));
+        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, gz, block, 1, 1, sharedBytes, stream, params,
+                MemorySegment.NULL), "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + "x" + gz + ", block " + block + ", shared " + sharedBytes + " B)"));
     }
 
     long alloc(long bytes) {

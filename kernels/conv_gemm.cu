@@ -1,0 +1,386 @@
+// 3D convolution and transposed convolution, forward and both backward passes, as implicit GEMMs on the main
+// loop of gemm_tile.cuh. Each pass is a "problem": how its A, B and C map onto the channels-last tensors
+// (the mapping of ../shared/notes/cuda-kernels.md section 1.1, CUTLASS's definitions):
+//
+//   pass                      M (rows)              N (columns)     reduction kk
+//   conv forward              output voxels         K               taps x C
+//   conv backward data        input voxels (phase)  C               taps of the phase x K
+//   conv backward weight      taps x C              K               output voxels (split)
+//   transposed forward        input voxels          taps x K        C
+//   transposed backward data  input voxels          C               taps x K
+//   transposed backward weight C                    taps x K        input voxels (split)
+//
+// Layouts: conv weight [K, kd, kh, kw, C]; transposed weight [C, sd, sh, sw, K] (kernel = stride).
+// Backward data of a strided convolution runs one grid layer per stride phase (blockIdx.z): the input voxels
+// d = d' * sd + phase reach only the taps t = phase + pad (mod sd), so no zero taps are multiplied.
+// Weight gradients split the voxels into blockIdx.z slices, each written to its own partial sum and added in
+// slice order by reduce_slices: deterministic, no atomics.
+#include "common.cuh"
+#include "conv_geometry.cuh"
+#include "gemm_tile.cuh"
+
+namespace conv {
+struct Row {  // a voxel: sample and coordinates (their meaning depends on the problem), or invalid
+    int n, z, y, x;
+    bool valid;
+};
+struct Key {  // a reduction index: a tap and a channel, or a voxel index
+    int t, u, s, ch;
+    bool valid;
+};
+struct Col {  // a column: an index, or a tap and a channel
+    int t, u, s, ch;
+    bool valid;
+};
+struct Out {  // where row m of C goes: a voxel's offset (and coordinates), or invalid
+    long long base;
+    Row v;
+    bool valid;
+};
+
+__device__ inline Row voxel(long long m, long long M, int Z, int P, int Q) {
+    Row r;
+    r.valid = m < M;
+    if (!r.valid) m = 0;
+    r.x = (int)(m % Q);
+    long long q = m / Q;
+    r.y = (int)(q % P);
+    q /= P;
+    r.z = (int)(q % Z);
+    r.n = (int)(q / Z);
+    return r;
+}
+
+// i = ((t * kh + u) * kw + s) * channels + ch
+template <class T>
+__device__ inline T tap_channel(long long i, bool valid, int kh, int kw, int channels) {
+    T k;
+    k.valid = valid;
+    if (!valid) i = 0;
+    k.ch = (int)(i % channels);
+    int tap = (int)(i / channels);
+    k.s = tap % kw;
+    k.u = (tap / kw) % kh;
+    k.t = tap / (kw * kh);
+    return k;
+}
+
+__device__ inline long long at(int n, int z, int y, int x, int D, int H, int W, int C) {
+    return ((((long long)n * D + z) * H + y) * W + x) * C;
+}
+
+__device__ inline bool inside(int z, int y, int x, int D, int H, int W) {
+    return z >= 0 && z < D && y >= 0 && y < H && x >= 0 && x < W;
+}
+
+// Slice `slice` of `count` split into `slices`: [count * slice / slices, count * (slice + 1) / slices).
+__device__ inline int slice_begin(long long count, int slice, int slices) { return (int)(count * slice / slices); }
+
+// ---- convolution forward: y = conv(x, w) + bias. A = x at (output voxel, tap, c), B[kk][k] = w[k][kk].
+struct Forward {
+    const float *x, *w, *bias;
+    float* y;
+    Geo g;
+    int M, N, kk_begin, kk_end;
+    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = true;
+    using RowA = Row;
+    using KeyA = Key;
+    using KeyB = Key;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ Forward(const float* x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
+        M = g.N * g.Z * g.P * g.Q;
+        N = g.K;
+        kk_begin = 0;
+        kk_end = g.kd * g.kh * g.kw * g.C;
+    }
+    __device__ Row row_a(int m) const {
+        Row r = voxel(m, M, g.Z, g.P, g.Q);
+        r.z = r.z * g.sd - g.pd;  // the window's corner in the input
+        r.y = r.y * g.sh - g.ph;
+        r.x = r.x * g.sw - g.pw;
+        return r;
+    }
+    __device__ Key key_a(int kk) const { return tap_channel<Key>(kk, kk < kk_end, g.kh, g.kw, g.C); }
+    __device__ float a(const Row& r, const Key& k) const {
+        int z = r.z + k.t, yy = r.y + k.u, xx = r.x + k.s;
+        if (!r.valid || !k.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
+        return x[at(r.n, z, yy, xx, g.D, g.H, g.W, g.C) + k.ch];
+    }
+    __device__ Key key_b(int kk) const { return Key{0, 0, 0, kk, kk < kk_end}; }
+    __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
+    __device__ float b(const Key& k, const Col& c) const {
+        return k.valid && c.valid ? w[(long long)c.ch * kk_end + k.ch] : 0.f;
+    }
+    __device__ Out out_row(int m) const { return Out{(long long)m * N, Row{}, m < M}; }
+    __device__ void store(const Out& o, int n, float v) const { y[o.base + n] = v + (bias ? bias[n] : 0.f); }
+};
+
+// ---- convolution backward data: dx[v][c] = sum over taps reaching v and k of dy[.][k] w[k][tap][c].
+// Grid layer blockIdx.z is a stride phase (pd_, ph_, pw_): voxels d = d' sd + pd_, taps t = t0 + i sd.
+struct BackwardData {
+    const float *dy, *w;
+    float* dx;
+    Geo g;
+    int M, N, kk_begin, kk_end;
+    int phd, phh, phw;      // the phase
+    int Dp, Hp, Wp;         // voxels of this phase per axis
+    int t0, u0, s0;         // first tap of the phase per axis
+    int nt, nu, ns;         // taps of the phase per axis
+    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = false;
+    using RowA = Row;
+    using KeyA = Key;
+    using KeyB = Key;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ static int count(int extent, int phase, int stride) { return extent > phase ? (extent - phase + stride - 1) / stride : 0; }
+    __device__ BackwardData(const float* dy_, const float* w_, float* dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_), g(g_) {
+        phw = phase % g.sw;
+        phh = (phase / g.sw) % g.sh;
+        phd = phase / (g.sw * g.sh);
+        Dp = count(g.D, phd, g.sd);
+        Hp = count(g.H, phh, g.sh);
+        Wp = count(g.W, phw, g.sw);
+        t0 = (phd + g.pd) % g.sd;
+        u0 = (phh + g.ph) % g.sh;
+        s0 = (phw + g.pw) % g.sw;
+        nt = count(g.kd, t0, g.sd);
+        nu = count(g.kh, u0, g.sh);
+        ns = count(g.kw, s0, g.sw);
+        M = g.N * Dp * Hp * Wp;
+        N = g.C;
+        kk_begin = 0;
+        kk_end = nt * nu * ns * g.K;
+    }
+    // the input voxel (d, h, w) of row m, in this phase
+    __device__ Row input_voxel(int m) const {
+        Row r = voxel(m, M, Dp, Hp, Wp);
+        r.z = r.z * g.sd + phd;
+        r.y = r.y * g.sh + phh;
+        r.x = r.x * g.sw + phw;
+        return r;
+    }
+    __device__ Row row_a(int m) const {
+        Row r = input_voxel(m);
+        r.z += g.pd;  // output index of tap t: (d + pad - t) / stride, exact in this phase
+        r.y += g.ph;
+        r.x += g.pw;
+        return r;
+    }
+    __device__ Key key_a(int kk) const {
+        Key k = tap_channel<Key>(kk, kk < kk_end, nu, ns, g.K);
+        k.t = t0 + k.t * g.sd;
+        k.u = u0 + k.u * g.sh;
+        k.s = s0 + k.s * g.sw;
+        return k;
+    }
+    __device__ float a(const Row& r, const Key& k) const {
+        int z = r.z - k.t, yy = r.y - k.u, xx = r.x - k.s;
+        if (!r.valid || !k.valid || z < 0 || yy < 0 || xx < 0) return 0.f;
+        z /= g.sd;
+        yy /= g.sh;
+        xx /= g.sw;
+        if (z >= g.Z || yy >= g.P || xx >= g.Q) return 0.f;
+        return dy[at(r.n, z, yy, xx, g.Z, g.P, g.Q, g.K) + k.ch];
+    }
+    __device__ Key key_b(int kk) const { return key_a(kk); }
+    __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
+    __device__ float b(const Key& k, const Col& c) const {
+        if (!k.valid || !c.valid) return 0.f;
+        return w[((((long long)k.ch * g.kd + k.t) * g.kh + k.u) * g.kw + k.s) * g.C + c.ch];
+    }
+    __device__ Out out_row(int m) const {
+        Row r = input_voxel(m);
+        return Out{at(r.n, r.z, r.y, r.x, g.D, g.H, g.W, g.C), r, r.valid};
+    }
+    __device__ void store(const Out& o, int n, float v) const { dx[o.base + n] = v; }
+};
+
+// ---- convolution backward weight, transposed so that the long side is M: dw[k][tap][c] = sum over output
+// voxels v of x[v shifted by tap][c] dy[v][k]. M = taps x C, N = K, reduction over this block's voxel slice.
+struct BackwardWeight {
+    const float *x, *dy;
+    float* partial;  // [slices][K][taps x C]
+    Geo g;
+    int M, N, kk_begin, kk_end, slice;
+    static constexpr bool A_K_CONTIGUOUS = false, B_K_CONTIGUOUS = false;
+    using RowA = Col;  // a (tap, c)
+    using KeyA = Row;  // a voxel's window corner
+    using KeyB = Key;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ BackwardWeight(const float* x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
+        M = g.kd * g.kh * g.kw * g.C;
+        N = g.K;
+        long long voxels = (long long)g.N * g.Z * g.P * g.Q;
+        kk_begin = slice_begin(voxels, slice, slices);
+        kk_end = slice_begin(voxels, slice + 1, slices);
+    }
+    __device__ Col row_a(int m) const { return tap_channel<Col>(m, m < M, g.kh, g.kw, g.C); }
+    __device__ Row key_a(int v) const {
+        Row r = voxel(v, kk_end, g.Z, g.P, g.Q);
+        r.z = r.z * g.sd - g.pd;
+        r.y = r.y * g.sh - g.ph;
+        r.x = r.x * g.sw - g.pw;
+        return r;
+    }
+    __device__ float a(const Col& c, const Row& r) const {
+        int z = r.z + c.t, yy = r.y + c.u, xx = r.x + c.s;
+        if (!r.valid || !c.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
+        return x[at(r.n, z, yy, xx, g.D, g.H, g.W, g.C) + c.ch];
+    }
+    __device__ Key key_b(int v) const { return Key{0, 0, 0, v, v < kk_end}; }
+    __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
+    __device__ float b(const Key& k, const Col& c) const {
+        return k.valid && c.valid ? dy[(long long)k.ch * g.K + c.ch] : 0.f;
+    }
+    __device__ Out out_row(int m) const { return Out{(long long)slice * M * N + m, Row{}, m < M}; }
+    __device__ void store(const Out& o, int n, float v) const { partial[o.base + (long long)n * M] = v; }
+};
+
+// ---- transposed convolution (kernel = stride) forward: y[v * stride + tap][k] = bias[k] + sum_c x[v][c] w[c][tap][k].
+// Geo: input x (N, D, H, W, C), output (Z = D sd, P, Q, K).
+struct TransposedForward {
+    const float *x, *w, *bias;
+    float* y;
+    Geo g;
+    int M, N, kk_begin, kk_end, taps;
+    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = false;
+    using RowA = Col;
+    using KeyA = Col;
+    using KeyB = Col;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ TransposedForward(const float* x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
+        taps = g.sd * g.sh * g.sw;
+        M = g.N * g.D * g.H * g.W;
+        N = taps * g.K;
+        kk_begin = 0;
+        kk_end = g.C;
+    }
+    __device__ Col row_a(int m) const { return Col{0, 0, 0, m, m < M}; }
+    __device__ Col key_a(int c) const { return Col{0, 0, 0, c, c < kk_end}; }
+    __device__ float a(const Col& r, const Col& k) const { return r.valid && k.valid ? x[(long long)r.ch * g.C + k.ch] : 0.f; }
+    __device__ Col key_b(int c) const { return key_a(c); }
+    __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
+    __device__ float b(const Col& k, const Col& c) const { return k.valid && c.valid ? w[(long long)k.ch * N + c.ch] : 0.f; }
+    __device__ Out out_row(int m) const {
+        Row r = voxel(m, M, g.D, g.H, g.W);
+        return Out{0, r, r.valid};
+    }
+    __device__ void store(const Out& o, int n, float v) const {
+        Col c = tap_channel<Col>(n, true, g.sh, g.sw, g.K);
+        long long i = at(o.v.n, o.v.z * g.sd + c.t, o.v.y * g.sh + c.u, o.v.x * g.sw + c.s, g.Z, g.P, g.Q, g.K) + c.ch;
+        y[i] = v + (bias ? bias[c.ch] : 0.f);
+    }
+};
+
+// ---- transposed backward data: dx[v][c] = sum over (tap, k) of dy[v * stride + tap][k] w[c][tap][k].
+struct TransposedBackwardData {
+    const float *dy, *w;
+    float* dx;
+    Geo g;
+    int M, N, kk_begin, kk_end;
+    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = true;
+    using RowA = Row;
+    using KeyA = Key;
+    using KeyB = Key;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ TransposedBackwardData(const float* dy_, const float* w_, float* dx_, Geo g_) : dy(dy_), w(w_), dx(dx_), g(g_) {
+        M = g.N * g.D * g.H * g.W;
+        N = g.C;
+        kk_begin = 0;
+        kk_end = g.sd * g.sh * g.sw * g.K;
+    }
+    __device__ Row row_a(int m) const { return voxel(m, M, g.D, g.H, g.W); }
+    __device__ Key key_a(int kk) const { return tap_channel<Key>(kk, kk < kk_end, g.sh, g.sw, g.K); }
+    __device__ float a(const Row& r, const Key& k) const {
+        if (!r.valid || !k.valid) return 0.f;
+        return dy[at(r.n, r.z * g.sd + k.t, r.y * g.sh + k.u, r.x * g.sw + k.s, g.Z, g.P, g.Q, g.K) + k.ch];
+    }
+    __device__ Key key_b(int kk) const { return Key{0, 0, 0, kk, kk < kk_end}; }
+    __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
+    __device__ float b(const Key& k, const Col& c) const { return k.valid && c.valid ? w[(long long)c.ch * kk_end + k.ch] : 0.f; }
+    __device__ Out out_row(int m) const { return Out{(long long)m * N, Row{}, m < M}; }
+    __device__ void store(const Out& o, int n, float v) const { dx[o.base + n] = v; }
+};
+
+// ---- transposed backward weight: dw[c][tap][k] = sum over input voxels v of x[v][c] dy[v * stride + tap][k].
+// M = C, N = taps x K, reduction over this block's voxel slice.
+struct TransposedBackwardWeight {
+    const float *x, *dy;
+    float* partial;  // [slices][C][taps x K]
+    Geo g;
+    int M, N, kk_begin, kk_end, slice;
+    static constexpr bool A_K_CONTIGUOUS = false, B_K_CONTIGUOUS = false;
+    using RowA = Col;
+    using KeyA = Key;
+    using KeyB = Row;
+    using ColB = Col;
+    using OutRow = Out;
+    __device__ TransposedBackwardWeight(const float* x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
+        M = g.C;
+        N = g.sd * g.sh * g.sw * g.K;
+        long long voxels = (long long)g.N * g.D * g.H * g.W;
+        kk_begin = slice_begin(voxels, slice, slices);
+        kk_end = slice_begin(voxels, slice + 1, slices);
+    }
+    __device__ Col row_a(int m) const { return Col{0, 0, 0, m, m < M}; }
+    __device__ Key key_a(int v) const { return Key{0, 0, 0, v, v < kk_end}; }
+    __device__ float a(const Col& r, const Key& k) const { return r.valid && k.valid ? x[(long long)k.ch * g.C + r.ch] : 0.f; }
+    __device__ Row key_b(int v) const { return voxel(v, kk_end, g.D, g.H, g.W); }
+    __device__ Col col_b(int n) const { return tap_channel<Col>(n, n < N, g.sh, g.sw, g.K); }
+    __device__ float b(const Row& r, const Col& c) const {
+        if (!r.valid || !c.valid) return 0.f;
+        return dy[at(r.n, r.z * g.sd + c.t, r.y * g.sh + c.u, r.x * g.sw + c.s, g.Z, g.P, g.Q, g.K) + c.ch];
+    }
+    __device__ Out out_row(int m) const { return Out{((long long)slice * M + m) * N, Row{}, m < M}; }
+    __device__ void store(const Out& o, int n, float v) const { partial[o.base + n] = v; }
+};
+}  // namespace conv
+
+// Entry points: one per pass and tile width (BN = 64, or 32 for outputs of at most 32 columns), BM = 128,
+// 256 threads. Grid: x = row tiles, y = column tiles, z = stride phases (backward data) or voxel slices
+// (weight gradients), 1 otherwise.
+template <class P, int BN>
+__device__ void run(const P& p) {
+    gemm::tile<128, BN>(p, blockIdx.x * 128, blockIdx.y * BN);
+}
+
+extern "C" __global__ void conv3d_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::Forward, 64>(conv::Forward(x, w, bias, y, g));
+}
+extern "C" __global__ void conv3d_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::Forward, 32>(conv::Forward(x, w, bias, y, g));
+}
+extern "C" __global__ void conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
+    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, dx, g, blockIdx.z));
+}
+extern "C" __global__ void conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
+    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, dx, g, blockIdx.z));
+}
+extern "C" __global__ void conv3d_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::BackwardWeight, 64>(conv::BackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+}
+extern "C" __global__ void conv3d_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::BackwardWeight, 32>(conv::BackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+}
+extern "C" __global__ void convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g));
+}
+extern "C" __global__ void convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g));
+}
+extern "C" __global__ void convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
+    run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g));
+}
+extern "C" __global__ void convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
+    run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g));
+}
+extern "C" __global__ void convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+}
+extern "C" __global__ void convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+}
