@@ -63,3 +63,24 @@ extern "C" __global__ void sum_squares_partial(const float* x, long long n, doub
     double s = block_sum(acc, sh);
     if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
+
+// Gradient clipping without a host round trip. clip_coefficient sums the partial sums of squares of all
+// gradients (sum_squares_partial, one run per tensor into consecutive slots) in a fixed order, in one block:
+// result[0] = the norm, result[1] = min(1, maxNorm / (norm + 1e-6)) as torch.nn.utils.clip_grad_norm_.
+extern "C" __global__ void clip_coefficient(const double* partial, long long count, double max_norm, double* result) {
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
+    double acc = 0;
+    for (long long i = threadIdx.x; i < count; i += blockDim.x) acc += partial[i];
+    double s = block_sum(acc, sh);
+    if (threadIdx.x == 0) {
+        double norm = sqrt(s), coef = max_norm / (norm + 1e-6);
+        result[0] = norm;
+        result[1] = coef < 1 ? coef : 1;
+    }
+}
+
+// g *= the clip coefficient (a multiplication by 1 when the norm is below the maximum: exact)
+extern "C" __global__ void scale_by_clip(float* g, const double* result, long long n) {
+    float c = (float)result[1];
+    GRID_STRIDE(i, n) g[i] *= c;
+}

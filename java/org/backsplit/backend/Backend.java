@@ -150,6 +150,22 @@ public interface Backend {
 
     void scaleInPlace(Tensor t, double factor);
 
+    /**
+     * torch.nn.utils.clip_grad_norm_ over `grads`: the total L2 norm (sums of squares in double), and every
+     * tensor scaled by maxNorm / (norm + 1e-6) when that is below 1. Returns the norm before clipping. This
+     * default reads the norm back before scaling; a GPU backend keeps it all on the device.
+     */
+    default PendingScalar clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
+        double sq = 0;
+        for (Tensor g : grads) sq += sumOfSquares(g);
+        double norm = Math.sqrt(sq);
+        double coef = maxNorm / (norm + 1e-6);
+        if (coef < 1) {
+            for (Tensor g : grads) scaleInPlace(g, coef);
+        }
+        return PendingScalar.of(norm);
+    }
+
     /** One SGD step as torch.optim.SGD computes it (weight decay added to the gradient, dampening 0). */
     void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step);
 

@@ -187,6 +187,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public PendingScalar clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
+        return timed("gradient clipping", () -> inner.clipGradNorm(grads, maxNorm));
+    }
+
+    @Override
     public void sgdStep(Tensor p, Tensor g, Tensor b, SgdStep st) {
         timedVoid("SGD step", () -> inner.sgdStep(p, g, b, st));
     }

@@ -1,26 +1,23 @@
 package org.backsplit.optim;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.backsplit.backend.PendingScalar;
 import org.backsplit.nn.Parameter;
+import org.backsplit.tensor.Tensor;
 
 /** torch.nn.utils.clip_grad_norm_: scales all gradients by maxNorm / (norm + 1e-6) when that is below 1. */
 public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** Returns the total L2 norm of the gradients before clipping. */
-    public static double clip(List<Parameter> params, double maxNorm) {
-        double sq = 0;
+    /** Clips on the gradients' backend; returns the total L2 norm before clipping, read when asked for. */
+    public static PendingScalar clip(List<Parameter> params, double maxNorm) {
+        List<Tensor> grads = new ArrayList<>();
         for (Parameter p : params) {
-            if (p.grad() != null) sq += p.grad().backend().sumOfSquares(p.grad());
+            if (p.grad() != null) grads.add(p.grad());
         }
-        double norm = Math.sqrt(sq);
-        double coef = maxNorm / (norm + 1e-6);
-        if (coef < 1) {
-            for (Parameter p : params) {
-                if (p.grad() != null) p.grad().backend().scaleInPlace(p.grad(), coef);
-            }
-        }
-        return norm;
+        if (grads.isEmpty()) return PendingScalar.of(0);
+        return grads.get(0).backend().clipGradNorm(grads, maxNorm);
     }
 }

@@ -3,6 +3,7 @@ package org.backsplit.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.backsplit.backend.Backend;
+import org.backsplit.backend.PendingScalar;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.optim.GradientClipping;
@@ -82,10 +83,11 @@ public final class Trainer {
         for (Tensor g : r.gradLogits()) if (g != null) g.close();
         batch.images().close();
         batch.labels().close();
-        double norm = GradientClipping.clip(net.parameters(), config.gradClip());
+        PendingScalar norm = GradientClipping.clip(net.parameters(), config.gradClip());
         double lr = learningRate();
         optimizer.step(net.parameters(), lr);
-        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), norm, lr);
+        // the norm is read after the optimizer's kernels are queued: no wait inside the step
+        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), norm.get(), lr);
         if (++iteration == config.iterationsPerEpoch()) {
             iteration = 0;
             epoch++;

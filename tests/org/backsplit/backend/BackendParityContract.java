@@ -265,6 +265,35 @@ abstract class BackendParityContract {
         assertEquals(ref.sumOfSquares(ref.uploadExact(g, s)), cpu.sumOfSquares(cpu.uploadExact(g, s)), 1e-9 * 1000);
     }
 
+    /** Gradient clipping over tensors of several sizes (one spans many sum blocks): above and below the limit. */
+    @ParameterizedTest(name = "max norm {0}")
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {5, 1e6})
+    void gradientClipping(double maxNorm) {
+        Random rnd = new Random(28);
+        int[] sizes = {7, 1000, 70_001, 32};
+        java.util.List<Tensor> rs = new java.util.ArrayList<>(), cs = new java.util.ArrayList<>();
+        java.util.List<double[]> values = new java.util.ArrayList<>();
+        for (int n : sizes) {
+            double[] g = roundToFloat(gaussian(rnd, n, 0.1));
+            values.add(g);
+            rs.add(ref.uploadExact(g, new Shape(n)));
+            cs.add(cpu.uploadExact(g, new Shape(n)));
+        }
+        double expectedNorm = 0;
+        for (double[] g : values) for (double v : g) expectedNorm += v * v;
+        expectedNorm = Math.sqrt(expectedNorm);
+        double normRef = ref.clipGradNorm(rs, maxNorm).get(), normCpu = cpu.clipGradNorm(cs, maxNorm).get();
+        assertEquals(expectedNorm, normRef, 1e-12 * expectedNorm);
+        assertEquals(expectedNorm, normCpu, 1e-9 * expectedNorm);
+        double coef = Math.min(1, maxNorm / (expectedNorm + 1e-6));
+        for (int i = 0; i < sizes.length; i++) {
+            double[] expected = values.get(i).clone();
+            for (int j = 0; j < expected.length; j++) expected[j] *= coef;
+            assertRelClose("clipped tensor " + i, expected, cpuRun(cs.get(i)), 1e-6);
+            assertRelClose("clipped tensor " + i + " (oracle)", expected, ref.downloadExact(rs.get(i)), 1e-6);
+        }
+    }
+
     private static double[] roundToFloat(double[] v) {
         for (int i = 0; i < v.length; i++) v[i] = (float) v[i];
         return v;

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.backsplit.backend.AdamStep;
 import org.backsplit.backend.Backend;
@@ -17,6 +18,7 @@ import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.PendingScalar;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
@@ -592,13 +594,47 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     private static final int SUM_BLOCKS = 256;
 
+    /**
+     * Blocks for a sum of squares over n values: as many as the tensor fills, up to SUM_BLOCKS; a function of
+     * the size only (deterministic), and a bias of 32 values does not start 65,536 threads.
+     */
+    private static int sumBlocks(long n) {
+        return (int) Math.max(1, Math.min(SUM_BLOCKS, (n + BLOCK - 1) / BLOCK));
+    }
+
+    /** [norm, coefficient] of the latest clipGradNorm, on the device; clipGeneration counts the calls. */
+    private CudaTensor clipResult;
+    private long clipGeneration;
+
+    @Override
+    public PendingScalar clipGradNorm(List<Tensor> grads, double maxNorm) {
+        long slots = 0;
+        for (Tensor g : grads) slots += sumBlocks(g.shape().numel());
+        if (clipResult == null) clipResult = doubles(2);
+        try (CudaTensor partial = doubles(Math.max(1, slots))) {
+            long offset = 0;
+            for (Tensor g : grads) {
+                long n = g.shape().numel();
+                int blocks = sumBlocks(n);
+                launch("sum_squares_partial", blocks, 1, BLOCK, BLOCK * 8, g, n, new KernelArgs.Ptr(partial.ptr() + 8 * offset));
+                offset += blocks;
+            }
+            launch("clip_coefficient", 1, 1, BLOCK, BLOCK * 8, partial, slots, maxNorm, clipResult);
+        }
+        for (Tensor g : grads) elementwise("scale_by_clip", g.shape().numel(), g, clipResult, g.shape().numel());
+        long generation = ++clipGeneration;
+        CudaTensor result = clipResult;
+        return () -> {
+            if (generation != clipGeneration) throw new IllegalStateException("gradient norm read after a later clipGradNorm");
+            return downloadDoubles(result, 1)[0];
+        };
+    }
+
     @Override
     public double sumOfSquares(Tensor t) {
         double[] part;
         long n = t.shape().numel();
-        // as many blocks as the tensor fills, up to SUM_BLOCKS: a function of the size only (deterministic),
-        // and a bias of 32 values does not start 65,536 threads
-        int blocks = (int) Math.max(1, Math.min(SUM_BLOCKS, (n + BLOCK - 1) / BLOCK));
+        int blocks = sumBlocks(n);
         try (CudaTensor partial = doubles(blocks)) {
             launch("sum_squares_partial", blocks, 1, BLOCK, BLOCK * 8, t, n, partial);
             part = downloadDoubles(partial, blocks);
@@ -633,6 +669,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     public void close() {
         makeCurrent();
         driver.synchronize(stream, "close");
+        if (clipResult != null) clipResult.close();
         allocator.releaseAll();
         driver.destroyStream(stream);
     }
