@@ -69,9 +69,53 @@ extern "C" __global__ void reduce_rows(const double* in, int groups, long long r
     out[i] = s;
 }
 
-// coef: [group][2K] = aTp[K] | aSp[K]; group = batchDice ? 0 : n.
+// The loss terms and the gradient's coefficients from the reduced sums, on the device (DiceCeCoefficients
+// is the same computation on the host): reduced[n][3K + 3] = tp[K] | sp[K] | sg[K] | CE sum | valid | bad.
+// Groups are the samples, or one with batch Dice; the Dice classes are the set bits of diceMask. Writes
+// coef[g][2K] = aTp | aSp (0 outside the Dice classes) and coef[groups * 2K] = the CE scale, and
+// terms = loss | CE | Dice | bad-label count. One thread: the work is a few hundred operations.
+extern "C" __global__ void dice_ce_coefficients(const double* reduced, int N, int K, int batchDice, long long diceMask,
+                                                double smooth, double weightCe, double weightDice, float* coef, double* terms) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    int width = 3 * K + 3, groups = batchDice ? 1 : N, classes = 0;
+    for (int k = 0; k < K; k++) classes += (int)((diceMask >> k) & 1);
+    double ceSum = 0, valid = 0, bad = 0, dice = 0, count = (double)groups * classes;
+    for (int i = 0; i < N; i++) {
+        ceSum += reduced[i * width + 3 * K];
+        valid += reduced[i * width + 3 * K + 1];
+        bad += reduced[i * width + 3 * K + 2];
+    }
+    for (int g = 0; g < groups; g++) {
+        for (int k = 0; k < K; k++) {
+            float aTp = 0.f, aSp = 0.f;
+            if ((diceMask >> k) & 1) {
+                double tp = 0, sp = 0, sg = 0;
+                for (int i = batchDice ? 0 : g; i < (batchDice ? N : g + 1); i++) {
+                    tp += reduced[i * width + k];
+                    sp += reduced[i * width + K + k];
+                    sg += reduced[i * width + 2 * K + k];
+                }
+                double den = fmax(sp + sg + smooth, 1e-8), num = 2 * tp + smooth;
+                dice += num / den / count;
+                aTp = (float)(-weightDice / count * 2 / den);
+                aSp = (float)(weightDice / count * num / (den * den));
+            }
+            coef[g * 2 * K + k] = aTp;
+            coef[g * 2 * K + K + k] = aSp;
+        }
+    }
+    double ce = valid > 0 ? ceSum / valid : 0;
+    coef[groups * 2 * K] = valid > 0 ? (float)(weightCe / valid) : 0.f;
+    terms[0] = weightCe * ce - weightDice * dice;
+    terms[1] = ce;
+    terms[2] = dice;
+    terms[3] = bad;
+}
+
+// coef: [group][2K] = aTp[K] | aSp[K]; group = batchDice ? 0 : n; then the CE scale.
 extern "C" __global__ void dice_ce_grad(float* p, const float* labels, const float* coef, int K, long long V, long long total,
-                                        int ignore, int merged, long long mergedMask, int batchDice, float ceScale, float w) {
+                                        int ignore, int merged, long long mergedMask, int batchDice, const float* ceScaleAt, float w) {
+    const float ceScale = *ceScaleAt;
     GRID_STRIDE(i, total) {
         int y = (int)labels[i];
         float* pi = p + i * K;

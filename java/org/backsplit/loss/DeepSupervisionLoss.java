@@ -2,10 +2,12 @@ package org.backsplit.loss;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.tensor.Tensor;
+import org.backsplit.util.Lazy;
 
 /**
  * nnU-Net's deep supervision: the Dice + CE loss on every head against the labels resized to that head
@@ -41,8 +43,9 @@ public final class DeepSupervisionLoss {
      */
     public Result compute(Backend backend, List<Tensor> logits, Tensor labels) {
         double[] w = weights(logits.size());
-        double loss = 0, ce = 0, dice = 0;
         List<Tensor> grads = new ArrayList<>();
+        List<LossResult> heads = new ArrayList<>();
+        List<Double> headWeights = new ArrayList<>();
         for (int i = 0; i < logits.size(); i++) {
             if (w[i] == 0) {
                 grads.add(null);
@@ -52,15 +55,36 @@ public final class DeepSupervisionLoss {
             Tensor target = i == 0 ? labels : backend.downsampleLabels(labels, z.shape().withChannels(1));
             LossResult r = backend.diceCrossEntropy(z, target, spec.withWeight(w[i]));
             if (target != labels) target.close();
-            loss += w[i] * r.loss();
-            ce += w[i] * r.crossEntropy();
-            dice += w[i] * r.dice();
+            heads.add(r);
+            headWeights.add(w[i]);
             grads.add(r.gradLogits());
         }
-        return new Result(loss, ce, dice, grads);
+        // the weighted sums are formed when first read, so a GPU's loss values stay on the device until logged
+        Supplier<LossResult.LossTerms> terms = Lazy.of(() -> {
+            double loss = 0, ce = 0, dice = 0;
+            for (int h = 0; h < heads.size(); h++) {
+                double wh = headWeights.get(h);
+                loss += wh * heads.get(h).loss();
+                ce += wh * heads.get(h).crossEntropy();
+                dice += wh * heads.get(h).dice();
+            }
+            return new LossResult.LossTerms(loss, ce, dice);
+        });
+        return new Result(terms, grads);
     }
 
-    /** The weighted loss terms and each head's gradient (null for heads of weight 0). */
-    public record Result(double loss, double crossEntropy, double dice, List<Tensor> gradLogits) {
+    /** The weighted loss terms (read when first asked for) and each head's gradient (null for heads of weight 0). */
+    public record Result(Supplier<LossResult.LossTerms> terms, List<Tensor> gradLogits) {
+        public double loss() {
+            return terms.get().loss();
+        }
+
+        public double crossEntropy() {
+            return terms.get().crossEntropy();
+        }
+
+        public double dice() {
+            return terms.get().dice();
+        }
     }
 }

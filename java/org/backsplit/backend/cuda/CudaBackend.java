@@ -13,7 +13,6 @@ import java.util.Map;
 import org.backsplit.backend.AdamStep;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
-import org.backsplit.backend.DiceCeCoefficients;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NormForward;
@@ -23,6 +22,7 @@ import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
+import org.backsplit.util.Lazy;
 
 /**
  * The CUDA backend: our kernels (kernels/*.cu, shipped in the jar as one fatbin) driven through the driver
@@ -547,39 +547,33 @@ public final class CudaBackend implements Backend, AutoCloseable {
         if (k != spec.numClasses()) throw new IllegalArgumentException("logits have " + k + " channels, loss expects " + spec.numClasses());
         if (k > MAX_CLASSES) throw new IllegalArgumentException("the CUDA loss supports up to " + MAX_CLASSES + " classes, not " + k);
         int width = 3 * k + 3, rows = LOSS_BLOCKS * LOSS_BLOCK;
+        int groups = spec.batchDice() ? 1 : n;
+        long diceMask = 0;
+        for (int c : spec.diceClasses()) diceMask |= 1L << c;
         CudaTensor p = make(s);
-        double[] sums;
-        try (CudaTensor partial = doubles((long) n * rows * width); CudaTensor reduced = doubles((long) n * width)) {
+        CudaTensor terms = doubles(4);
+        try (CudaTensor partial = doubles((long) n * rows * width); CudaTensor reduced = doubles((long) n * width);
+             CudaTensor coefficients = make(new Shape(groups * 2 * k + 1))) {
             launch("dice_ce_partial", LOSS_BLOCKS, n, LOSS_BLOCK, 0, logits, labels, p, k, v, spec.ignoreLabel(), spec.mergedLabel(),
                     spec.mergedMask(), partial);
             launch("reduce_rows", (n * width + BLOCK - 1) / BLOCK, 1, BLOCK, 0, partial, n, (long) rows, width, reduced);
-            sums = downloadDoubles(reduced, n * width);
-        }
-        int groups = spec.batchDice() ? 1 : n;
-        double[][] g = new double[groups][3 * k];
-        double ceSum = 0, valid = 0, bad = 0;
-        for (int i = 0; i < n; i++) {
-            double[] dst = g[spec.batchDice() ? 0 : i];
-            for (int j = 0; j < 3 * k; j++) dst[j] += sums[i * width + j];
-            ceSum += sums[i * width + 3 * k];
-            valid += sums[i * width + 3 * k + 1];
-            bad += sums[i * width + 3 * k + 2];
-        }
-        if (bad > 0) {
-            p.close();
-            throw new IllegalArgumentException((long) bad + " label values outside [0," + k + ") that are neither the ignore nor the merged label");
-        }
-        DiceCeCoefficients co = DiceCeCoefficients.compute(g, ceSum, valid, spec);
-        float[] coef = new float[groups * 2 * k];
-        for (int gi = 0; gi < groups; gi++) {
-            System.arraycopy(co.aTp()[gi], 0, coef, gi * 2 * k, k);
-            System.arraycopy(co.aSp()[gi], 0, coef, gi * 2 * k + k, k);
-        }
-        try (CudaTensor coefficients = (CudaTensor) upload(coef, new Shape(coef.length))) {
+            // the coefficients are computed on the device: no host round trip inside the step
+            launch("dice_ce_coefficients", 1, 1, 1, 0, reduced, n, k, spec.batchDice() ? 1 : 0, diceMask, spec.smooth(),
+                    spec.weightCe(), spec.weightDice(), coefficients, terms);
             elementwise("dice_ce_grad", (long) n * v, p, labels, coefficients, k, v, (long) n * v, spec.ignoreLabel(),
-                    spec.mergedLabel(), spec.mergedMask(), spec.batchDice() ? 1 : 0, co.ceScale(), (float) spec.weight());
+                    spec.mergedLabel(), spec.mergedMask(), spec.batchDice() ? 1 : 0,
+                    new KernelArgs.Ptr(coefficients.ptr() + 4L * groups * 2 * k), (float) spec.weight());
         }
-        return new LossResult(co.loss(), co.crossEntropy(), co.dice(), p);
+        // read when first asked for (the loss is logged after the step's work is queued); labels outside the
+        // classes were counted on the device and are reported then
+        return new LossResult(Lazy.of(() -> {
+            double[] t = downloadDoubles(terms, 4);
+            terms.close();
+            if (t[3] > 0) {
+                throw new IllegalArgumentException((long) t[3] + " label values outside [0," + k + ") that are neither the ignore nor the merged label");
+            }
+            return new LossResult.LossTerms(t[0], t[1], t[2]);
+        }), p);
     }
 
     @Override
