@@ -73,12 +73,25 @@ __device__ inline bool inside(int z, int y, int x, int D, int H, int W) {
     return z >= 0 && z < D && y >= 0 && y < H && x >= 0 && x < W;
 }
 
+// A channels-last tensor of C channels stored as two (the U-Net's skip concatenation, never materialised):
+// channels [0, c1) in `a` (c1 per voxel), [c1, C) in `b`. One tensor: b unused, c1 = C.
+template <class T>
+struct ChannelPair {
+    T* a;
+    T* b;
+    int c1, C;
+    __device__ T& at(long long voxel, int ch) const {
+        return ch < c1 ? a[voxel * c1 + ch] : b[voxel * (C - c1) + (ch - c1)];
+    }
+};
+
 // Slice `slice` of `count` split into `slices`: [count * slice / slices, count * (slice + 1) / slices).
 __device__ inline int slice_begin(long long count, int slice, int slices) { return (int)(count * slice / slices); }
 
 // ---- convolution forward: y = conv(x, w) + bias. A = x at (output voxel, tap, c), B[kk][k] = w[k][kk].
 struct Forward {
-    const float *x, *w, *bias;
+    ChannelPair<const float> x;
+    const float *w, *bias;
     float* y;
     Geo g;
     int M, N, kk_begin, kk_end;
@@ -88,7 +101,7 @@ struct Forward {
     using KeyB = Key;
     using ColB = Col;
     using OutRow = Out;
-    __device__ Forward(const float* x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
+    __device__ Forward(ChannelPair<const float> x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
         M = g.N * g.Z * g.P * g.Q;
         N = g.K;
         kk_begin = 0;
@@ -105,7 +118,7 @@ struct Forward {
     __device__ float a(const Row& r, const Key& k) const {
         int z = r.z + k.t, yy = r.y + k.u, xx = r.x + k.s;
         if (!r.valid || !k.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
-        return x[at(r.n, z, yy, xx, g.D, g.H, g.W, g.C) + k.ch];
+        return x.at(at(r.n, z, yy, xx, g.D, g.H, g.W, 1), k.ch);
     }
     __device__ Key key_b(int kk) const { return Key{0, 0, 0, kk, kk < kk_end}; }
     __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
@@ -120,7 +133,7 @@ struct Forward {
 // Grid layer blockIdx.z is a stride phase (pd_, ph_, pw_): voxels d = d' sd + pd_, taps t = t0 + i sd.
 struct BackwardData {
     const float *dy, *w;
-    float* dx;
+    ChannelPair<float> dx;
     Geo g;
     int M, N, kk_begin, kk_end;
     int phd, phh, phw;      // the phase
@@ -134,7 +147,7 @@ struct BackwardData {
     using ColB = Col;
     using OutRow = Out;
     __device__ static int count(int extent, int phase, int stride) { return extent > phase ? (extent - phase + stride - 1) / stride : 0; }
-    __device__ BackwardData(const float* dy_, const float* w_, float* dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_), g(g_) {
+    __device__ BackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_), g(g_) {
         phw = phase % g.sw;
         phh = (phase / g.sw) % g.sh;
         phd = phase / (g.sw * g.sh);
@@ -191,15 +204,16 @@ struct BackwardData {
     }
     __device__ Out out_row(int m) const {
         Row r = input_voxel(m);
-        return Out{at(r.n, r.z, r.y, r.x, g.D, g.H, g.W, g.C), r, r.valid};
+        return Out{at(r.n, r.z, r.y, r.x, g.D, g.H, g.W, 1), r, r.valid};
     }
-    __device__ void store(const Out& o, int n, float v) const { dx[o.base + n] = v; }
+    __device__ void store(const Out& o, int n, float v) const { dx.at(o.base, n) = v; }
 };
 
 // ---- convolution backward weight, transposed so that the long side is M: dw[k][tap][c] = sum over output
 // voxels v of x[v shifted by tap][c] dy[v][k]. M = taps x C, N = K, reduction over this block's voxel slice.
 struct BackwardWeight {
-    const float *x, *dy;
+    ChannelPair<const float> x;
+    const float* dy;
     float* partial;  // [slices][K][taps x C]
     Geo g;
     int M, N, kk_begin, kk_end, slice;
@@ -209,7 +223,7 @@ struct BackwardWeight {
     using KeyB = Key;
     using ColB = Col;
     using OutRow = Out;
-    __device__ BackwardWeight(const float* x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
+    __device__ BackwardWeight(ChannelPair<const float> x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
         M = g.kd * g.kh * g.kw * g.C;
         N = g.K;
         long long voxels = (long long)g.N * g.Z * g.P * g.Q;
@@ -227,7 +241,7 @@ struct BackwardWeight {
     __device__ float a(const Col& c, const Row& r) const {
         int z = r.z + c.t, yy = r.y + c.u, xx = r.x + c.s;
         if (!r.valid || !c.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
-        return x[at(r.n, z, yy, xx, g.D, g.H, g.W, g.C) + c.ch];
+        return x.at(at(r.n, z, yy, xx, g.D, g.H, g.W, 1), c.ch);
     }
     __device__ Key key_b(int v) const { return Key{0, 0, 0, v, v < kk_end}; }
     __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
@@ -341,30 +355,31 @@ struct TransposedBackwardWeight {
 }  // namespace conv
 
 // Entry points: one per pass and tile width (BN = 64, or 32 for outputs of at most 32 columns), BM = 128,
-// 256 threads. Grid: x = row tiles, y = column tiles, z = stride phases (backward data) or voxel slices
+// 256 threads. The convolution's input (forward, weight gradient) and input gradient (backward data) may be
+// a channel pair (x, x2, c1): channels below c1 from x, the rest from x2. Grid: x = row tiles, y = column tiles, z = stride phases (backward data) or voxel slices
 // (weight gradients), 1 otherwise.
 template <class P, int BN>
 __device__ void run(const P& p) {
     gemm::tile<128, BN>(p, blockIdx.x * 128, blockIdx.y * BN);
 }
 
-extern "C" __global__ void conv3d_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::Forward, 64>(conv::Forward(x, w, bias, y, g));
+extern "C" __global__ void conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
 }
-extern "C" __global__ void conv3d_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::Forward, 32>(conv::Forward(x, w, bias, y, g));
+extern "C" __global__ void conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
+    run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
 }
-extern "C" __global__ void conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
-    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, dx, g, blockIdx.z));
+extern "C" __global__ void conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
+    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
 }
-extern "C" __global__ void conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
-    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, dx, g, blockIdx.z));
+extern "C" __global__ void conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
+    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
 }
-extern "C" __global__ void conv3d_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::BackwardWeight, 64>(conv::BackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
 }
-extern "C" __global__ void conv3d_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::BackwardWeight, 32>(conv::BackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
+    run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
 }
 extern "C" __global__ void convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
     run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g));

@@ -55,6 +55,15 @@ public interface Backend {
     /** The gradient with respect to the input of {@link #conv3d}; xShape is the input's shape. */
     Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape);
 
+    /**
+     * The input gradient laid out as the input x was: a backend whose concatChannels returns a pair of
+     * tensors (CUDA) returns the gradient of such an x as a pair too, which splitChannels hands out without
+     * copying. By default, the gradient of x's shape.
+     */
+    default Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Tensor x) {
+        return conv3dBackwardData(dy, weight, g, x.shape());
+    }
+
     /** The gradients with respect to weight and bias (bias gradient null when withBias is false). */
     WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias);
 
@@ -108,7 +117,10 @@ public interface Backend {
 
     // ---- tensor plumbing ----
 
-    /** Concatenates along channels: [a, b]. */
+    /**
+     * Concatenates along channels: [a, b]. The result may read a and b in place (the CUDA backend's
+     * convolutions do): keep them alive until the result is closed.
+     */
     Tensor concatChannels(Tensor a, Tensor b);
 
     /** Splits channels [0, first) and [first, C): the backward pass of {@link #concatChannels}. */

@@ -71,6 +71,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Tensor x) {
+        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data", () -> inner.conv3dBackwardData(dy, w, g, x));
+    }
+
+    @Override
     public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
         return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward weight",
                 () -> inner.conv3dBackwardWeight(x, dy, g, withBias));

@@ -55,7 +55,7 @@ public final class Conv3d implements Layer {
         WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, bias != null);
         weight.setGrad(g.weight());
         if (bias != null) bias.setGrad(g.bias());
-        Tensor dx = needsInputGrad ? backend.conv3dBackwardData(dy, weight.value(), geometry, input.shape()) : null;
+        Tensor dx = needsInputGrad ? backend.conv3dBackwardData(dy, weight.value(), geometry, input) : null;
         input = null;
         return dx;
     }

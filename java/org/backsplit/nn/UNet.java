@@ -27,6 +27,7 @@ public final class UNet implements SegmentationNetwork {
     private final List<Parameter> parameters = new ArrayList<>();
     /** Activations of the last forward that backward still needs: encoder outputs, concatenations, decoder outputs. */
     private final List<Tensor> skips = new ArrayList<>();
+    private final List<Tensor> ups = new ArrayList<>();
     private final List<Tensor> cats = new ArrayList<>();
     private final List<Tensor> decoded = new ArrayList<>();
 
@@ -141,7 +142,7 @@ public final class UNet implements SegmentationNetwork {
         for (int s = 0; s < n - 1; s++) {
             Tensor up = transpconvs.get(s).forward(lres);
             Tensor cat = backend.concatChannels(up, skips.get(n - 2 - s));
-            up.close();
+            ups.add(up);  // the concatenation may read it in place: closed with it
             cats.add(cat);
             lres = decoder.get(s).forward(cat);
             decoded.add(lres);
@@ -195,6 +196,7 @@ public final class UNet implements SegmentationNetwork {
             dx.close();
             decoded.get(s).close();
             cats.get(s).close();
+            ups.get(s).close();
             int upChannels = plan.features()[n - 2 - s];
             Tensor[] parts = backend.splitChannels(dCat, upChannels);
             dCat.close();
@@ -214,6 +216,7 @@ public final class UNet implements SegmentationNetwork {
             }
         }
         skips.clear();
+        ups.clear();
         cats.clear();
         decoded.clear();
     }
@@ -237,8 +240,10 @@ public final class UNet implements SegmentationNetwork {
     public void release() {
         for (Tensor t : skips) t.close();
         for (Tensor t : cats) t.close();
+        for (Tensor t : ups) t.close();
         for (Tensor t : decoded) t.close();
         skips.clear();
+        ups.clear();
         cats.clear();
         decoded.clear();
     }

@@ -74,6 +74,32 @@ abstract class BackendParityContract {
         assertRelClose(c.name() + " backward bias", ref.downloadExact(gr.bias()), cpuRun(gc.bias()), CONV_TOL);
     }
 
+    /**
+     * A convolution of a channel concatenation (the U-Net's skip connection), all passes, the input gradient
+     * split back: a backend may keep the concatenation as two tensors (CUDA does) and must give the same.
+     */
+    @ParameterizedTest(name = "stride {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void convolutionOfAConcatenation(int stride) {
+        Random rnd = new Random(23);
+        Shape sa = Shape.ndhwc(2, 5, 6, 7, 5), sb = sa.withChannels(7), sx = sa.withChannels(12);
+        ConvGeometry g = ConvGeometry.same(new int[] {3, 3, 3}, new int[] {stride, 1, stride});
+        Shape ws = new Shape(9, 3, 3, 3, 12), ys = g.outShape(sx, 9);
+        double[] a = roundToFloat(gaussian(rnd, sa.size(), 1)), b = roundToFloat(gaussian(rnd, sb.size(), 1));
+        double[] w = roundToFloat(gaussian(rnd, ws.size(), 0.2)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
+        java.util.List<double[][]> results = new java.util.ArrayList<>();
+        for (Backend be : new Backend[] {ref, cpu}) {
+            Tensor ta = be.uploadExact(a, sa), tb = be.uploadExact(b, sb), tw = be.uploadExact(w, ws), tdy = be.uploadExact(dy, ys);
+            Tensor cat = be.concatChannels(ta, tb);
+            Tensor y = be.conv3d(cat, tw, null, g);
+            WeightGrads gw = be.conv3dBackwardWeight(cat, tdy, g, false);
+            Tensor[] parts = be.splitChannels(be.conv3dBackwardData(tdy, tw, g, cat), 5);
+            results.add(new double[][] {be.downloadExact(y), be.downloadExact(gw.weight()), be.downloadExact(parts[0]), be.downloadExact(parts[1])});
+        }
+        String[] what = {"forward", "backward weight", "backward data, first part", "backward data, second part"};
+        for (int i = 0; i < what.length; i++) assertRelClose("concatenation " + what[i], results.get(0)[i], results.get(1)[i], CONV_TOL);
+    }
+
     static Stream<OpCases.Transposed> transposed() {
         return Stream.concat(OpCases.SMALL_TRANSPOSED.stream(), OpCases.WIDE_TRANSPOSED.stream());
     }

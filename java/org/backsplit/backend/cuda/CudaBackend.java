@@ -144,6 +144,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     private static CudaTensor c(Tensor t) {
         if (t instanceof CudaTensor ct) return ct;
+        if (t instanceof CudaChannelPair pair) return pair.joined();
         throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CUDA backend");
     }
 
@@ -286,22 +287,49 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return (int) Math.max(1, Math.min(Math.min(wanted, MAX_SLICES), voxels / MIN_SLICE));
     }
 
+    /** A convolution input as the kernels take it: (first part, second part or null, channels of the first). */
+    private static Object[] channelPair(Tensor x) {
+        if (x instanceof CudaChannelPair pair) return new Object[] {pair.first(), pair.second(), pair.split()};
+        return new Object[] {c(x), new KernelArgs.Ptr(0), x.shape().c()};
+    }
+
+    private static Object[] args(Object[] first, Object... rest) {
+        Object[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+        System.arraycopy(rest, 0, all, first.length, rest.length);
+        return all;
+    }
+
     @Override
     public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
         Shape ys = g.outShape(x.shape(), weight.shape().dim(0));
         CudaTensor y = make(ys);
-        gemm("conv3d_fwd_gemm", (long) ys.n() * ys.spatial(), ys.c(), 1, x, weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding()));
+        gemm("conv3d_fwd_gemm", (long) ys.n() * ys.spatial(), ys.c(), 1,
+                args(channelPair(x), weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding())));
         return y;
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape) {
         CudaTensor dx = make(xShape);
+        backwardData(dy, weight, g, xShape, new Object[] {dx, new KernelArgs.Ptr(0), xShape.c()});
+        return dx;
+    }
+
+    /** When x is a channel pair (a skip concatenation), its gradient is written as a pair too: never joined. */
+    @Override
+    public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Tensor x) {
+        if (!(x instanceof CudaChannelPair pair)) return conv3dBackwardData(dy, weight, g, x.shape());
+        CudaTensor first = make(pair.first().shape()), second = make(pair.second().shape());
+        backwardData(dy, weight, g, x.shape(), new Object[] {first, second, pair.split()});
+        return new CudaChannelPair(this, first, second, true);
+    }
+
+    private void backwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape, Object[] dx) {
         int[] s = g.stride();
         // one grid layer per stride phase; the largest phase (phase 0) sets the rows
         long rows = (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
-        gemm("conv3d_dgrad_gemm", rows, xShape.c(), s[0] * s[1] * s[2], dy, weight, dx, geo(xShape, dy.shape(), g.kernel(), s, g.padding()));
-        return dx;
+        Object[] front = {dy, weight};
+        gemm("conv3d_dgrad_gemm", rows, xShape.c(), s[0] * s[1] * s[2], args(args(front, dx), geo(xShape, dy.shape(), g.kernel(), s, g.padding())));
     }
 
     private static long ceilDiv(long a, long b) {
@@ -316,7 +344,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         long rows = (long) k[0] * k[1] * k[2] * x.shape().c(), columns = dy.shape().c();
         int slices = wgradSlices(rows, columns, voxels);
         int[] geo = geo(x.shape(), dy.shape(), k, g.stride(), g.padding());
-        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("conv3d_wgrad_gemm", rows, columns, slices, x, dy, partial, geo, slices));
+        Object[] input = channelPair(x);
+        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("conv3d_wgrad_gemm", rows, columns, slices, args(input, dy, partial, geo, slices)));
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
 
@@ -450,6 +479,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor concatChannels(Tensor a, Tensor b) {
+        if (!a.shape().withChannels(1).equals(b.shape().withChannels(1))) {
+            throw new IllegalArgumentException("cannot concatenate " + a.shape() + " and " + b.shape() + " along channels");
+        }
+        return new CudaChannelPair(this, c(a), c(b), false);  // read in place by the convolutions; joined only when needed
+    }
+
+    /** [a, b] along channels as one tensor. */
+    CudaTensor join(CudaTensor a, CudaTensor b) {
         Shape as = a.shape();
         int ca = as.c(), cb = b.shape().c();
         long voxels = (long) as.n() * as.spatial();
@@ -460,6 +497,10 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public Tensor[] splitChannels(Tensor t, int first) {
+        if (t instanceof CudaChannelPair pair && pair.split() == first) {
+            Tensor[] parts = pair.takeParts();  // a gradient written in two parts: handed out, not copied
+            if (parts != null) return parts;
+        }
         Shape s = t.shape();
         int second = s.c() - first;
         long voxels = (long) s.n() * s.spatial();

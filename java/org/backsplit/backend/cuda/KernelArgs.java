@@ -31,6 +31,7 @@ final class KernelArgs implements AutoCloseable {
             switch (a) {
                 case Ptr p -> s = arena.allocateFrom(JAVA_LONG, p.address());
                 case CudaTensor t -> s = arena.allocateFrom(JAVA_LONG, t.ptr());
+                case CudaChannelPair t -> s = arena.allocateFrom(JAVA_LONG, t.joined().ptr());
                 case Integer i -> s = arena.allocateFrom(JAVA_INT, i);
                 case Long l -> s = arena.allocateFrom(JAVA_LONG, l);
                 case Float f -> s = arena.allocateFrom(JAVA_FLOAT, f);

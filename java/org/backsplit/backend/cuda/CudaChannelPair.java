@@ -1,0 +1,77 @@
+package org.backsplit.backend.cuda;
+
+import org.backsplit.backend.Backend;
+import org.backsplit.tensor.Tensor;
+
+/**
+ * Two CUDA tensors that are one tensor along channels, [first, second]: the U-Net's skip concatenation and
+ * its gradient. The convolutions read such a pair (forward, weight gradient) and write one (input gradient)
+ * part by part, so the concatenated tensor is never stored; any other op gets the concatenation, made once
+ * on first use. A pair from concatChannels reads the caller's tensors (the caller keeps them alive until the
+ * pair is closed); a pair a convolution wrote owns its parts until splitChannels hands them out.
+ */
+final class CudaChannelPair extends Tensor {
+    private final CudaBackend backend;
+    private final CudaTensor first, second;
+    private boolean ownsParts;
+    private CudaTensor joined;
+    private boolean closed;
+
+    CudaChannelPair(CudaBackend backend, CudaTensor first, CudaTensor second, boolean ownsParts) {
+        super(first.shape().withChannels(first.shape().c() + second.shape().c()));
+        this.backend = backend;
+        this.first = first;
+        this.second = second;
+        this.ownsParts = ownsParts;
+    }
+
+    private void open() {
+        if (closed) throw new IllegalStateException("use of a closed CUDA tensor " + shape());
+    }
+
+    CudaTensor first() {
+        open();
+        return first;
+    }
+
+    CudaTensor second() {
+        open();
+        return second;
+    }
+
+    /** Channels in the first part. */
+    int split() {
+        return first.shape().c();
+    }
+
+    /** The concatenation as one tensor, for ops that do not read pairs; made on first use and kept. */
+    CudaTensor joined() {
+        open();
+        if (joined == null) joined = backend.join(first, second);
+        return joined;
+    }
+
+    /** The parts, handed to the caller, who closes them; null when this pair does not own them. */
+    Tensor[] takeParts() {
+        open();
+        if (!ownsParts) return null;
+        ownsParts = false;
+        return new Tensor[] {first, second};
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (joined != null) joined.close();
+        if (ownsParts) {
+            first.close();
+            second.close();
+        }
+    }
+}
