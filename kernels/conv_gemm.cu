@@ -358,44 +358,49 @@ struct TransposedBackwardWeight {
 // 256 threads. The convolution's input (forward, weight gradient) and input gradient (backward data) may be
 // a channel pair (x, x2, c1): channels below c1 from x, the rest from x2. Grid: x = row tiles, y = column tiles, z = stride phases (backward data) or voxel slices
 // (weight gradients), 1 otherwise.
+// Two blocks per SM: caps registers at 128 per thread (the forward and backward-data tiles wanted up to 168,
+// one block per SM); costs up to 48 bytes of spills (ptxas warns) in backward data and 8 in the forward.
+// Chosen without a GPU to measure: compare with the bound removed on the next GPU run.
+#define GEMM_BOUNDS __launch_bounds__(gemm::THREADS, 2)
+
 template <class P, int BN>
 __device__ void run(const P& p) {
     gemm::tile<128, BN>(p, blockIdx.x * 128, blockIdx.y * BN);
 }
 
-extern "C" __global__ void conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
     run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
 }
-extern "C" __global__ void conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
     run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
 }
-extern "C" __global__ void conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
     run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
 }
-extern "C" __global__ void conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
     run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
 }
-extern "C" __global__ void conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
     run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
 }
-extern "C" __global__ void conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
     run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
 }
-extern "C" __global__ void convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
     run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g));
 }
-extern "C" __global__ void convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
     run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g));
 }
-extern "C" __global__ void convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
     run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g));
 }
-extern "C" __global__ void convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
+extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
     run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g));
 }
-extern "C" __global__ void convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
+extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
     run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
 }
-extern "C" __global__ void convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
+extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
     run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
 }

@@ -20,7 +20,7 @@ $java -cp "$cp" org.backsplit.bench.CudaOpsBench 128 32 2>&1 | tee "$out/ours.js
 echo "== PyTorch eager"
 python3 bench/gpu/torch_ops.py 128 32 2>&1 | tee "$out/torch.jsonl"
 python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log" > "$out/table.md"
-echo "== training step, demo size (4 stages 8..64, 32^3, batch 2, 4 classes): direct convolutions, not yet implicit GEMM"
+echo "== training step, demo size (4 stages 8..64, 32^3, batch 2, 4 classes): implicit-GEMM convolutions (fp32 CUDA cores)"
 $java -cp "$cp" org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 16 10 cuda 2>"$out/step_gpu_breakdown.txt" | tee "$out/step_gpu.jsonl"; head -12 "$out/step_gpu_breakdown.txt"
 if [ -f .ref/torch_unet_step.py ]; then
   python3 - <<'PY' 2>&1 | tee "$out/step_torch.jsonl"
@@ -40,7 +40,7 @@ import numpy as np
 a, b = np.load('/tmp/fwd_cuda/logits_0.npy'), np.load('/tmp/fwd_cpu/logits_0.npy')
 print('forward cuda vs cpu: max rel err %.2e' % (np.abs(a - b).max() / np.abs(b).max()))"
 python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log"
-echo "== training steps at the issue's configurations (direct convolutions): ours, then PyTorch eager fp32"
+echo "== training steps at the issue's configurations (implicit-GEMM convolutions): ours, then PyTorch eager fp32"
 for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
   set -- $cfg
   $java -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_breakdown.txt" | tee -a "$out/steps_big.jsonl"
