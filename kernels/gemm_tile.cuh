@@ -3,9 +3,11 @@
 // im2col buffer) and where C[m][n] goes. fp32 on the CUDA cores (no tensor cores yet).
 //
 // 256 threads; BK = 16 deep k-tiles staged in shared memory, the next tile's global loads issued before the
-// current one is multiplied (register prefetch); each thread accumulates (BM/16) x (BN/16) outputs at rows
-// ty + 16i and columns tx + 16j, so a warp reads B from 16 consecutive words (no bank conflicts) and A as
-// broadcasts. Each output is one thread's fmaf chain over kk in increasing order: deterministic.
+// current one is multiplied (register prefetch); each thread accumulates a (BM/16) x (BN/16) block of
+// consecutive rows and columns, read from shared memory as 128-bit vectors (a warp reads A as broadcasts of
+// two rows, B as 16 consecutive vectors). Shared rows are padded by 4 floats: threads that store one kk
+// row each then hit different banks (2-way instead of 16-way conflicts) and rows stay 16-byte aligned.
+// Each output is one thread's fmaf chain over kk in increasing order: deterministic.
 //
 // A problem P provides:
 //   M, N, kk_begin, kk_end (this block's slice of the reduction)
@@ -18,7 +20,32 @@
 #pragma once
 
 namespace gemm {
-constexpr int THREADS = 256, BK = 16;
+constexpr int THREADS = 256, BK = 16, PAD = 4;
+
+// dst[0..T) = src[0..T), as 128-bit (or 64-bit) loads; src is 16-byte (8-byte) aligned
+template <int T>
+__device__ inline void load_vector(float (&dst)[T], const float* src) {
+    if constexpr (T % 4 == 0) {
+#pragma unroll
+        for (int q = 0; q < T / 4; q++) {
+            float4 v = reinterpret_cast<const float4*>(src)[q];
+            dst[4 * q] = v.x;
+            dst[4 * q + 1] = v.y;
+            dst[4 * q + 2] = v.z;
+            dst[4 * q + 3] = v.w;
+        }
+    } else if constexpr (T % 2 == 0) {
+#pragma unroll
+        for (int q = 0; q < T / 2; q++) {
+            float2 v = reinterpret_cast<const float2*>(src)[q];
+            dst[2 * q] = v.x;
+            dst[2 * q + 1] = v.y;
+        }
+    } else {
+#pragma unroll
+        for (int q = 0; q < T; q++) dst[q] = src[q];
+    }
+}
 
 // A's share of one thread, loaded into registers and then stored into As[BK][BM].
 template <int BM, class P, bool K_CONTIGUOUS = P::A_K_CONTIGUOUS>
@@ -39,7 +66,7 @@ struct ALoader<BM, P, true> {  // thread: one kk column, rows r0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = p.a(rows[i], key);
     }
-    __device__ void store(float (*As)[BM]) const {
+    __device__ void store(float (*As)[BM + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) As[kc][r0 + i * STEP] = v[i];
     }
@@ -58,7 +85,7 @@ struct ALoader<BM, P, false> {  // thread: one row, kk columns c0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = p.a(row, p.key_a(k0 + c0 + i * STEP));
     }
-    __device__ void store(float (*As)[BM]) const {
+    __device__ void store(float (*As)[BM + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) As[c0 + i * STEP][mr] = v[i];
     }
@@ -83,7 +110,7 @@ struct BLoader<BN, P, true> {  // thread: one kk row, columns n0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = p.b(key, cols[i]);
     }
-    __device__ void store(float (*Bs)[BN]) const {
+    __device__ void store(float (*Bs)[BN + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) Bs[kr][c0 + i * STEP] = v[i];
     }
@@ -102,7 +129,7 @@ struct BLoader<BN, P, false> {  // thread: one column, kk rows r0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = p.b(p.key_b(k0 + r0 + i * STEP), col);
     }
-    __device__ void store(float (*Bs)[BN]) const {
+    __device__ void store(float (*Bs)[BN + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) Bs[r0 + i * STEP][nc] = v[i];
     }
@@ -114,8 +141,8 @@ __device__ void tile(const P& p, int m0, int n0) {
     static_assert(BM % 16 == 0 && BN % 16 == 0 && THREADS % BM == 0 && THREADS % BN == 0, "tile shape");
     constexpr int TM = BM / 16, TN = BN / 16;
     if (m0 >= p.M || n0 >= p.N) return;
-    __shared__ float As[BK][BM];
-    __shared__ float Bs[BK][BN];
+    __shared__ __align__(16) float As[BK][BM + PAD];
+    __shared__ __align__(16) float Bs[BK][BN + PAD];
     const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
     ALoader<BM, P> la(p, m0);
     BLoader<BN, P> lb(p, n0);
@@ -139,10 +166,8 @@ __device__ void tile(const P& p, int m0, int n0) {
 #pragma unroll
             for (int k = 0; k < BK; k++) {
                 float a[TM], b[TN];
-#pragma unroll
-                for (int i = 0; i < TM; i++) a[i] = As[k][ty + 16 * i];
-#pragma unroll
-                for (int j = 0; j < TN; j++) b[j] = Bs[k][tx + 16 * j];
+                load_vector(a, &As[k][ty * TM]);
+                load_vector(b, &Bs[k][tx * TN]);
 #pragma unroll
                 for (int i = 0; i < TM; i++)
 #pragma unroll
@@ -153,11 +178,11 @@ __device__ void tile(const P& p, int m0, int n0) {
     }
 #pragma unroll
     for (int i = 0; i < TM; i++) {
-        typename P::OutRow row = p.out_row(m0 + ty + 16 * i);
+        typename P::OutRow row = p.out_row(m0 + ty * TM + i);
         if (!row.valid) continue;
 #pragma unroll
         for (int j = 0; j < TN; j++) {
-            int n = n0 + tx + 16 * j;
+            int n = n0 + tx * TN + j;
             if (n < p.N) p.store(row, n, acc[i][j]);
         }
     }

@@ -6,6 +6,13 @@
 #include <stdint.h>
 #include <stddef.h>
 
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+struct alignas(8) float2 {
+    float x, y;
+};
+
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
@@ -31,6 +38,7 @@ inline long long max(long long a, long long b) { return a > b ? a : b; }
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
 #define __restrict__ __restrict
 // One OS thread runs all threads of a block before it starts the next block, so a thread_local static is
 // exactly "one copy per block, shared by its threads". Unlike on a GPU it keeps its values between blocks.
