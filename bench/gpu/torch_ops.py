@@ -100,3 +100,22 @@ opt = torch.optim.SGD([p], lr=1e-6, momentum=0.99, nesterov=True, weight_decay=3
 opt.step()
 report("sgd_step (31.2M params)", "31197204", timed(opt.step))
 report("sum_of_squares (31.2M)", "31197204", timed(lambda: torch.nn.utils.clip_grad_norm_([p], 1e9)))
+
+
+# The three passes of the dominant 3x3x3 convolutions, as CudaOpsBench times them: true fp32 (no TF32),
+# NCDHW, cuDNN with benchmark mode; "GBps" is GFLOP/s, as on our side.
+torch.backends.cudnn.allow_tf32 = False
+for level in range(3):
+    cc, d = 32 << level, size >> level
+    xc = torch.randn(2, cc, d, d, d, device=dev)
+    wc = torch.randn(cc, cc, 3, 3, 3, device=dev)
+    bc = torch.randn(cc, device=dev)
+    dyc = torch.randn(2, cc, d, d, d, device=dev)
+    flops = 2 * 2 * d ** 3 * 27 * cc * cc
+    shp = f"2x{cc}x{d}^3 3x3x3 C{cc}->{cc}"
+    for op, fn in [("conv3d_fwd", lambda: F.conv3d(xc, wc, bc, padding=1)),
+                   ("conv3d_bwd_data", lambda: torch.nn.grad.conv3d_input(xc.shape, wc, dyc, padding=1)),
+                   ("conv3d_bwd_weight", lambda: torch.nn.grad.conv3d_weight(xc, wc.shape, dyc, padding=1))]:
+        ms = timed(fn)
+        print(json.dumps(dict(engine="pytorch " + torch.__version__, op=op, shape=shp, ms=round(ms, 4),
+                              GBps=round(flops / ms / 1e6), device=name)), flush=True)

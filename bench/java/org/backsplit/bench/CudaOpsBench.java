@@ -2,9 +2,12 @@ package org.backsplit.bench;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.SgdStep;
+import org.backsplit.backend.WeightGrads;
 import org.backsplit.backend.cuda.CudaBackend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -74,13 +77,39 @@ public final class CudaOpsBench {
                     () -> gpu.upsampleTrilinearBackward(dy, two, half).close());
             report(gpu, "leaky_relu_fwd", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
             report(gpu, "leaky_relu_bwd", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
-            report(gpu, "concat_channels (C+C)", shape, 4 * bytes, () -> gpu.concatChannels(x, dy).close());
             long lossBytes = 4 * ls.numel() * 4 + 2 * 4 * (elems / c);
-            report(gpu, "dice_ce fwd+bwd (3 classes)", "2x3x" + size + "^3", lossBytes,
-                    () -> gpu.diceCrossEntropy(logits, labels, LossSpec.nnUNet(3, true, -1)).gradLogits().close());
+            report(gpu, "dice_ce fwd+bwd (3 classes)", "2x3x" + size + "^3", lossBytes, () -> {
+                LossResult r = gpu.diceCrossEntropy(logits, labels, LossSpec.nnUNet(3, true, -1));
+                r.gradLogits().close();
+                r.loss();  // reads the terms back, as a logged training step does
+            });
+            convolutions(gpu, rnd, size);
             report(gpu, "sgd_step (31.2M params)", "31197204", 5L * 4 * ps.numel(),
                     () -> gpu.sgdStep(p, g, buf, new SgdStep(1e-6, 0.99, 3e-5, true, false)));
             report(gpu, "sum_of_squares (31.2M)", "31197204", 4L * ps.numel(), () -> gpu.sumOfSquares(g));
+        }
+    }
+
+    /**
+     * The three passes of the 3x3x3 convolutions that carry most of a U-Net's FLOPs (notes 0.4): C32 at
+     * SIZE^3, C64 at SIZE/2, C128 at SIZE/4, batch 2, stride 1; for these lines "GBps" is GFLOP/s (the FLOPs are passed as the bytes).
+     */
+    private static void convolutions(CudaBackend gpu, Random rnd, int size) {
+        ConvGeometry g = ConvGeometry.same(new int[] {3, 3, 3}, new int[] {1, 1, 1});
+        for (int level = 0; level < 3; level++) {
+            int c = 32 << level, d = size >> level;
+            Shape xs = Shape.ndhwc(2, d, d, d, c), ws = new Shape(c, 3, 3, 3, c);
+            Tensor x = gpu.upload(random(rnd, (int) xs.numel()), xs), dy = gpu.upload(random(rnd, (int) xs.numel()), xs);
+            Tensor w = gpu.upload(random(rnd, (int) ws.numel()), ws), b = gpu.upload(random(rnd, c), new Shape(c));
+            long flops = 2L * xs.numel() / c * c * 27L * c;
+            String shape = "2x" + c + "x" + d + "^3 3x3x3 C" + c + "->" + c;
+            report(gpu, "conv3d_fwd", shape, flops, () -> gpu.conv3d(x, w, b, g).close());
+            report(gpu, "conv3d_bwd_data", shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
+            report(gpu, "conv3d_bwd_weight", shape, flops, () -> {
+                WeightGrads gr = gpu.conv3dBackwardWeight(x, dy, g, false);
+                gr.weight().close();
+            });
+            for (Tensor t : new Tensor[] {x, dy, w, b}) t.close();
         }
     }
 

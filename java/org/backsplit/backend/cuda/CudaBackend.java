@@ -60,9 +60,12 @@ public final class CudaBackend implements Backend, AutoCloseable {
     /** The NVIDIA driver's library. */
     public static final String DRIVER = "libcuda.so.1";
 
-    /** Opens GPU 0, or throws UnsupportedOperationException saying why there is none. */
+    /**
+     * Opens GPU 0, or throws UnsupportedOperationException saying why there is none. The system property
+     * backsplit.cuda.driver names another driver library (the CUDA emulator, to run a GPU script on the CPU).
+     */
     public static CudaBackend open() {
-        return open(DRIVER);
+        return open(System.getProperty("backsplit.cuda.driver", DRIVER));
     }
 
     /**
