@@ -88,38 +88,51 @@ struct ChannelPair {
 // Slice `slice` of `count` split into `slices`: [count * slice / slices, count * (slice + 1) / slices).
 __device__ inline int slice_begin(long long count, int slice, int slices) { return (int)(count * slice / slices); }
 
-// ---- convolution forward: y = conv(x, w) + bias. A = x at (output voxel, tap, c), B[kk][k] = w[k][kk].
-struct Forward {
-    ChannelPair<const float> x;
-    const float *w, *bias;
-    float* y;
+// What every problem has: the geometry, the GEMM's extent and this block's slice of the reduction, and
+// the usual index types (a problem redefines those that differ).
+struct Problem {
     Geo g;
     int M, N, kk_begin, kk_end;
-    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = true;
     using RowA = Row;
     using KeyA = Key;
     using KeyB = Key;
     using ColB = Col;
     using OutRow = Out;
-    __device__ Forward(ChannelPair<const float> x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
+};
+
+// The corner of output voxel r's window in the input: r * stride - padding.
+__device__ inline Row window_corner(Row r, const Geo& g) {
+    r.z = r.z * g.sd - g.pd;
+    r.y = r.y * g.sh - g.ph;
+    r.x = r.x * g.sw - g.pw;
+    return r;
+}
+
+// x at (window corner r + tap k, channel k.ch), 0 in the padding: the implicit im2col element that the
+// forward pass and the weight gradient both read.
+template <class Tap>
+__device__ inline float window_element(const ChannelPair<const float>& x, const Row& r, const Tap& k, const Geo& g) {
+    int z = r.z + k.t, yy = r.y + k.u, xx = r.x + k.s;
+    if (!r.valid || !k.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
+    return x.at(at(r.n, z, yy, xx, g.D, g.H, g.W, 1), k.ch);
+}
+
+// ---- convolution forward: y = conv(x, w) + bias. A = x at (output voxel, tap, c), B[kk][k] = w[k][kk].
+struct Forward : Problem {
+    ChannelPair<const float> x;
+    const float *w, *bias;
+    float* y;
+    static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = true;
+    __device__ Forward(ChannelPair<const float> x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_) {
+        g = g_;
         M = g.N * g.Z * g.P * g.Q;
         N = g.K;
         kk_begin = 0;
         kk_end = g.kd * g.kh * g.kw * g.C;
     }
-    __device__ Row row_a(int m) const {
-        Row r = voxel(m, M, g.Z, g.P, g.Q);
-        r.z = r.z * g.sd - g.pd;  // the window's corner in the input
-        r.y = r.y * g.sh - g.ph;
-        r.x = r.x * g.sw - g.pw;
-        return r;
-    }
+    __device__ Row row_a(int m) const { return window_corner(voxel(m, M, g.Z, g.P, g.Q), g); }
     __device__ Key key_a(int kk) const { return tap_channel<Key>(kk, kk < kk_end, g.kh, g.kw, g.C); }
-    __device__ float a(const Row& r, const Key& k) const {
-        int z = r.z + k.t, yy = r.y + k.u, xx = r.x + k.s;
-        if (!r.valid || !k.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
-        return x.at(at(r.n, z, yy, xx, g.D, g.H, g.W, 1), k.ch);
-    }
+    __device__ float a(const Row& r, const Key& k) const { return window_element(x, r, k, g); }
     __device__ Key key_b(int kk) const { return Key{0, 0, 0, kk, kk < kk_end}; }
     __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
     __device__ float b(const Key& k, const Col& c) const {
@@ -131,23 +144,17 @@ struct Forward {
 
 // ---- convolution backward data: dx[v][c] = sum over taps reaching v and k of dy[.][k] w[k][tap][c].
 // Grid layer blockIdx.z is a stride phase (pd_, ph_, pw_): voxels d = d' sd + pd_, taps t = t0 + i sd.
-struct BackwardData {
+struct BackwardData : Problem {
     const float *dy, *w;
     ChannelPair<float> dx;
-    Geo g;
-    int M, N, kk_begin, kk_end;
     int phd, phh, phw;      // the phase
     int Dp, Hp, Wp;         // voxels of this phase per axis
     int t0, u0, s0;         // first tap of the phase per axis
     int nt, nu, ns;         // taps of the phase per axis
     static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = false;
-    using RowA = Row;
-    using KeyA = Key;
-    using KeyB = Key;
-    using ColB = Col;
-    using OutRow = Out;
     __device__ static int count(int extent, int phase, int stride) { return extent > phase ? (extent - phase + stride - 1) / stride : 0; }
-    __device__ BackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_), g(g_) {
+    __device__ BackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_) {
+        g = g_;
         phw = phase % g.sw;
         phh = (phase / g.sw) % g.sh;
         phd = phase / (g.sw * g.sh);
@@ -211,19 +218,16 @@ struct BackwardData {
 
 // ---- convolution backward weight, transposed so that the long side is M: dw[k][tap][c] = sum over output
 // voxels v of x[v shifted by tap][c] dy[v][k]. M = taps x C, N = K, reduction over this block's voxel slice.
-struct BackwardWeight {
+struct BackwardWeight : Problem {
     ChannelPair<const float> x;
     const float* dy;
     float* partial;  // [slices][K][taps x C]
-    Geo g;
-    int M, N, kk_begin, kk_end, slice;
+    int slice;
     static constexpr bool A_K_CONTIGUOUS = false, B_K_CONTIGUOUS = false;
     using RowA = Col;  // a (tap, c)
     using KeyA = Row;  // a voxel's window corner
-    using KeyB = Key;
-    using ColB = Col;
-    using OutRow = Out;
-    __device__ BackwardWeight(ChannelPair<const float> x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
+    __device__ BackwardWeight(ChannelPair<const float> x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), slice(slice_) {
+        g = g_;
         M = g.kd * g.kh * g.kw * g.C;
         N = g.K;
         long long voxels = (long long)g.N * g.Z * g.P * g.Q;
@@ -231,18 +235,8 @@ struct BackwardWeight {
         kk_end = slice_begin(voxels, slice + 1, slices);
     }
     __device__ Col row_a(int m) const { return tap_channel<Col>(m, m < M, g.kh, g.kw, g.C); }
-    __device__ Row key_a(int v) const {
-        Row r = voxel(v, kk_end, g.Z, g.P, g.Q);
-        r.z = r.z * g.sd - g.pd;
-        r.y = r.y * g.sh - g.ph;
-        r.x = r.x * g.sw - g.pw;
-        return r;
-    }
-    __device__ float a(const Col& c, const Row& r) const {
-        int z = r.z + c.t, yy = r.y + c.u, xx = r.x + c.s;
-        if (!r.valid || !c.valid || !inside(z, yy, xx, g.D, g.H, g.W)) return 0.f;
-        return x.at(at(r.n, z, yy, xx, g.D, g.H, g.W, 1), c.ch);
-    }
+    __device__ Row key_a(int v) const { return window_corner(voxel(v, kk_end, g.Z, g.P, g.Q), g); }
+    __device__ float a(const Col& c, const Row& r) const { return window_element(x, r, c, g); }
     __device__ Key key_b(int v) const { return Key{0, 0, 0, v, v < kk_end}; }
     __device__ Col col_b(int n) const { return Col{0, 0, 0, n, n < N}; }
     __device__ float b(const Key& k, const Col& c) const {
@@ -254,18 +248,16 @@ struct BackwardWeight {
 
 // ---- transposed convolution (kernel = stride) forward: y[v * stride + tap][k] = bias[k] + sum_c x[v][c] w[c][tap][k].
 // Geo: input x (N, D, H, W, C), output (Z = D sd, P, Q, K).
-struct TransposedForward {
+struct TransposedForward : Problem {
     const float *x, *w, *bias;
     float* y;
-    Geo g;
-    int M, N, kk_begin, kk_end, taps;
+    int taps;
     static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = false;
     using RowA = Col;
     using KeyA = Col;
     using KeyB = Col;
-    using ColB = Col;
-    using OutRow = Out;
-    __device__ TransposedForward(const float* x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_), g(g_) {
+    __device__ TransposedForward(const float* x_, const float* w_, const float* b_, float* y_, Geo g_) : x(x_), w(w_), bias(b_), y(y_) {
+        g = g_;
         taps = g.sd * g.sh * g.sw;
         M = g.N * g.D * g.H * g.W;
         N = taps * g.K;
@@ -290,18 +282,12 @@ struct TransposedForward {
 };
 
 // ---- transposed backward data: dx[v][c] = sum over (tap, k) of dy[v * stride + tap][k] w[c][tap][k].
-struct TransposedBackwardData {
+struct TransposedBackwardData : Problem {
     const float *dy, *w;
     float* dx;
-    Geo g;
-    int M, N, kk_begin, kk_end;
     static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = true;
-    using RowA = Row;
-    using KeyA = Key;
-    using KeyB = Key;
-    using ColB = Col;
-    using OutRow = Out;
-    __device__ TransposedBackwardData(const float* dy_, const float* w_, float* dx_, Geo g_) : dy(dy_), w(w_), dx(dx_), g(g_) {
+    __device__ TransposedBackwardData(const float* dy_, const float* w_, float* dx_, Geo g_) : dy(dy_), w(w_), dx(dx_) {
+        g = g_;
         M = g.N * g.D * g.H * g.W;
         N = g.C;
         kk_begin = 0;
@@ -322,18 +308,15 @@ struct TransposedBackwardData {
 
 // ---- transposed backward weight: dw[c][tap][k] = sum over input voxels v of x[v][c] dy[v * stride + tap][k].
 // M = C, N = taps x K, reduction over this block's voxel slice.
-struct TransposedBackwardWeight {
+struct TransposedBackwardWeight : Problem {
     const float *x, *dy;
     float* partial;  // [slices][C][taps x K]
-    Geo g;
-    int M, N, kk_begin, kk_end, slice;
+    int slice;
     static constexpr bool A_K_CONTIGUOUS = false, B_K_CONTIGUOUS = false;
     using RowA = Col;
-    using KeyA = Key;
     using KeyB = Row;
-    using ColB = Col;
-    using OutRow = Out;
-    __device__ TransposedBackwardWeight(const float* x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), g(g_), slice(slice_) {
+    __device__ TransposedBackwardWeight(const float* x_, const float* dy_, float* p_, Geo g_, int slice_, int slices) : x(x_), dy(dy_), partial(p_), slice(slice_) {
+        g = g_;
         M = g.C;
         N = g.sd * g.sh * g.sw * g.K;
         long long voxels = (long long)g.N * g.D * g.H * g.W;

@@ -47,91 +47,71 @@ __device__ inline void load_vector(float (&dst)[T], const float* src) {
     }
 }
 
-// A's share of one thread, loaded into registers and then stored into As[BK][BM].
-template <int BM, class P, bool K_CONTIGUOUS = P::A_K_CONTIGUOUS>
-struct ALoader;
+// How a loader reaches one operand of the problem: its "lines" are A's rows or B's columns, its keys the
+// reduction index kk; get() is the element at (line, kk), 0 outside.
+template <class P>
+struct OperandA {
+    using Line = typename P::RowA;
+    using Key = typename P::KeyA;
+    static constexpr bool K_CONTIGUOUS = P::A_K_CONTIGUOUS;
+    __device__ static Line line(const P& p, int m) { return p.row_a(m); }
+    __device__ static Key key(const P& p, int kk) { return p.key_a(kk); }
+    __device__ static float get(const P& p, const Line& l, const Key& k) { return p.a(l, k); }
+};
 
-template <int BM, class P>
-struct ALoader<BM, P, true> {  // thread: one kk column, rows r0 + i * STEP
-    static constexpr int E = BM * BK / THREADS, STEP = THREADS / BK;
-    typename P::RowA rows[E];
-    int kc, r0;
+template <class P>
+struct OperandB {
+    using Line = typename P::ColB;
+    using Key = typename P::KeyB;
+    static constexpr bool K_CONTIGUOUS = P::B_K_CONTIGUOUS;
+    __device__ static Line line(const P& p, int n) { return p.col_b(n); }
+    __device__ static Key key(const P& p, int kk) { return p.key_b(kk); }
+    __device__ static float get(const P& p, const Line& l, const Key& k) { return p.b(k, l); }
+};
+
+// One thread's share of an operand's k-tile (EXTENT lines x BK), loaded into registers from global memory,
+// then stored into the shared tile[BK][EXTENT + PAD]. Threads run along kk when kk is contiguous in memory,
+// along the lines otherwise, so that a warp's loads are coalesced either way.
+template <int EXTENT, class P, class Op, bool K_CONTIGUOUS = Op::K_CONTIGUOUS>
+struct Loader;
+
+template <int EXTENT, class P, class Op>
+struct Loader<EXTENT, P, Op, true> {  // thread: one kk, lines l0 + i * STEP (their coordinates kept)
+    static constexpr int E = EXTENT * BK / THREADS, STEP = THREADS / BK;
+    typename Op::Line lines[E];
+    int kc, l0;
     float v[E];
-    __device__ ALoader(const P& p, int m0) : kc(threadIdx.x % BK), r0(threadIdx.x / BK) {
+    __device__ Loader(const P& p, int first) : kc(threadIdx.x % BK), l0(threadIdx.x / BK) {
 #pragma unroll
-        for (int i = 0; i < E; i++) rows[i] = p.row_a(m0 + r0 + i * STEP);
+        for (int i = 0; i < E; i++) lines[i] = Op::line(p, first + l0 + i * STEP);
     }
     __device__ void load(const P& p, int k0) {
-        typename P::KeyA key = p.key_a(k0 + kc);
+        typename Op::Key key = Op::key(p, k0 + kc);
 #pragma unroll
-        for (int i = 0; i < E; i++) v[i] = p.a(rows[i], key);
+        for (int i = 0; i < E; i++) v[i] = Op::get(p, lines[i], key);
     }
-    __device__ void store(float (*As)[BM + PAD]) const {
+    __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
-        for (int i = 0; i < E; i++) As[kc][r0 + i * STEP] = v[i];
+        for (int i = 0; i < E; i++) tile[kc][l0 + i * STEP] = v[i];
     }
 };
 
-template <int BM, class P>
-struct ALoader<BM, P, false> {  // thread: one row, kk columns c0 + i * STEP
-    static constexpr int E = BM * BK / THREADS, STEP = THREADS / BM;
-    typename P::RowA row;
-    int mr, c0;
+template <int EXTENT, class P, class Op>
+struct Loader<EXTENT, P, Op, false> {  // thread: one line, kk = c0 + i * STEP
+    static constexpr int E = EXTENT * BK / THREADS, STEP = THREADS / EXTENT;
+    typename Op::Line line;
+    int lc, c0;
     float v[E];
-    __device__ ALoader(const P& p, int m0) : mr(threadIdx.x % BM), c0(threadIdx.x / BM) {
-        row = p.row_a(m0 + mr);
+    __device__ Loader(const P& p, int first) : lc(threadIdx.x % EXTENT), c0(threadIdx.x / EXTENT) {
+        line = Op::line(p, first + lc);
     }
     __device__ void load(const P& p, int k0) {
 #pragma unroll
-        for (int i = 0; i < E; i++) v[i] = p.a(row, p.key_a(k0 + c0 + i * STEP));
+        for (int i = 0; i < E; i++) v[i] = Op::get(p, line, Op::key(p, k0 + c0 + i * STEP));
     }
-    __device__ void store(float (*As)[BM + PAD]) const {
+    __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
-        for (int i = 0; i < E; i++) As[c0 + i * STEP][mr] = v[i];
-    }
-};
-
-// B's share of one thread, stored into Bs[BK][BN].
-template <int BN, class P, bool K_CONTIGUOUS = P::B_K_CONTIGUOUS>
-struct BLoader;
-
-template <int BN, class P>
-struct BLoader<BN, P, true> {  // thread: one kk row, columns n0 + i * STEP
-    static constexpr int E = BN * BK / THREADS, STEP = THREADS / BK;
-    typename P::ColB cols[E];
-    int kr, c0;
-    float v[E];
-    __device__ BLoader(const P& p, int n0) : kr(threadIdx.x % BK), c0(threadIdx.x / BK) {
-#pragma unroll
-        for (int i = 0; i < E; i++) cols[i] = p.col_b(n0 + c0 + i * STEP);
-    }
-    __device__ void load(const P& p, int k0) {
-        typename P::KeyB key = p.key_b(k0 + kr);
-#pragma unroll
-        for (int i = 0; i < E; i++) v[i] = p.b(key, cols[i]);
-    }
-    __device__ void store(float (*Bs)[BN + PAD]) const {
-#pragma unroll
-        for (int i = 0; i < E; i++) Bs[kr][c0 + i * STEP] = v[i];
-    }
-};
-
-template <int BN, class P>
-struct BLoader<BN, P, false> {  // thread: one column, kk rows r0 + i * STEP
-    static constexpr int E = BN * BK / THREADS, STEP = THREADS / BN;
-    typename P::ColB col;
-    int nc, r0;
-    float v[E];
-    __device__ BLoader(const P& p, int n0) : nc(threadIdx.x % BN), r0(threadIdx.x / BN) {
-        col = p.col_b(n0 + nc);
-    }
-    __device__ void load(const P& p, int k0) {
-#pragma unroll
-        for (int i = 0; i < E; i++) v[i] = p.b(p.key_b(k0 + r0 + i * STEP), col);
-    }
-    __device__ void store(float (*Bs)[BN + PAD]) const {
-#pragma unroll
-        for (int i = 0; i < E; i++) Bs[r0 + i * STEP][nc] = v[i];
+        for (int i = 0; i < E; i++) tile[c0 + i * STEP][lc] = v[i];
     }
 };
 
@@ -144,8 +124,8 @@ __device__ void tile(const P& p, int m0, int n0) {
     __shared__ __align__(16) float As[BK][BM + PAD];
     __shared__ __align__(16) float Bs[BK][BN + PAD];
     const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
-    ALoader<BM, P> la(p, m0);
-    BLoader<BN, P> lb(p, n0);
+    Loader<BM, P, OperandA<P>> la(p, m0);
+    Loader<BN, P, OperandB<P>> lb(p, n0);
     float acc[TM][TN];
 #pragma unroll
     for (int i = 0; i < TM; i++)

@@ -6,6 +6,8 @@ import java.util.function.Supplier;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.LossTerms;
+import org.backsplit.backend.PendingLoss;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Lazy;
 
@@ -60,7 +62,7 @@ public final class DeepSupervisionLoss {
             grads.add(r.gradLogits());
         }
         // the weighted sums are formed when first read, so a GPU's loss values stay on the device until logged
-        Supplier<LossResult.LossTerms> terms = Lazy.of(() -> {
+        Supplier<LossTerms> terms = Lazy.of(() -> {
             double loss = 0, ce = 0, dice = 0;
             for (int h = 0; h < heads.size(); h++) {
                 double wh = headWeights.get(h);
@@ -68,23 +70,12 @@ public final class DeepSupervisionLoss {
                 ce += wh * heads.get(h).crossEntropy();
                 dice += wh * heads.get(h).dice();
             }
-            return new LossResult.LossTerms(loss, ce, dice);
+            return new LossTerms(loss, ce, dice);
         });
         return new Result(terms, grads);
     }
 
     /** The weighted loss terms (read when first asked for) and each head's gradient (null for heads of weight 0). */
-    public record Result(Supplier<LossResult.LossTerms> terms, List<Tensor> gradLogits) {
-        public double loss() {
-            return terms.get().loss();
-        }
-
-        public double crossEntropy() {
-            return terms.get().crossEntropy();
-        }
-
-        public double dice() {
-            return terms.get().dice();
-        }
+    public record Result(Supplier<LossTerms> terms, List<Tensor> gradLogits) implements PendingLoss {
     }
 }

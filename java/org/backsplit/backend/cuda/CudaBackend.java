@@ -15,6 +15,7 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.LossTerms;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.NormGrads;
 import org.backsplit.backend.PendingScalar;
@@ -616,7 +617,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
             if (t[3] > 0) {
                 throw new IllegalArgumentException((long) t[3] + " label values outside [0," + k + ") that are neither the ignore nor the merged label");
             }
-            return new LossResult.LossTerms(t[0], t[1], t[2]);
+            return new LossTerms(t[0], t[1], t[2]);
         }), p);
     }
 
