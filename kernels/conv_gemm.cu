@@ -338,52 +338,55 @@ struct TransposedBackwardWeight : Problem {
 }  // namespace conv
 
 // Entry points: one per pass and tile width (BN = 64, or 32 for outputs of at most 32 columns), BM = 128,
-// 256 threads. The convolution's input (forward, weight gradient) and input gradient (backward data) may be
-// a channel pair (x, x2, c1): channels below c1 from x, the rest from x2. Grid: x = row tiles, y = column tiles, z = stride phases (backward data) or voxel slices
-// (weight gradients), 1 otherwise.
+// 256 threads; tf32 = 1 multiplies on the tensor cores in TF32 (mma.cuh), 0 in fp32 on the CUDA cores.
+// The convolution's input (forward, weight gradient) and input gradient (backward data) may be a channel
+// pair (x, x2, c1): channels below c1 from x, the rest from x2. Grid: x = row tiles, y = column tiles,
+// z = stride phases (backward data) or voxel slices (weight gradients), 1 otherwise.
 // Two blocks per SM: caps registers at 128 per thread (the forward and backward-data tiles wanted up to 168,
 // one block per SM); no spills on sm_90, 4 bytes stored / 32 loaded in backward data on sm_80 (ptxas warns).
 // Chosen without a GPU to measure: compare with the bound removed on the next GPU run.
 #define GEMM_BOUNDS __launch_bounds__(gemm::THREADS, 2)
 
 template <class P, int BN>
-__device__ void run(const P& p) {
-    gemm::tile<128, BN>(p, blockIdx.x * 128, blockIdx.y * BN);
+__device__ void run(const P& p, int tf32) {
+    __shared__ __align__(16) gemm::SharedTiles<128, BN> s;
+    if (tf32) gemm::tile<128, BN, gemm::Tf32Compute<128, BN>>(p, blockIdx.x * 128, blockIdx.y * BN, s);
+    else gemm::tile<128, BN, gemm::Fp32Compute<128, BN>>(p, blockIdx.x * 128, blockIdx.y * BN, s);
 }
 
-extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
+extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g));
+extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
-    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
+extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g) {
-    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z));
+extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g));
+extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g) {
-    run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g));
+extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g) {
-    run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g));
+extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g, int tf32) {
+    run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g) {
-    run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g));
+extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g, int tf32) {
+    run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices) {
-    run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices));
+extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
 }

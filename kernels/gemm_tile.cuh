@@ -18,6 +18,7 @@
 //   OutRow out_row(m) (with .valid), store(OutRow, n, value).
 // Row/column information (voxel coordinates) is computed once per thread, kk information once per k-tile.
 #pragma once
+#include "mma.cuh"
 
 namespace gemm {
 constexpr int THREADS = 256, BK = 16, PAD = 4;
@@ -115,56 +116,143 @@ struct Loader<EXTENT, P, Op, false> {  // thread: one line, kk = c0 + i * STEP
     }
 };
 
-// The block's tile: rows m0.., columns n0... A block entirely past M returns before any barrier.
-template <int BM, int BN, class P>
-__device__ void tile(const P& p, int m0, int n0) {
+// The block's shared tiles: both main loops use them.
+template <int BM, int BN>
+struct SharedTiles {
+    float A[BK][BM + PAD];
+    float B[BK][BN + PAD];
+};
+
+// fp32 on the CUDA cores: each thread a (BM/16) x (BN/16) block of consecutive rows and columns.
+template <int BM, int BN>
+struct Fp32Compute {
+    static constexpr int TM = BM / 16, TN = BN / 16;
+    float acc[TM][TN];
+    int ty, tx;
+    __device__ Fp32Compute() : ty(threadIdx.x / 16), tx(threadIdx.x % 16) {
+#pragma unroll
+        for (int i = 0; i < TM; i++)
+#pragma unroll
+            for (int j = 0; j < TN; j++) acc[i][j] = 0.f;
+    }
+    __device__ void multiply(const SharedTiles<BM, BN>& s) {
+#pragma unroll
+        for (int k = 0; k < BK; k++) {
+            float a[TM], b[TN];
+            load_vector(a, &s.A[k][ty * TM]);
+            load_vector(b, &s.B[k][tx * TN]);
+#pragma unroll
+            for (int i = 0; i < TM; i++)
+#pragma unroll
+                for (int j = 0; j < TN; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+    }
+    template <class P>
+    __device__ void store(const P& p, int m0, int n0) const {
+#pragma unroll
+        for (int i = 0; i < TM; i++) {
+            typename P::OutRow row = p.out_row(m0 + ty * TM + i);
+            if (!row.valid) continue;
+#pragma unroll
+            for (int j = 0; j < TN; j++) {
+                int n = n0 + tx * TN + j;
+                if (n < p.N) p.store(row, n, acc[i][j]);
+            }
+        }
+    }
+};
+
+// TF32 on the tensor cores (mma.sync m16n8k8): the 8 warps as 4 x 2, each a (BM/4) x (BN/2) warp tile of
+// MI x NI instruction tiles; operands rounded to TF32 as they leave shared memory, fp32 accumulation.
+template <int BM, int BN>
+struct Tf32Compute {
+    static constexpr int WM = BM / 4, WN = BN / 2, MI = WM / 16, NI = WN / 8;
+    static_assert(WM % 16 == 0 && WN % 8 == 0 && THREADS == 256, "TF32 warp tiling");
+    float acc[MI][NI][4];
+    int wm, wn, g, q;
+    __device__ Tf32Compute() {
+        int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+        wm = warp / 2 * WM;
+        wn = warp % 2 * WN;
+        g = lane / 4;
+        q = lane % 4;
+#pragma unroll
+        for (int i = 0; i < MI; i++)
+#pragma unroll
+            for (int j = 0; j < NI; j++)
+#pragma unroll
+                for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
+    }
+    __device__ void multiply(const SharedTiles<BM, BN>& s) {
+#pragma unroll
+        for (int k = 0; k < BK; k += 8) {
+            uint32_t a[MI][4], b[NI][2];
+#pragma unroll
+            for (int i = 0; i < MI; i++) {
+                int row = wm + i * 16 + g;
+                a[i][0] = to_tf32(s.A[k + q][row]);
+                a[i][1] = to_tf32(s.A[k + q][row + 8]);
+                a[i][2] = to_tf32(s.A[k + q + 4][row]);
+                a[i][3] = to_tf32(s.A[k + q + 4][row + 8]);
+            }
+#pragma unroll
+            for (int j = 0; j < NI; j++) {
+                int col = wn + j * 8 + g;
+                b[j][0] = to_tf32(s.B[k + q][col]);
+                b[j][1] = to_tf32(s.B[k + q + 4][col]);
+            }
+#pragma unroll
+            for (int i = 0; i < MI; i++)
+#pragma unroll
+                for (int j = 0; j < NI; j++) mma_tf32_16x8x8(acc[i][j], a[i], b[j]);
+        }
+    }
+    template <class P>
+    __device__ void store(const P& p, int m0, int n0) const {
+#pragma unroll
+        for (int i = 0; i < MI; i++) {
+#pragma unroll
+            for (int half = 0; half < 2; half++) {
+                typename P::OutRow row = p.out_row(m0 + wm + i * 16 + g + 8 * half);
+                if (!row.valid) continue;
+#pragma unroll
+                for (int j = 0; j < NI; j++) {
+#pragma unroll
+                    for (int c = 0; c < 2; c++) {
+                        int n = n0 + wn + j * 8 + 2 * q + c;
+                        if (n < p.N) p.store(row, n, acc[i][j][2 * half + c]);
+                    }
+                }
+            }
+        }
+    }
+};
+
+// The block's tile: rows m0.., columns n0.., with Compute's arithmetic. A block entirely past M returns
+// before any barrier.
+template <int BM, int BN, class Compute, class P>
+__device__ void tile(const P& p, int m0, int n0, SharedTiles<BM, BN>& s) {
     static_assert(BM % 16 == 0 && BN % 16 == 0 && THREADS % BM == 0 && THREADS % BN == 0, "tile shape");
-    constexpr int TM = BM / 16, TN = BN / 16;
     if (m0 >= p.M || n0 >= p.N) return;
-    __shared__ __align__(16) float As[BK][BM + PAD];
-    __shared__ __align__(16) float Bs[BK][BN + PAD];
-    const int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
     Loader<BM, P, OperandA<P>> la(p, m0);
     Loader<BN, P, OperandB<P>> lb(p, n0);
-    float acc[TM][TN];
-#pragma unroll
-    for (int i = 0; i < TM; i++)
-#pragma unroll
-        for (int j = 0; j < TN; j++) acc[i][j] = 0.f;
+    Compute compute;
     const int kb = p.kk_begin, ke = p.kk_end;
     if (kb < ke) {
         la.load(p, kb);
         lb.load(p, kb);
         for (int k0 = kb; k0 < ke; k0 += BK) {
-            la.store(As);
-            lb.store(Bs);
+            la.store(s.A);
+            lb.store(s.B);
             __syncthreads();
             if (k0 + BK < ke) {  // the next tile's loads are in flight while this one is multiplied
                 la.load(p, k0 + BK);
                 lb.load(p, k0 + BK);
             }
-#pragma unroll
-            for (int k = 0; k < BK; k++) {
-                float a[TM], b[TN];
-                load_vector(a, &As[k][ty * TM]);
-                load_vector(b, &Bs[k][tx * TN]);
-#pragma unroll
-                for (int i = 0; i < TM; i++)
-#pragma unroll
-                    for (int j = 0; j < TN; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
-            }
+            compute.multiply(s);
             __syncthreads();
         }
     }
-#pragma unroll
-    for (int i = 0; i < TM; i++) {
-        typename P::OutRow row = p.out_row(m0 + ty * TM + i);
-        if (!row.valid) continue;
-#pragma unroll
-        for (int j = 0; j < TN; j++) {
-            int n = n0 + tx * TN + j;
-            if (n < p.N) p.store(row, n, acc[i][j]);
-        }
-    }
+    compute.store(p, m0, n0);
 }
 }  // namespace gemm

@@ -10,7 +10,8 @@ cp="target/gpu/classes:target/gpu/test-classes:$(ls target/gpu/lib/*.jar | tr "\
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
 echo "== parity and training tests (every op incl. group norm, pooling, upsampling; training steps of all four networks)"
 $java -jar target/gpu/junit-platform-console-standalone.jar execute --class-path "$cp" --disable-banner --details=tree \
-  --select-class org.backsplit.backend.CudaBackendParityTest --select-class org.backsplit.train.CudaTrainingTest \
+  --select-class org.backsplit.backend.CudaBackendParityTest --select-class org.backsplit.backend.CudaTf32ParityTest \
+  --select-class org.backsplit.train.CudaTrainingTest \
   > "$out/tests.log" 2>&1
 echo "tests exit code $?"
 grep -E "✘|MethodSource|Exception|expected" "$out/tests.log" | head -30
@@ -52,5 +53,19 @@ import sys; sys.path.insert(0, ".ref")
 import torch_unet_step as ref
 ref.run("small64", "cuda", [16, 32, 64, 128, 256], (64, 64, 64), 2, 4, "fp32", 10, 3)
 ref.run("paper128", "cuda", [32, 64, 128, 256, 320, 320], (128, 128, 128), 2, 4, "fp32", 5, 2)
+PY
+fi
+echo "== the same with TF32 convolutions (ours: -Dbacksplit.cuda.tf32=true), then PyTorch eager TF32"
+for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
+  set -- $cfg
+  $java -Dbacksplit.cuda.tf32=true -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_tf32_breakdown.txt" | tee -a "$out/steps_big.jsonl"
+  head -8 "$out/step_gpu_${4}_tf32_breakdown.txt"
+done
+if [ -f .ref/torch_unet_step.py ]; then
+  python3 - <<'PY' 2>&1 | grep "^{" | tee -a "$out/steps_big.jsonl"
+import sys; sys.path.insert(0, ".ref")
+import torch_unet_step as ref
+ref.run("small64", "cuda", [16, 32, 64, 128, 256], (64, 64, 64), 2, 4, "tf32", 10, 3)
+ref.run("paper128", "cuda", [32, 64, 128, 256, 320, 320], (128, 128, 128), 2, 4, "tf32", 5, 2)
 PY
 fi

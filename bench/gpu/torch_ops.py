@@ -102,10 +102,11 @@ report("sgd_step (31.2M params)", "31197204", timed(opt.step))
 report("sum_of_squares (31.2M)", "31197204", timed(lambda: torch.nn.utils.clip_grad_norm_([p], 1e9)))
 
 
-# The three passes of the dominant 3x3x3 convolutions, as CudaOpsBench times them: true fp32 (no TF32),
-# NCDHW, cuDNN with benchmark mode; "GBps" is GFLOP/s, as on our side.
-torch.backends.cudnn.allow_tf32 = False
-for level in range(3):
+# The three passes of the dominant 3x3x3 convolutions, as CudaOpsBench times them: true fp32, then TF32
+# ("_tf32"), NCDHW, cuDNN with benchmark mode; "GBps" is GFLOP/s, as on our side.
+for level, tf32 in [(lv, t) for t in (False, True) for lv in range(3)]:
+    torch.backends.cudnn.allow_tf32 = tf32
+    suffix = "_tf32" if tf32 else ""
     cc, d = 32 << level, size >> level
     xc = torch.randn(2, cc, d, d, d, device=dev)
     wc = torch.randn(cc, cc, 3, 3, 3, device=dev)
@@ -117,5 +118,5 @@ for level in range(3):
                    ("conv3d_bwd_data", lambda: torch.nn.grad.conv3d_input(xc.shape, wc, dyc, padding=1)),
                    ("conv3d_bwd_weight", lambda: torch.nn.grad.conv3d_weight(xc, wc.shape, dyc, padding=1))]:
         ms = timed(fn)
-        print(json.dumps(dict(engine="pytorch " + torch.__version__, op=op, shape=shp, ms=round(ms, 4),
+        print(json.dumps(dict(engine="pytorch " + torch.__version__, op=op + suffix, shape=shp, ms=round(ms, 4),
                               GBps=round(flops / ms / 1e6), device=name)), flush=True)

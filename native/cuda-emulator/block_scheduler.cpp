@@ -175,6 +175,40 @@ void* dynamic_shared_memory() {
     return worker.shared.data();
 }
 
+namespace {
+thread_local std::vector<float> mma_scratch;  // per warp: A 16x8 then B 8x8 (K x N)
+float from_bits(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+}  // namespace
+
+void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b) {
+    if (block_dim.y != 1 || block_dim.z != 1 || block_dim.x % 32 != 0) {
+        std::fprintf(stderr, "cuda emulator: mma needs a one-dimensional block of whole warps\n");
+        std::abort();
+    }
+    unsigned warps = block_dim.x / 32, warp = thread_index.x / 32, lane = thread_index.x % 32, g = lane / 4, q = lane % 4;
+    if (mma_scratch.size() < warps * 192) mma_scratch.resize(warps * 192);
+    float* A = mma_scratch.data() + warp * 192;
+    float* B = A + 128;
+    A[g * 8 + q] = from_bits(a[0]);
+    A[(g + 8) * 8 + q] = from_bits(a[1]);
+    A[g * 8 + q + 4] = from_bits(a[2]);
+    A[(g + 8) * 8 + q + 4] = from_bits(a[3]);
+    B[q * 8 + g] = from_bits(b[0]);
+    B[(q + 4) * 8 + g] = from_bits(b[1]);
+    sync_threads();  // every lane's fragments are in
+    for (int r = 0; r < 4; r++) {
+        unsigned row = g + 8 * (r / 2), col = 2 * q + r % 2;
+        float acc = d[r];
+        for (int k = 0; k < 8; k++) acc += A[row * 8 + k] * B[k * 8 + col];  // TF32 products are exact in fp32
+        d[r] = acc;
+    }
+    sync_threads();  // the scratch may be written again
+}
+
 void run_grid(const Launch& launch) {
     bool direct;
     {

@@ -17,6 +17,8 @@ struct dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
 
+#define BACKSPLIT_CUDA_EMULATOR 1
+
 namespace emu {
 // The running thread's indices: the scheduler sets them before it resumes a thread (one OS thread runs one
 // block at a time, so these are per OS thread).
@@ -25,7 +27,21 @@ namespace emu {
 extern thread_local dim3 thread_index, block_index, block_dim, grid_dim;
 void sync_threads();           // the block-wide barrier
 void* dynamic_shared_memory(); // this block's dynamic shared memory (launch's sharedMemBytes)
+// mma.sync m16n8k8 TF32 (kernels/mma.cuh): a warp-wide operation, emulated as a block-wide one (each call
+// passes two block barriers), so every thread of the block must make the same calls, as the GEMM's do.
+void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b);
 }  // namespace emu
+
+// x rounded to TF32 as cvt.rna.tf32.f32 does: 10 mantissa bits, to nearest, ties away from zero
+inline uint32_t to_tf32(float x) {
+    uint32_t bits;
+    __builtin_memcpy(&bits, &x, 4);
+    if ((bits & 0x7F800000u) == 0x7F800000u) return bits;  // inf and NaN unchanged
+    return (bits + 0x1000u) & 0xFFFFE000u;
+}
+inline void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+    emu::mma_tf32_16x8x8(d, a, b);
+}
 
 // CUDA's integer min and max (device functions there).
 inline int min(int a, int b) { return a < b ? a : b; }

@@ -43,6 +43,11 @@ class BadInputTest {
     }
 
     @Test
+    void tf32OnTheCpu() {
+        assertClearError(run("bench", "--device", "cpu", "--tf32"), "--tf32 needs the CUDA backend");
+    }
+
+    @Test
     void missingFolder(@TempDir Path dir) {
         assertClearError(plan(dir.resolve("nowhere"), dir), "nowhere", "is not a folder");
     }

@@ -103,12 +103,17 @@ public final class CudaOpsBench {
             Tensor w = gpu.upload(random(rnd, (int) ws.numel()), ws), b = gpu.upload(random(rnd, c), new Shape(c));
             long flops = 2L * xs.numel() / c * c * 27L * c;
             String shape = "2x" + c + "x" + d + "^3 3x3x3 C" + c + "->" + c;
-            report(gpu, "conv3d_fwd", shape, flops, () -> gpu.conv3d(x, w, b, g).close());
-            report(gpu, "conv3d_bwd_data", shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
-            report(gpu, "conv3d_bwd_weight", shape, flops, () -> {
-                WeightGrads gr = gpu.conv3dBackwardWeight(x, dy, g, false);
-                gr.weight().close();
-            });
+            for (boolean tf32 : new boolean[] {false, true}) {
+                gpu.useTf32(tf32);
+                String suffix = tf32 ? "_tf32" : "";
+                report(gpu, "conv3d_fwd" + suffix, shape, flops, () -> gpu.conv3d(x, w, b, g).close());
+                report(gpu, "conv3d_bwd_data" + suffix, shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
+                report(gpu, "conv3d_bwd_weight" + suffix, shape, flops, () -> {
+                    WeightGrads gr = gpu.conv3dBackwardWeight(x, dy, g, false);
+                    gr.weight().close();
+                });
+            }
+            gpu.useTf32(false);
             for (Tensor t : new Tensor[] {x, dy, w, b}) t.close();
         }
     }

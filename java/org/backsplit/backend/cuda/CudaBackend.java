@@ -46,6 +46,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private final String deviceName;
     private final boolean syncEveryLaunch = System.getenv("BACKSPLIT_CUDA_SYNC") != null;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+    private boolean tf32 = Boolean.getBoolean("backsplit.cuda.tf32");
 
     private CudaBackend(CudaDriver driver, int ordinal) {
         this.driver = driver;
@@ -111,7 +112,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cuda (" + deviceName + ")";
+        return "cuda (" + deviceName + (tf32 ? ", TF32 convolutions" : "") + ")";
     }
 
     public String deviceName() {
@@ -281,7 +282,20 @@ public final class CudaBackend implements Backend, AutoCloseable {
         long gridX = (rows + GEMM_ROWS - 1) / GEMM_ROWS, gridY = (columns + width - 1) / width;
         if (gridX == 0 || gridY == 0) return;
         if (gridX > Integer.MAX_VALUE || gridY > 65535) throw new IllegalArgumentException(name + ": GEMM of " + rows + " x " + columns + " is too large");
-        launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args);
+        launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args(args, tf32 ? 1 : 0));
+    }
+
+    /**
+     * Convolutions on the tensor cores in TF32 (inputs rounded to 10 mantissa bits, fp32 accumulation, as
+     * PyTorch's allow_tf32) instead of fp32 on the CUDA cores. Off by default; the system property
+     * backsplit.cuda.tf32=true turns it on for a whole run.
+     */
+    public void useTf32(boolean on) {
+        tf32 = on;
+    }
+
+    public boolean usesTf32() {
+        return tf32;
     }
 
     /** Slices for a weight gradient of rows x columns summed over `voxels`: a function of the sizes only. */
