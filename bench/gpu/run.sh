@@ -40,32 +40,25 @@ python3 -c "
 import numpy as np
 a, b = np.load('/tmp/fwd_cuda/logits_0.npy'), np.load('/tmp/fwd_cpu/logits_0.npy')
 print('forward cuda vs cpu: max rel err %.2e' % (np.abs(a - b).max() / np.abs(b).max()))"
+for precision in fp32 tf32; do
+  flag=""
+  [ "$precision" = tf32 ] && flag="-Dbacksplit.cuda.tf32=true"
+  echo "== training steps at the issue's configurations, $precision convolutions: ours, then PyTorch eager $precision"
+  for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
+    set -- $cfg
+    $java $flag -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_${precision}_breakdown.txt" | tee -a "$out/steps_big.jsonl"
+    head -8 "$out/step_gpu_${4}_${precision}_breakdown.txt"
+  done
+  if [ -f .ref/torch_unet_step.py ]; then
+    python3 - "$precision" <<'PY' 2>&1 | grep "^{" | tee -a "$out/steps_big.jsonl"
+import sys; sys.path.insert(0, ".ref")
+import torch_unet_step as ref
+mode = sys.argv[1]
+ref.run("small64", "cuda", [16, 32, 64, 128, 256], (64, 64, 64), 2, 4, mode, 10, 3)
+ref.run("paper128", "cuda", [32, 64, 128, 256, 320, 320], (128, 128, 128), 2, 4, mode, 5, 2)
+PY
+  fi
+done
+echo "== summary"
 python3 bench/gpu/table.py "$out/ours.jsonl" "$out/torch.jsonl" "$out/tests.log"
-echo "== training steps at the issue's configurations (implicit-GEMM convolutions): ours, then PyTorch eager fp32"
-for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
-  set -- $cfg
-  $java -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_breakdown.txt" | tee -a "$out/steps_big.jsonl"
-  head -8 "$out/step_gpu_${4}_breakdown.txt"
-done
-if [ -f .ref/torch_unet_step.py ]; then
-  python3 - <<'PY' 2>&1 | grep "^{" | tee -a "$out/steps_big.jsonl"
-import sys; sys.path.insert(0, ".ref")
-import torch_unet_step as ref
-ref.run("small64", "cuda", [16, 32, 64, 128, 256], (64, 64, 64), 2, 4, "fp32", 10, 3)
-ref.run("paper128", "cuda", [32, 64, 128, 256, 320, 320], (128, 128, 128), 2, 4, "fp32", 5, 2)
-PY
-fi
-echo "== the same with TF32 convolutions (ours: -Dbacksplit.cuda.tf32=true), then PyTorch eager TF32"
-for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
-  set -- $cfg
-  $java -Dbacksplit.cuda.tf32=true -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_tf32_breakdown.txt" | tee -a "$out/steps_big.jsonl"
-  head -8 "$out/step_gpu_${4}_tf32_breakdown.txt"
-done
-if [ -f .ref/torch_unet_step.py ]; then
-  python3 - <<'PY' 2>&1 | grep "^{" | tee -a "$out/steps_big.jsonl"
-import sys; sys.path.insert(0, ".ref")
-import torch_unet_step as ref
-ref.run("small64", "cuda", [16, 32, 64, 128, 256], (64, 64, 64), 2, 4, "tf32", 10, 3)
-ref.run("paper128", "cuda", [32, 64, 128, 256, 320, 320], (128, 128, 128), 2, 4, "tf32", 5, 2)
-PY
-fi
+python3 bench/gpu/steps_table.py "$out/steps_big.jsonl" | tee "$out/steps_table.md"
