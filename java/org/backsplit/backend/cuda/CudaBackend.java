@@ -46,7 +46,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private final String deviceName;
     private final boolean syncEveryLaunch = System.getenv("BACKSPLIT_CUDA_SYNC") != null;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
-    private boolean tf32 = Boolean.getBoolean("backsplit.cuda.tf32");
+    private final CudaConvolutions convolutions = new CudaConvolutions(this);
 
     private CudaBackend(CudaDriver driver, int ordinal) {
         this.driver = driver;
@@ -112,7 +112,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cuda (" + deviceName + (tf32 ? ", TF32 convolutions" : "") + ")";
+        return "cuda (" + deviceName + (usesTf32() ? ", TF32 convolutions" : "") + ")";
     }
 
     public String deviceName() {
@@ -128,7 +128,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     // ---- memory ----
 
-    private CudaTensor make(Shape s) {
+    CudaTensor make(Shape s) {
         makeCurrent();
         return new CudaTensor(this, s, allocator.allocate(Math.max(4L, 4L * s.numel())));
     }
@@ -147,7 +147,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         return allocator.peakBytesInUse();
     }
 
-    private static CudaTensor c(Tensor t) {
+    static CudaTensor c(Tensor t) {
         if (t instanceof CudaTensor ct) return ct;
         if (t instanceof CudaChannelPair pair) return pair.joined();
         throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CUDA backend");
@@ -226,7 +226,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         launch3(kernel, gridX, gridY, 1, block, sharedBytes, args);
     }
 
-    private void launch3(String kernel, int gridX, int gridY, int gridZ, int block, int sharedBytes, Object... args) {
+    void launch3(String kernel, int gridX, int gridY, int gridZ, int block, int sharedBytes, Object... args) {
         makeCurrent();
         try (KernelArgs a = new KernelArgs(args)) {
             driver.launch(function(kernel), kernel, gridX, gridY, gridZ, block, sharedBytes, stream, a.array());
@@ -235,7 +235,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     /** A grid-stride launch over n elements. */
-    private void elementwise(String kernel, long n, Object... args) {
+    void elementwise(String kernel, long n, Object... args) {
         if (n == 0) return;
         int grid = (int) Math.min((n + BLOCK - 1) / BLOCK, 65536);
         launch(kernel, grid, 1, BLOCK, 0, args);
@@ -262,28 +262,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
     }
 
-    // ---- convolution (implicit GEMM, kernels/conv_gemm.cu) ----
-
-    /** The Geo struct of conv_geometry.cuh: input N,D,H,W,C; output Z,P,Q,K; kernel, stride, padding. */
-    private static int[] geo(Shape x, Shape y, int[] k, int[] s, int[] p) {
-        return new int[] {x.n(), x.d(), x.h(), x.w(), x.c(), y.d(), y.h(), y.w(), y.c(), k[0], k[1], k[2], s[0], s[1], s[2], p[0], p[1], p[2]};
-    }
-
-    private static final int GEMM_ROWS = 128, GEMM_THREADS = 256;
-    /** Weight gradients: enough voxel slices to give the GPU about this many blocks, each slice at least MIN_SLICE voxels. */
-    private static final int WGRAD_BLOCKS = 528, MIN_SLICE = 1024, MAX_SLICES = 256;
-
-    /**
-     * Launches kernel `name`_64 or _32 (the tile's column count: 32 when the GEMM has at most 32 columns) over
-     * rows x columns, with `layers` grid layers (phases or slices).
-     */
-    private void gemm(String name, long rows, long columns, int layers, Object... args) {
-        int width = columns <= 32 ? 32 : 64;
-        long gridX = (rows + GEMM_ROWS - 1) / GEMM_ROWS, gridY = (columns + width - 1) / width;
-        if (gridX == 0 || gridY == 0) return;
-        if (gridX > Integer.MAX_VALUE || gridY > 65535) throw new IllegalArgumentException(name + ": GEMM of " + rows + " x " + columns + " is too large");
-        launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args(args, tf32 ? 1 : 0));
-    }
+    // ---- convolution: CudaConvolutions ----
 
     /**
      * Convolutions on the tensor cores in TF32 (inputs rounded to 10 mantissa bits, fp32 accumulation, as
@@ -291,131 +270,47 @@ public final class CudaBackend implements Backend, AutoCloseable {
      * backsplit.cuda.tf32=true turns it on for a whole run.
      */
     public void useTf32(boolean on) {
-        tf32 = on;
+        convolutions.useTf32(on);
     }
 
     public boolean usesTf32() {
-        return tf32;
-    }
-
-    /** Slices for a weight gradient of rows x columns summed over `voxels`: a function of the sizes only. */
-    private static int wgradSlices(long rows, long columns, long voxels) {
-        long tiles = ((rows + GEMM_ROWS - 1) / GEMM_ROWS) * ((columns + 63) / 64);
-        long wanted = (WGRAD_BLOCKS + tiles - 1) / tiles;
-        return (int) Math.max(1, Math.min(Math.min(wanted, MAX_SLICES), voxels / MIN_SLICE));
-    }
-
-    /** A convolution input as the kernels take it: (first part, second part or null, channels of the first). */
-    private static Object[] channelPair(Tensor x) {
-        if (x instanceof CudaChannelPair pair) return new Object[] {pair.first(), pair.second(), pair.split()};
-        return new Object[] {c(x), new KernelArgs.Ptr(0), x.shape().c()};
-    }
-
-    private static Object[] args(Object[] first, Object... rest) {
-        Object[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
-        System.arraycopy(rest, 0, all, first.length, rest.length);
-        return all;
+        return convolutions.usesTf32();
     }
 
     @Override
     public Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
-        Shape ys = g.outShape(x.shape(), weight.shape().dim(0));
-        CudaTensor y = make(ys);
-        gemm("conv3d_fwd_gemm", (long) ys.n() * ys.spatial(), ys.c(), 1,
-                args(channelPair(x), weight, bias, y, geo(x.shape(), ys, g.kernel(), g.stride(), g.padding())));
-        return y;
+        return convolutions.conv3d(x, weight, bias, g);
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape) {
-        CudaTensor dx = make(xShape);
-        backwardData(dy, weight, g, xShape, new Object[] {dx, new KernelArgs.Ptr(0), xShape.c()});
-        return dx;
+        return convolutions.conv3dBackwardData(dy, weight, g, xShape);
     }
 
     /** When x is a channel pair (a skip concatenation), its gradient is written as a pair too: never joined. */
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Tensor x) {
-        if (!(x instanceof CudaChannelPair pair)) return conv3dBackwardData(dy, weight, g, x.shape());
-        CudaTensor first = make(pair.first().shape()), second = make(pair.second().shape());
-        backwardData(dy, weight, g, x.shape(), new Object[] {first, second, pair.split()});
-        return new CudaChannelPair(this, first, second, true);
-    }
-
-    private void backwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape, Object[] dx) {
-        int[] s = g.stride();
-        // one grid layer per stride phase; the largest phase (phase 0) sets the rows
-        long rows = (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
-        Object[] front = {dy, weight};
-        gemm("conv3d_dgrad_gemm", rows, xShape.c(), s[0] * s[1] * s[2], args(args(front, dx), geo(xShape, dy.shape(), g.kernel(), s, g.padding())));
-    }
-
-    private static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
+        return convolutions.conv3dBackwardData(dy, weight, g, x);
     }
 
     @Override
     public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
-        int[] k = g.kernel();
-        Shape ws = new Shape(dy.shape().c(), k[0], k[1], k[2], x.shape().c());
-        long voxels = (long) dy.shape().n() * dy.shape().spatial();
-        long rows = (long) k[0] * k[1] * k[2] * x.shape().c(), columns = dy.shape().c();
-        int slices = wgradSlices(rows, columns, voxels);
-        int[] geo = geo(x.shape(), dy.shape(), k, g.stride(), g.padding());
-        Object[] input = channelPair(x);
-        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("conv3d_wgrad_gemm", rows, columns, slices, args(input, dy, partial, geo, slices)));
-        return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
+        return convolutions.conv3dBackwardWeight(x, dy, g, withBias);
     }
-
-    /** Runs `kernel` into [slices][out] partial sums and adds them in slice order (reduce_slices): deterministic. */
-    private CudaTensor sumOfSlices(Shape out, int slices, java.util.function.Consumer<CudaTensor> kernel) {
-        long count = out.numel();
-        CudaTensor result = make(out);
-        try (CudaTensor partial = make(new Shape((int) (count * slices)))) {
-            kernel.accept(partial);
-            elementwise("reduce_slices", count, partial, result, count, slices);
-        }
-        return result;
-    }
-
-    private CudaTensor biasGrad(Tensor dy) {
-        int k = dy.shape().c();
-        long rows = dy.shape().numel() / k;
-        int slices = (int) Math.max(1, Math.min(256, Math.min(rows / 512, (1L << 24) / Math.max(1, k))));
-        return sumOfSlices(new Shape(k), slices, partial ->
-                elementwise("column_sums", (long) k * slices, dy, rows, k, slices, partial));
-    }
-
-    private static final int[] NO_PAD = {0, 0, 0};
 
     @Override
     public Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride) {
-        Shape xs = x.shape();
-        Shape ys = Shape.ndhwc(xs.n(), xs.d() * stride[0], xs.h() * stride[1], xs.w() * stride[2], weight.shape().dim(4));
-        CudaTensor y = make(ys);
-        long taps = (long) stride[0] * stride[1] * stride[2];
-        gemm("convT_fwd_gemm", (long) xs.n() * xs.spatial(), taps * ys.c(), 1, x, weight, bias, y, geo(xs, ys, stride, stride, NO_PAD));
-        return y;
+        return convolutions.convTranspose3d(x, weight, bias, stride);
     }
 
     @Override
     public Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] stride) {
-        Shape ys = dy.shape();
-        Shape xs = Shape.ndhwc(ys.n(), ys.d() / stride[0], ys.h() / stride[1], ys.w() / stride[2], weight.shape().dim(0));
-        CudaTensor dx = make(xs);
-        gemm("convT_dgrad_gemm", (long) xs.n() * xs.spatial(), xs.c(), 1, dy, weight, dx, geo(xs, ys, stride, stride, NO_PAD));
-        return dx;
+        return convolutions.convTranspose3dBackwardData(dy, weight, stride);
     }
 
     @Override
     public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
-        Shape ws = new Shape(x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
-        long voxels = (long) x.shape().n() * x.shape().spatial();
-        long rows = x.shape().c(), columns = (long) stride[0] * stride[1] * stride[2] * dy.shape().c();
-        int slices = wgradSlices(rows, columns, voxels);
-        int[] geo = geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
-        CudaTensor dw = sumOfSlices(ws, slices, partial -> gemm("convT_wgrad_gemm", rows, columns, slices, x, dy, partial, geo, slices));
-        return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
+        return convolutions.convTranspose3dBackwardWeight(x, dy, stride, withBias);
     }
 
     // ---- instance norm ----
