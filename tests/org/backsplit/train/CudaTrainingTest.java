@@ -49,6 +49,29 @@ class CudaTrainingTest {
         System.out.println("CPU losses: " + cpu + "\nGPU losses: " + gpu);
     }
 
+    /**
+     * The same 20 steps with TF32 convolutions: deterministic, and within TF32's accuracy of the CPU's fp32
+     * run (inputs rounded to 10 mantissa bits, so a looser tolerance than fp32's).
+     */
+    @Test
+    void twentyTf32StepsTrackTheCpuAndRepeatExactly() {
+        CudaBackend cuda = cuda();
+        List<Double> cpu = run(new CpuBackend(), 20), gpu, again;
+        cuda.useTf32(true);
+        try {
+            gpu = run(cuda, 20);
+            again = run(cuda, 20);
+        } finally {
+            cuda.useTf32(false);
+        }
+        assertEquals(gpu, again, "two TF32 GPU runs must give identical losses");
+        for (int i = 0; i < cpu.size(); i++) {
+            double tol = 5e-3 * Math.max(1, Math.abs(cpu.get(i)));
+            assertEquals(cpu.get(i), gpu.get(i), tol, "step " + i + ": CPU " + cpu.get(i) + " TF32 GPU " + gpu.get(i));
+        }
+        System.out.println("CPU losses: " + cpu + "\nTF32 GPU losses: " + gpu);
+    }
+
     /** ResEnc, SegResNet and the 2D U-Net: their ops (group norm, pooling, upsampling, residual adds) on the GPU through training. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
