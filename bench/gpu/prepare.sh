@@ -14,7 +14,15 @@ if [ ! -x .jre/bin/java ]; then
 fi
 rm -rf target/gpu && mkdir -p target/gpu/lib
 cp -r target/classes target/test-classes target/gpu/
+# the GPU tests read no test data (PyTorch fixtures, NIfTI files): leave it here, the carry is 64 MiB in all
+rm -rf target/gpu/test-classes/fixtures target/gpu/test-classes/nifti target/gpu/test-classes/*.json
 find target/test-lib -name '*.jar' ! -name 'junit-*' ! -name 'opentest4j*' ! -name 'apiguardian*' -exec cp {} target/gpu/lib/ \;
 mvn -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:6.1.3 -DoutputDirectory=target/gpu
 mv target/gpu/junit-platform-console-standalone-6.1.3.jar target/gpu/junit-platform-console-standalone.jar
 du -sh .jre target/gpu
+total=$(du -sb .jre target/gpu | awk '{s += $1} END {print s}')
+if [ "$total" -gt $((64 * 1024 * 1024)) ]; then
+  echo "prepare.sh: .jre + target/gpu is $((total / 1048576)) MiB, over the 64 MiB a run can carry" >&2
+  exit 1
+fi
+echo "carry: $((total / 1048576)) MiB of 64"
