@@ -1,13 +1,14 @@
 // The implicit-GEMM main loop shared by every convolution pass (conv_gemm.cu): one block computes a BM x BN
 // tile of C = A B, where a "problem" says how to read A[m][kk] and B[kk][n] straight from the tensors (no
-// im2col buffer) and where C[m][n] goes. fp32 on the CUDA cores (no tensor cores yet).
+// im2col buffer) and where C[m][n] goes. The multiply step is fp32 on the CUDA cores (Fp32Compute) or TF32
+// on the tensor cores (Tf32Compute); loading and staging are shared.
 //
 // 256 threads; BK = 16 deep k-tiles staged in shared memory, the next tile's global loads issued before the
-// current one is multiplied (register prefetch); each thread accumulates a (BM/16) x (BN/16) block of
+// current one is multiplied (register prefetch). fp32: each thread accumulates a (BM/16) x (BN/16) block of
 // consecutive rows and columns, read from shared memory as 128-bit vectors (a warp reads A as broadcasts of
 // two rows, B as 16 consecutive vectors). Shared rows are padded by 4 floats: threads that store one kk
 // row each then hit different banks (2-way instead of 16-way conflicts) and rows stay 16-byte aligned.
-// Each output is one thread's fmaf chain over kk in increasing order: deterministic.
+// Each output is one thread's fixed chain over kk in increasing order, so both paths are deterministic.
 //
 // A problem P provides:
 //   M, N, kk_begin, kk_end (this block's slice of the reduction)
