@@ -13,6 +13,21 @@
 #define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                                i += (long long)gridDim.x * blockDim.x)
 
+// A voxel of a channels-last [N, D, H, W, C] tensor, from its index v = ((n * D + z) * H + y) * W + x.
+struct Voxel {
+    int n, z, y, x;
+};
+__device__ inline Voxel voxel_at(long long v, int D, int H, int W) {
+    Voxel p;
+    p.x = (int)(v % W);
+    v /= W;
+    p.y = (int)(v % H);
+    v /= H;
+    p.z = (int)(v % D);
+    p.n = (int)(v / D);
+    return p;
+}
+
 // Sums v over the block in a fixed tree order; the result is valid in thread 0. sh holds blockDim.x doubles.
 __device__ inline double block_sum(double v, double* sh) {
     sh[threadIdx.x] = v;

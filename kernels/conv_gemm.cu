@@ -38,17 +38,10 @@ struct Out {  // where row m of C goes: a voxel's offset (and coordinates), or i
     bool valid;
 };
 
+// voxel m of an [N, Z, P, Q] grid, invalid (voxel 0) from M on
 __device__ inline Row voxel(long long m, long long M, int Z, int P, int Q) {
-    Row r;
-    r.valid = m < M;
-    if (!r.valid) m = 0;
-    r.x = (int)(m % Q);
-    long long q = m / Q;
-    r.y = (int)(q % P);
-    q /= P;
-    r.z = (int)(q % Z);
-    r.n = (int)(q / Z);
-    return r;
+    Voxel v = voxel_at(m < M ? m : 0, Z, P, Q);
+    return Row{v.n, v.z, v.y, v.x, m < M};
 }
 
 // i = ((t * kh + u) * kw + s) * channels + ch

@@ -44,13 +44,8 @@ __device__ inline int nearest_exact(int dst, int in, int out) {
 extern "C" __global__ void downsample_labels(const float* in, float* out, int n, int sd, int sh, int sw, int td, int th, int tw) {
     long long total = (long long)n * td * th * tw;
     GRID_STRIDE(i, total) {
-        int x = (int)(i % tw);
-        long long r = i / tw;
-        int y = (int)(r % th);
-        r /= th;
-        int z = (int)(r % td);
-        int s = (int)(r / td);
-        out[i] = in[(((long long)s * sd + nearest_exact(z, sd, td)) * sh + nearest_exact(y, sh, th)) * sw + nearest_exact(x, sw, tw)];
+        Voxel v = voxel_at(i, td, th, tw);
+        out[i] = in[(((long long)v.n * sd + nearest_exact(v.z, sd, td)) * sh + nearest_exact(v.y, sh, th)) * sw + nearest_exact(v.x, sw, tw)];
     }
 }
 

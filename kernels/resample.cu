@@ -10,16 +10,12 @@ extern "C" __global__ void avg_pool_fwd(const float* x, float* y, int N, int D, 
     float inv = 1.f / (kz * ky * kx);
     GRID_STRIDE(i, total) {
         int c = (int)(i % C);
-        long long r = i / C;
-        int xo = (int)(r % Wo); r /= Wo;
-        int yo = (int)(r % Ho); r /= Ho;
-        int zo = (int)(r % Do);
-        int n = (int)(r / Do);
+        Voxel o = voxel_at(i / C, Do, Ho, Wo);
         float sum = 0.f;
         for (int a = 0; a < kz; a++)
             for (int b = 0; b < ky; b++)
                 for (int e = 0; e < kx; e++)
-                    sum += x[((((long long)n * D + zo * kz + a) * H + yo * ky + b) * W + xo * kx + e) * C + c];
+                    sum += x[((((long long)o.n * D + o.z * kz + a) * H + o.y * ky + b) * W + o.x * kx + e) * C + c];
         y[i] = sum * inv;
     }
 }
@@ -31,13 +27,9 @@ extern "C" __global__ void avg_pool_bwd(const float* dy, float* dx, int N, int D
     float inv = 1.f / (kz * ky * kx);
     GRID_STRIDE(i, total) {
         int c = (int)(i % C);
-        long long r = i / C;
-        int xx = (int)(r % W); r /= W;
-        int yy = (int)(r % H); r /= H;
-        int z = (int)(r % D);
-        int n = (int)(r / D);
-        int zo = z / kz, yo = yy / ky, xo = xx / kx;
-        dx[i] = zo < Do && yo < Ho && xo < Wo ? dy[((((long long)n * Do + zo) * Ho + yo) * Wo + xo) * C + c] * inv : 0.f;
+        Voxel v = voxel_at(i / C, D, H, W);
+        int zo = v.z / kz, yo = v.y / ky, xo = v.x / kx;
+        dx[i] = zo < Do && yo < Ho && xo < Wo ? dy[((((long long)v.n * Do + zo) * Ho + yo) * Wo + xo) * C + c] * inv : 0.f;
     }
 }
 

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.nifti.NiftiImage;
-import org.backsplit.data.synthetic.SyntheticAbdomen;
 import org.backsplit.train.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,9 +24,8 @@ class ArchitectureRunsTest {
     @Test
     void everyArchitectureTrainsAndPredictsFromItsCheckpoint(@TempDir Path dir) throws Exception {
         Path raw = dir.resolve("Dataset906_Arch");
-        SyntheticAbdomen.write(raw, 5, 1, 5);
         Path pre = dir.resolve("pre"), results = dir.resolve("results");
-        assertEquals(0, TrainPipelineTest.run("plan", raw.toString(), "--preprocessed", pre.toString(), "--patch", "16,16,16", "--batch", "2"));
+        TrainPipelineTest.planSynthetic(raw, 5, 1, 5, pre);
         String[][] runs = {{"resenc", "backsplit__ResidualEncoderUNet__3d_fullres", "ResidualEncoderUNet"},
                 {"segresnet", "backsplit__SegResNet__3d_fullres", "SegResNet"}, {"unet2d", "backsplit__PlainConvUNet__2d", "PlainConvUNet2d"}};
         NiftiImage image = Nifti.read(raw.resolve("imagesTs/abdomen_005_0000.nii.gz"));

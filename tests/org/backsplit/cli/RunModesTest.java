@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.backsplit.data.nifti.Nifti;
-import org.backsplit.data.synthetic.SyntheticAbdomen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +20,8 @@ class RunModesTest {
     @Test
     void virtualAndAuxiliarySubsetRunsPredictWithTheirOwnClasses(@TempDir Path dir) throws Exception {
         Path raw = dir.resolve("Dataset904_Modes");
-        SyntheticAbdomen.write(raw, 5, 1, 4);
         Path pre = dir.resolve("pre"), results = dir.resolve("results");
-        assertEquals(0, TrainPipelineTest.run("plan", raw.toString(), "--preprocessed", pre.toString(), "--patch", "16,16,16", "--batch", "2"));
+        TrainPipelineTest.planSynthetic(raw, 5, 1, 4, pre);
         String[] common = {"--preprocessed", pre.toString(), "--results", results.toString(), "--targets", "lesion", "--epochs", "1", "--iterations", "2",
                 "--val-batches", "1", "--features", "4,8", "--device", "cpu", "--threads", "2"};
         assertEquals(0, TrainPipelineTest.run(concat(new String[] {"train", raw.toString(), "--mode", "virtual"}, common)));

@@ -25,6 +25,12 @@ import picocli.CommandLine;
 /** plan -> train -> predict -> evaluate through the command line on a generated dataset, CI-sized. */
 class TrainPipelineTest {
 
+    /** A synthetic dataset written to raw and planned through `backsplit plan` into pre (16^3 patches, batch 2). */
+    static void planSynthetic(Path raw, int training, int test, int seed, Path pre) throws java.io.IOException {
+        SyntheticAbdomen.write(raw, training, test, seed);
+        assertEquals(0, run("plan", raw.toString(), "--preprocessed", pre.toString(), "--patch", "16,16,16", "--batch", "2"));
+    }
+
     static int run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
@@ -37,9 +43,8 @@ class TrainPipelineTest {
     @Test
     void planTrainPredictEvaluate(@TempDir Path dir) throws Exception {
         Path raw = dir.resolve("Dataset902_Tiny");
-        SyntheticAbdomen.write(raw, 6, 2, 7);
         Path pre = dir.resolve("pre"), results = dir.resolve("results");
-        assertEquals(0, run("plan", raw.toString(), "--preprocessed", pre.toString(), "--patch", "16,16,16", "--batch", "2"));
+        planSynthetic(raw, 6, 2, 7, pre);
         assertTrue(Files.isRegularFile(pre.resolve("plans.json")) && Files.isRegularFile(pre.resolve("splits_final.json")));
 
         // a binary model first, then BackSplit fine-tuned from it (its heads grow), as in the paper's §4.6
