@@ -41,12 +41,10 @@ import numpy as np
 a, b = np.load('/tmp/fwd_cuda/logits_0.npy'), np.load('/tmp/fwd_cpu/logits_0.npy')
 print('forward cuda vs cpu: max rel err %.2e' % (np.abs(a - b).max() / np.abs(b).max()))"
 for precision in fp32 tf32; do
-  flag=""
-  [ "$precision" = tf32 ] && flag="-Dbacksplit.cuda.tf32=true"
   echo "== training steps at the issue's configurations, $precision convolutions: ours, then PyTorch eager $precision"
   for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
     set -- $cfg
-    $java $flag -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda 2>"$out/step_gpu_${4}_${precision}_breakdown.txt" | tee -a "$out/steps_big.jsonl"
+    $java -cp "$cp" org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda $precision 2>"$out/step_gpu_${4}_${precision}_breakdown.txt" | tee -a "$out/steps_big.jsonl"
     head -8 "$out/step_gpu_${4}_${precision}_breakdown.txt"
   done
   if [ -f .ref/torch_unet_step.py ]; then

@@ -1,11 +1,11 @@
 package org.backsplit.cli;
 
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.Devices;
-import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.backend.Precision;
+import org.backsplit.backend.device.Devices;
 import picocli.CommandLine.Option;
 
-/** The options every command that computes shares: where to run, and on how many CPU threads. */
+/** The options every command that computes shares: where to run, on how many CPU threads, in which precision. */
 final class DeviceOptions {
 
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
@@ -14,19 +14,25 @@ final class DeviceOptions {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--tf32", description = "convolutions on the GPU's tensor cores in TF32 (inputs rounded to 10 mantissa bits, "
-            + "fp32 accumulation, as PyTorch's allow_tf32); default fp32")
+    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
+            description = "convolution arithmetic: fp32, or tf32 on the GPU's tensor cores (inputs rounded to 10 mantissa bits, "
+                    + "fp32 accumulation, as PyTorch's allow_tf32); default ${DEFAULT-VALUE}")
+    Precision precision;
+
+    @Option(names = "--tf32", description = "the same as --precision tf32")
     boolean tf32;
 
     Backend open() {
-        Backend backend = Devices.open(device, threads, System.err);
-        if (tf32) {
-            if (!(backend instanceof CudaBackend cuda)) {
-                throw new IllegalArgumentException("--tf32 needs the CUDA backend; this run is on " + backend.name());
-            }
-            cuda.useTf32(true);
-            System.err.println("convolutions in TF32");
-        }
+        Precision chosen = tf32 ? Precision.TF32 : precision;
+        Backend backend = Devices.open(device, threads, chosen, System.err);
+        if (chosen != Precision.FP32) System.err.println("convolutions in " + chosen);
         return backend;
+    }
+
+    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Precision.parse(value);
+        }
     }
 }

@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
         RunSettings settings = resume ? null : settings(BackSplitEntry.read(dataset.resolve("dataset.json")));
         if (resume) {
             RunFolder probe = RunFolder.of(results, dataset.getFileName().toString(), settingsForFolder());
-            settings = DatasetTraining.readSettings(probe);
+            settings = probe.readSettings();
         }
         RunFolder folder = RunFolder.of(results, dataset.getFileName().toString(), settings);
         DatasetTraining run = new DatasetTraining(data, preprocessed, folder, settings, devices.open(), loaderThreads, System.out::println);

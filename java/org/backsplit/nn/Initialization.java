@@ -1,6 +1,7 @@
 package org.backsplit.nn;
 
 import java.util.List;
+import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.util.Rng;
 
@@ -14,7 +15,7 @@ public final class Initialization {
     private Initialization() {
     }
 
-    public static void he(List<Parameter> params, Rng rng, double negativeSlope) {
+    public static void he(Backend backend, List<Parameter> params, Rng rng, double negativeSlope) {
         double gain = Math.sqrt(2.0 / (1 + negativeSlope * negativeSlope));
         for (Parameter p : params) {
             if (p.layout() == TorchLayout.SAME) continue; // biases zero, norm scales one: set at construction
@@ -23,7 +24,7 @@ public final class Initialization {
             double std = gain / Math.sqrt(fanIn);
             float[] w = new float[torch.size()];
             for (int i = 0; i < w.length; i++) w[i] = (float) (rng.nextGaussian() * std);
-            p.set(p.value().backend().upload(p.layout().fromTorch(w, torch), p.value().shape()));
+            p.set(backend.upload(p.layout().fromTorch(w, torch), p.value().shape()));
         }
     }
 }

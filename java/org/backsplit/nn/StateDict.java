@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.backsplit.backend.Backend;
 import org.backsplit.io.FormatException;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.SafeTensors;
@@ -34,21 +35,21 @@ public final class StateDict {
         return key.contains(".all_modules.") || key.startsWith("decoder.encoder.");
     }
 
-    public static List<NamedTensor> export(List<Parameter> params) {
+    public static List<NamedTensor> export(Backend backend, List<Parameter> params) {
         List<NamedTensor> out = new ArrayList<>();
         for (Parameter p : params) {
-            float[] ours = p.value().backend().download(p.value());
+            float[] ours = backend.download(p.value());
             out.add(new NamedTensor(p.name(), p.layout().torch(p.value().shape()), p.layout().toTorch(ours, p.value().shape())));
         }
         return out;
     }
 
-    public static void save(List<Parameter> params, Path file, Map<String, String> metadata) throws IOException {
-        SafeTensors.write(file, export(params), metadata);
+    public static void save(Backend backend, List<Parameter> params, Path file, Map<String, String> metadata) throws IOException {
+        SafeTensors.write(file, export(backend, params), metadata);
     }
 
     /** Loads every parameter from the file's tensors; a missing, unexpected or misshapen key is an error. */
-    public static void load(List<Parameter> params, Map<String, NamedTensor> tensors, Path file) throws IOException {
+    public static void load(Backend backend, List<Parameter> params, Map<String, NamedTensor> tensors, Path file) throws IOException {
         Map<String, NamedTensor> left = new LinkedHashMap<>();
         tensors.forEach((k, v) -> {
             if (!isAlias(k)) left.put(k, v);
@@ -60,7 +61,7 @@ public final class StateDict {
             if (!t.shape().equals(expected)) {
                 throw new FormatException(file, "tensor '" + p.name() + "' has shape " + t.shape() + " where the network has " + expected);
             }
-            p.set(p.value().backend().upload(p.layout().fromTorch(t.data(), t.shape()), p.value().shape()));
+            p.set(backend.upload(p.layout().fromTorch(t.data(), t.shape()), p.value().shape()));
         }
         if (!left.isEmpty()) {
             throw new FormatException(file, "has tensors the network does not: " + new TreeSet<>(left.keySet()));

@@ -103,7 +103,7 @@ public final class UNet implements SegmentationNetwork {
     /** nnU-Net's InitWeights_He(1e-2), and for the residual encoder init_last_bn_before_add_to_0. */
     @Override
     public void initialize(Rng rng) {
-        Initialization.he(parameters, rng, 0.01);
+        Initialization.he(backend, parameters, rng, 0.01);
         for (BasicBlockD b : residualBlocks) b.zeroLastNorm();
     }
 

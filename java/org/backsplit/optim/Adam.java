@@ -10,6 +10,7 @@ import org.backsplit.tensor.Tensor;
 
 /** torch.optim.Adam (L2 weight decay) or AdamW (decoupled weight decay). */
 public final class Adam implements Optimizer {
+    private final Backend backend;
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -19,7 +20,9 @@ public final class Adam implements Optimizer {
     private final Map<String, Integer> paramSteps = new LinkedHashMap<>();
     private long steps;
 
-    public Adam(double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+    /** Steps on `backend` (the one the network's tensors belong to, or a wrapper of it such as a profiler). */
+    public Adam(Backend backend, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        this.backend = backend;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -31,10 +34,9 @@ public final class Adam implements Optimizer {
     public void step(List<Parameter> params, double lr) {
         for (Parameter p : params) {
             if (p.grad() == null) continue;
-            Backend b = p.value().backend();
-            Tensor[] mv = moments.computeIfAbsent(p.name(), k -> new Tensor[] {b.zeros(p.value().shape()), b.zeros(p.value().shape())});
+            Tensor[] mv = moments.computeIfAbsent(p.name(), k -> new Tensor[] {backend.zeros(p.value().shape()), backend.zeros(p.value().shape())});
             int t = paramSteps.merge(p.name(), 1, Integer::sum); // PyTorch counts steps per parameter
-            b.adamStep(p.value(), p.grad(), mv[0], mv[1], new AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, t));
+            backend.adamStep(p.value(), p.grad(), mv[0], mv[1], new AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, t));
         }
         steps++;
     }
@@ -45,7 +47,7 @@ public final class Adam implements Optimizer {
         moments.forEach((k, v) -> {
             m.put(k + ".exp_avg", v[0]);
             m.put(k + ".exp_avg_sq", v[1]);
-            Tensor step = v[0].backend().upload(new float[] {paramSteps.get(k)}, new org.backsplit.tensor.Shape(1));
+            Tensor step = backend.upload(new float[] {paramSteps.get(k)}, new org.backsplit.tensor.Shape(1));
             m.put(k + ".step", step);
         });
         return m;
@@ -67,7 +69,7 @@ public final class Adam implements Optimizer {
             switch (kind) {
                 case "exp_avg" -> mv[0] = v;
                 case "exp_avg_sq" -> mv[1] = v;
-                case "step" -> paramSteps.put(name, (int) v.backend().download(v)[0]);
+                case "step" -> paramSteps.put(name, (int) backend.download(v)[0]);
                 default -> throw new IllegalArgumentException("not an Adam state tensor: " + k);
             }
         });

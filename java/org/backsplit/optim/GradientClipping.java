@@ -2,6 +2,7 @@ package org.backsplit.optim;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.backsplit.backend.Backend;
 import org.backsplit.backend.PendingScalar;
 import org.backsplit.nn.Parameter;
 import org.backsplit.tensor.Tensor;
@@ -11,13 +12,13 @@ public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** Clips on the gradients' backend; returns the total L2 norm before clipping, read when asked for. */
-    public static PendingScalar clip(List<Parameter> params, double maxNorm) {
+    /** Clips on `backend`; returns the total L2 norm before clipping, read when asked for. */
+    public static PendingScalar clip(Backend backend, List<Parameter> params, double maxNorm) {
         List<Tensor> grads = new ArrayList<>();
         for (Parameter p : params) {
             if (p.grad() != null) grads.add(p.grad());
         }
         if (grads.isEmpty()) return PendingScalar.of(0);
-        return grads.get(0).backend().clipGradNorm(grads, maxNorm);
+        return backend.clipGradNorm(grads, maxNorm);
     }
 }

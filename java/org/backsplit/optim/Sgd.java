@@ -10,34 +10,36 @@ import org.backsplit.tensor.Tensor;
 
 /** torch.optim.SGD; nnU-Net uses momentum 0.99, Nesterov, weight decay 3e-5. */
 public final class Sgd implements Optimizer {
+    private final Backend backend;
     private final double momentum;
     private final double weightDecay;
     private final boolean nesterov;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private long steps;
 
-    public Sgd(double momentum, double weightDecay, boolean nesterov) {
+    /** Steps on `backend` (the one the network's tensors belong to, or a wrapper of it such as a profiler). */
+    public Sgd(Backend backend, double momentum, double weightDecay, boolean nesterov) {
+        this.backend = backend;
         this.momentum = momentum;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
     }
 
-    public static Sgd nnUNet() {
-        return new Sgd(0.99, 3e-5, true);
+    public static Sgd nnUNet(Backend backend) {
+        return new Sgd(backend, 0.99, 3e-5, true);
     }
 
     @Override
     public void step(List<Parameter> params, double lr) {
         for (Parameter p : params) {
             if (p.grad() == null) continue;
-            Backend b = p.value().backend();
             Tensor buf = buffers.get(p.name());
             boolean first = buf == null;
             if (first) {
-                buf = b.zeros(p.value().shape());
+                buf = backend.zeros(p.value().shape());
                 buffers.put(p.name(), buf);
             }
-            b.sgdStep(p.value(), p.grad(), buf, new SgdStep(lr, momentum, weightDecay, nesterov, first));
+            backend.sgdStep(p.value(), p.grad(), buf, new SgdStep(lr, momentum, weightDecay, nesterov, first));
         }
         steps++;
     }

@@ -78,15 +78,6 @@ public final class DatasetTraining {
     }
 
     /** The settings of the run in `folder`, from its run.json. */
-    public static RunSettings readSettings(RunFolder folder) throws IOException {
-        if (!Files.isRegularFile(folder.settings())) throw new FormatException(folder.settings(), "is missing: there is no run to continue here");
-        try {
-            return JSON.readValue(folder.settings().toFile(), RunSettings.class);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new FormatException(folder.settings(), "cannot be read: " + e.getOriginalMessage());
-        }
-    }
-
     /**
      * Starts a new run (refusing to overwrite one), optionally from another network's weights, and trains it
      * to the end.
@@ -97,7 +88,7 @@ public final class DatasetTraining {
         }
         Setup s = setup(); // checks the inputs before anything is written
         Files.createDirectories(folder.root());
-        AtomicFiles.writeString(folder.settings(), JSON.writeValueAsString(settings));
+        folder.writeSettings(settings);
         Files.copy(preprocessed.resolve(PlanFiles.PLANS), folder.plans(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(data.root().resolve("dataset.json"), folder.datasetJson(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(folder.log());
@@ -120,7 +111,7 @@ public final class DatasetTraining {
         boolean begun = Files.exists(folder.latest()) || Files.exists(folder.latest().resolveSibling("checkpoint_latest.old"))
                 || Files.exists(folder.finalCheckpoint());
         if (!begun) return start(null);
-        RunSettings recorded = readSettings(folder);
+        RunSettings recorded = folder.readSettings();
         if (!recorded.equals(settings)) {
             throw new IllegalStateException(folder.settings() + ": the run there has other settings than asked now; remove " + folder.root() + " to start again");
         }

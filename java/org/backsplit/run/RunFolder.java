@@ -1,6 +1,10 @@
 package org.backsplit.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
+import org.backsplit.io.AtomicFiles;
+import org.backsplit.io.FormatException;
 
 /**
  * The files of one run, laid out as nnU-Net's results folder: RESULTS/DATASET/CONFIGURATION/fold_k with the
@@ -10,6 +14,7 @@ import java.nio.file.Path;
  */
 public record RunFolder(Path root) {
     public static final String HISTORY = "history.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * The class layout a checkpoint was trained with when it sits in a run folder (checkpoint_final, _best or
@@ -18,7 +23,22 @@ public record RunFolder(Path root) {
     public static java.util.Optional<org.backsplit.data.ClassMap> classesOf(Path checkpoint, org.backsplit.data.DatasetJson json) throws java.io.IOException {
         Path parent = checkpoint.toAbsolutePath().getParent();
         if (parent == null || !java.nio.file.Files.isRegularFile(parent.resolve("run.json"))) return java.util.Optional.empty();
-        return java.util.Optional.of(DatasetTraining.readSettings(new RunFolder(parent)).classes(json));
+        return java.util.Optional.of(new RunFolder(parent).readSettings().classes(json));
+    }
+
+    /** The run's settings (run.json), or an error naming the file when it is missing or unreadable. */
+    public RunSettings readSettings() throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(settings())) throw new FormatException(settings(), "is missing: there is no run to continue here");
+        try {
+            return JSON.readValue(settings().toFile(), RunSettings.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new FormatException(settings(), "cannot be read: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Writes run.json atomically. */
+    public void writeSettings(RunSettings s) throws java.io.IOException {
+        AtomicFiles.writeString(settings(), JSON.writeValueAsString(s));
     }
 
     public static RunFolder of(Path results, String dataset, RunSettings s) {

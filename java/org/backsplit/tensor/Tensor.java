@@ -1,14 +1,16 @@
 package org.backsplit.tensor;
 
-import org.backsplit.backend.Backend;
-
 /**
- * A float32 tensor whose storage belongs to a backend (a Java array on the CPU, device memory on a GPU).
- * Only its backend reads or writes the storage; everyone else moves data through
- * {@link Backend#upload} and {@link Backend#download}.
+ * A float32 tensor whose storage belongs to the backend that made it (a Java array on the CPU, device memory
+ * on a GPU). Only that backend reads or writes the storage; everyone else moves data through the backend's
+ * upload and download. The tensor knows nothing of backends: code that needs one is handed it.
+ *
+ * <p>Ownership: closing a tensor gives its storage back early; any later use fails, on every backend, so the
+ * rules the GPU depends on are checked on every machine.
  */
 public abstract class Tensor implements AutoCloseable {
     private final Shape shape;
+    private boolean closed;
 
     protected Tensor(Shape shape) {
         this.shape = shape;
@@ -18,11 +20,21 @@ public abstract class Tensor implements AutoCloseable {
         return shape;
     }
 
-    public abstract Backend backend();
-
-    /** Returns the storage to its backend early; on the CPU the garbage collector does this anyway. */
+    /** Closes once: a second close must not hand the storage back twice. */
     @Override
-    public void close() {
+    public final void close() {
+        if (closed) return;
+        closed = true;
+        release();
+    }
+
+    /** Gives the storage back; called at most once, by {@link #close()}. */
+    protected void release() {
+    }
+
+    /** Throws when the tensor was closed: the storage may already belong to another tensor. */
+    protected final void requireOpen() {
+        if (closed) throw new IllegalStateException("use of a closed tensor " + this);
     }
 
     @Override

@@ -50,9 +50,9 @@ public final class Checkpoint {
         Path old = parent.resolve(dir.getFileName() + ".old");
         try {
             Files.createDirectories(tmp);
-            StateDict.save(net.parameters(), tmp.resolve(MODEL), Map.of("format", "pt", "architecture", state.architecture()));
+            StateDict.save(net.backend(), net.parameters(), tmp.resolve(MODEL), Map.of("format", "pt", "architecture", state.architecture()));
             List<NamedTensor> opt = new ArrayList<>();
-            optimizerState.forEach((k, t) -> opt.add(new NamedTensor(k, t.shape(), t.backend().download(t))));
+            optimizerState.forEach((k, t) -> opt.add(new NamedTensor(k, t.shape(), net.backend().download(t))));
             SafeTensors.write(tmp.resolve(OPTIMIZER), opt, Map.of());
             AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state));
             for (Map.Entry<String, String> e : extraFiles.entrySet()) AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
@@ -125,7 +125,7 @@ public final class Checkpoint {
             architecture = StateDict.isPlanar(tensors) ? Architecture.UNET2D : Architecture.UNET;
         }
         SegmentationNetwork net = architecture.build(backend, plan);
-        StateDict.load(net.parameters(), tensors, weights);
+        StateDict.load(backend, net.parameters(), tensors, weights);
         return net;
     }
 

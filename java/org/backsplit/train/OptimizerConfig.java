@@ -1,5 +1,6 @@
 package org.backsplit.train;
 
+import org.backsplit.backend.Backend;
 import org.backsplit.optim.Adam;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.Sgd;
@@ -35,11 +36,12 @@ public record OptimizerConfig(String kind, double initialLr, double momentum, do
         return new OptimizerConfig(decoupled ? "adamw" : "adam", lr, 0, weightDecay, 0.9, 0.999, eps);
     }
 
-    public Optimizer create() {
+    /** The optimizer, stepping on `backend` (the network's, or a wrapper of it). */
+    public Optimizer create(Backend backend) {
         return switch (kind) {
-            case "sgd" -> new Sgd(momentum, weightDecay, true);
-            case "adam" -> new Adam(beta1, beta2, eps, weightDecay, false);
-            default -> new Adam(beta1, beta2, eps, weightDecay, true);
+            case "sgd" -> new Sgd(backend, momentum, weightDecay, true);
+            case "adam" -> new Adam(backend, beta1, beta2, eps, weightDecay, false);
+            default -> new Adam(backend, beta1, beta2, eps, weightDecay, true);
         };
     }
 }

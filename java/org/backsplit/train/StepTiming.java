@@ -8,7 +8,6 @@ import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Architecture;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.UNetPlan;
-import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -44,31 +43,24 @@ public final class StepTiming {
         List<double[]> times = new ArrayList<>();
         double lastLoss = 0;
         try (Tensor images = backend.upload(x, xs); Tensor labels = backend.upload(y, ys)) {
-            DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(plan.numClasses(), true, -1));
             OptimizerConfig config = OptimizerConfig.forArchitecture(architecture);
-            Optimizer optimizer = config.create();
+            Optimizer optimizer = config.create(backend);
+            TrainingStep step = new TrainingStep(net, new DeepSupervisionLoss(LossSpec.nnUNet(plan.numClasses(), true, -1)), optimizer, 12);
             int warmup = Math.min(3, steps);
             for (int s = 0; s < warmup + steps; s++) {
-                long t0 = System.nanoTime();
-                List<Tensor> logits = net.forward(images);
-                backend.synchronize();
-                long t1 = System.nanoTime();
-                DeepSupervisionLoss.Result r = loss.compute(backend, logits, labels);
-                backend.synchronize();
-                long t2 = System.nanoTime();
-                logits.forEach(Tensor::close);
-                net.backward(r.gradLogits());
-                r.gradLogits().forEach(g -> {
-                    if (g != null) g.close();
+                long[] ends = new long[TrainingStep.Phase.values().length + 1];
+                ends[0] = System.nanoTime();
+                TrainingStep.Outcome o = step.run(images, labels, config.initialLr(), phase -> {
+                    backend.synchronize(); // each phase's own time, not the time to issue it
+                    ends[phase.ordinal() + 1] = System.nanoTime();
                 });
-                backend.synchronize();
-                long t3 = System.nanoTime();
-                GradientClipping.clip(net.parameters(), 12);
-                optimizer.step(net.parameters(), config.initialLr());
-                backend.synchronize();
-                long t4 = System.nanoTime();
-                lastLoss = r.loss();
-                if (s >= warmup) times.add(new double[] {(t4 - t0) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6});
+                lastLoss = o.loss().loss();
+                if (s >= warmup) {
+                    double[] t = new double[ends.length];
+                    t[0] = (ends[ends.length - 1] - ends[0]) / 1e6;
+                    for (int k = 1; k < ends.length; k++) t[k] = (ends[k] - ends[k - 1]) / 1e6;
+                    times.add(t);
+                }
             }
         }
         double[] med = new double[5];

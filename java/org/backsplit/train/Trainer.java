@@ -3,10 +3,8 @@ package org.backsplit.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.PendingScalar;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.SegmentationNetwork;
-import org.backsplit.optim.GradientClipping;
 import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.PolyLr;
 import org.backsplit.tensor.Tensor;
@@ -21,7 +19,7 @@ public final class Trainer {
     private final SegmentationNetwork net;
     private final TrainingConfig config;
     private final Optimizer optimizer;
-    private final DeepSupervisionLoss loss;
+    private final TrainingStep step;
     private final BatchSource data;
     private final Rng rng;
     private int epoch;
@@ -31,7 +29,7 @@ public final class Trainer {
         this.net = net;
         this.config = config;
         this.optimizer = optimizer;
-        this.loss = new DeepSupervisionLoss(config.loss());
+        this.step = new TrainingStep(net, new DeepSupervisionLoss(config.loss()), optimizer, config.gradClip());
         this.data = data;
         this.rng = rng;
         this.epoch = epoch;
@@ -42,14 +40,14 @@ public final class Trainer {
     public static Trainer start(SegmentationNetwork net, TrainingConfig config, BatchSource data) {
         Rng rng = new Rng(config.seed());
         net.initialize(rng);
-        return new Trainer(net, config, config.optimizer().create(), data, rng, 0, 0);
+        return new Trainer(net, config, config.optimizer().create(net.backend()), data, rng, 0, 0);
     }
 
     /** Continues the run saved in a checkpoint folder. */
     public static Trainer resume(Path checkpoint, Backend backend, BatchSource data) throws IOException {
         CheckpointState s = Checkpoint.readState(checkpoint);
         SegmentationNetwork net = Checkpoint.loadNetwork(checkpoint, backend);
-        Optimizer opt = s.config().optimizer().create();
+        Optimizer opt = s.config().optimizer().create(net.backend());
         opt.restore(Checkpoint.readOptimizer(checkpoint, backend), s.optimizerSteps());
         return new Trainer(net, s.config(), opt, data, Rng.fromState(s.rng()), s.epoch(), s.iteration());
     }
@@ -74,20 +72,15 @@ public final class Trainer {
 
     public StepResult step() {
         if (finished()) throw new IllegalStateException("training already finished " + config.epochs() + " epochs");
-        Backend backend = net.backend();
-        Batch batch = data.next(backend, rng, (long) epoch * config.iterationsPerEpoch() + iteration);
-        var logits = net.forward(batch.images());
-        DeepSupervisionLoss.Result r = loss.compute(backend, logits, batch.labels());
-        logits.forEach(Tensor::close);
-        net.backward(r.gradLogits());
-        for (Tensor g : r.gradLogits()) if (g != null) g.close();
-        batch.images().close();
-        batch.labels().close();
-        PendingScalar norm = GradientClipping.clip(net.parameters(), config.gradClip());
+        Batch batch = data.next(net.backend(), rng, (long) epoch * config.iterationsPerEpoch() + iteration);
         double lr = learningRate();
-        optimizer.step(net.parameters(), lr);
-        // the norm is read after the optimizer's kernels are queued: no wait inside the step
-        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), norm.get(), lr);
+        TrainingStep.Outcome o;
+        try (Tensor images = batch.images(); Tensor labels = batch.labels()) {
+            o = step.run(images, labels, lr, TrainingStep.PhaseListener.NONE);
+        }
+        // loss and norm are read after the optimizer's kernels are queued: no wait inside the step
+        DeepSupervisionLoss.Result r = o.loss();
+        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), o.gradNorm().get(), lr);
         if (++iteration == config.iterationsPerEpoch()) {
             iteration = 0;
             epoch++;

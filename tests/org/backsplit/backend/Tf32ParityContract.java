@@ -44,14 +44,14 @@ abstract class Tf32ParityContract {
         CudaBackend gpu = cuda();
         double[] expected = REF.downloadExact(pass.apply(REF));
         double fp32Error, tf32Error;
-        boolean before = gpu.usesTf32();
+        Precision before = gpu.precision();
         try {
-            gpu.useTf32(false);
+            gpu.usePrecision(Precision.FP32);
             fp32Error = assertRelClose(what + " (fp32)", expected, gpu.downloadExact(pass.apply(gpu)), FP32_TOL);
-            gpu.useTf32(true);
+            gpu.usePrecision(Precision.TF32);
             tf32Error = assertRelClose(what + " (TF32)", expected, gpu.downloadExact(pass.apply(gpu)), TF32_TOL);
         } finally {
-            gpu.useTf32(before);
+            gpu.usePrecision(before);
         }
         assertTrue(tf32Error > 4 * fp32Error && tf32Error > 1e-6,
                 what + ": TF32 error " + tf32Error + " vs fp32 " + fp32Error + " - the tensor-core path did not run");

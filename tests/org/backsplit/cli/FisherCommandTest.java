@@ -27,9 +27,9 @@ class FisherCommandTest {
 
     private static Path network(Path dir, int classes) throws Exception {
         SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), UNetPlan.isotropic(2, classes, 2, 4, 8));
-        Initialization.he(net.parameters(), new Rng(5), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(5), 0.01);
         Path file = dir.resolve("net" + classes + ".safetensors");
-        StateDict.save(net.parameters(), file, Map.of());
+        StateDict.save(net.backend(), net.parameters(), file, Map.of());
         return file;
     }
 

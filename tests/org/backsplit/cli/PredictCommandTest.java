@@ -107,9 +107,9 @@ class PredictCommandTest {
     /** A small U-Net for the dataset's 2 channels and 3 classes, He-initialised from `seed`, as a bare state_dict. */
     private static Path randomNetwork(Path dir, long seed) throws Exception {
         SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), UNetPlan.isotropic(2, 3, 2, 4, 8));
-        Initialization.he(net.parameters(), new Rng(seed), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(seed), 0.01);
         Path ckpt = dir.resolve("net.safetensors");
-        StateDict.save(net.parameters(), ckpt, Map.of());
+        StateDict.save(net.backend(), net.parameters(), ckpt, Map.of());
         return ckpt;
     }
 }

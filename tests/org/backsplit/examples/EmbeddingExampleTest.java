@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.Devices;
+import org.backsplit.backend.device.Devices;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.data.nifti.Nifti;

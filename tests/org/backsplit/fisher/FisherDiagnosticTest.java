@@ -20,7 +20,7 @@ class FisherDiagnosticTest {
 
     private static SegmentationNetwork network() {
         SegmentationNetwork net = Architecture.UNET.build(CPU, UNetPlan.isotropic(1, 4, 3, 4, 16));
-        Initialization.he(net.parameters(), new Rng(3), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(3), 0.01);
         return net;
     }
 

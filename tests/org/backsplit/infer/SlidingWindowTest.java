@@ -159,7 +159,7 @@ class SlidingWindowTest {
     void oneTileWithoutMirroringIsTheNetworksOwnForward() {
         CpuBackend cpu = new CpuBackend(2);
         SegmentationNetwork net = Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 3, 3, 4, 16));
-        Initialization.he(net.parameters(), new Rng(9), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(9), 0.01);
         Random rnd = new Random(5);
         float[] img = new float[8 * 8 * 8];
         for (int i = 0; i < img.length; i++) img[i] = (float) rnd.nextGaussian();

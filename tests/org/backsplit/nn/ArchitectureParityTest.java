@@ -75,8 +75,8 @@ class ArchitectureParityTest {
         Map<String, NamedTensor> sd = SafeTensors.read(weights).tensors();
         CpuBackend cpu = new CpuBackend(2);
         SegmentationNetwork net = a.build(cpu, plan);
-        StateDict.load(net.parameters(), sd, weights); // every reference key present, nothing left over
-        for (NamedTensor t : StateDict.export(net.parameters())) { // and back: the reference's names, shapes and values
+        StateDict.load(net.backend(), net.parameters(), sd, weights); // every reference key present, nothing left over
+        for (NamedTensor t : StateDict.export(net.backend(), net.parameters())) { // and back: the reference's names, shapes and values
             assertEquals(sd.get(t.name()).shape(), t.shape(), name + " export " + t.name());
             assertArrayEquals(sd.get(t.name()).data(), t.data(), name + " export " + t.name());
         }
@@ -100,7 +100,7 @@ class ArchitectureParityTest {
         net.backward(r.gradLogits());
         List<Parameter> grads = new ArrayList<>();
         for (Parameter p : net.parameters()) if (p.grad() != null) grads.add(new Parameter(p.name(), p.grad(), p.layout()));
-        List<NamedTensor> exported = StateDict.export(grads);
+        List<NamedTensor> exported = StateDict.export(net.backend(), grads);
         double scale = 0;
         for (NamedTensor g : exported) scale = Math.max(scale, maxAbs(toDouble(g.data())));
         for (int i = 0; i < exported.size(); i++) {
@@ -147,27 +147,18 @@ class ArchitectureParityTest {
 
     /** Builds the network on a backend that only records shapes (no memory for 100M parameters) and counts. */
     private static long count(Architecture a, UNetPlan plan) {
-        Backend[] self = new Backend[1];
-        self[0] = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> switch (m.getName()) {
-            case "zeros" -> new ShapeOnly((Shape) args[0], self[0]);
-            case "upload" -> new ShapeOnly((Shape) args[1], self[0]);
+        Backend shapesOnly = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> switch (m.getName()) {
+            case "zeros" -> new ShapeOnly((Shape) args[0]);
+            case "upload" -> new ShapeOnly((Shape) args[1]);
             case "name" -> "shapes only";
             default -> throw new UnsupportedOperationException(m.getName());
         });
-        return a.build(self[0], plan).parameterCount();
+        return a.build(shapesOnly, plan).parameterCount();
     }
 
     private static final class ShapeOnly extends Tensor {
-        private final Backend backend;
-
-        ShapeOnly(Shape shape, Backend backend) {
+        ShapeOnly(Shape shape) {
             super(shape);
-            this.backend = backend;
-        }
-
-        @Override
-        public Backend backend() {
-            return backend;
         }
     }
 }

@@ -45,7 +45,7 @@ class PyTorchParityTest {
 
         CpuBackend cpu = new CpuBackend(2);
         SegmentationNetwork net = Architecture.UNET.build(cpu, plan);
-        StateDict.load(net.parameters(), sd, weights);
+        StateDict.load(net.backend(), net.parameters(), sd, weights);
 
         Map<String, NamedTensor> io = SafeTensors.read(DIR.resolve("unet_io.safetensors")).tensors();
         NamedTensor in = io.get("input");
@@ -65,7 +65,7 @@ class PyTorchParityTest {
         assertEquals(io.get("loss").data()[0], r.loss(), TOL * Math.abs(r.loss()));
 
         net.backward(r.gradLogits());
-        List<NamedTensor> grads = StateDict.export(gradsAsParameters(net));
+        List<NamedTensor> grads = StateDict.export(net.backend(), gradsAsParameters(net));
         double scale = 0;
         for (NamedTensor g : grads) scale = Math.max(scale, maxAbs(toDouble(g.data())));
         int compared = 0;
@@ -82,15 +82,15 @@ class PyTorchParityTest {
         }
         assertEquals(io.keySet().stream().filter(k -> k.startsWith("grad.")).count(), compared, "same set of gradients");
 
-        Sgd sgd = Sgd.nnUNet();
-        GradientClipping.clip(net.parameters(), 12);
+        Sgd sgd = Sgd.nnUNet(net.backend());
+        GradientClipping.clip(net.backend(), net.parameters(), 12);
         sgd.step(net.parameters(), 0.01);
         DeepSupervisionLoss.Result r2 = loss.compute(cpu, net.forward(x), labels);
         assertEquals(io.get("loss_step2").data()[0], r2.loss(), TOL * Math.abs(r2.loss()));
         net.backward(r2.gradLogits());
-        GradientClipping.clip(net.parameters(), 12);
+        GradientClipping.clip(net.backend(), net.parameters(), 12);
         sgd.step(net.parameters(), 0.01);
-        for (NamedTensor p : StateDict.export(net.parameters())) {
+        for (NamedTensor p : StateDict.export(net.backend(), net.parameters())) {
             assertRelClose("after SGD " + p.name(), toDouble(io.get("after_sgd." + p.name()).data()), toDouble(p.data()), TOL);
         }
     }
@@ -109,8 +109,8 @@ class PyTorchParityTest {
         Path weights = DIR.resolve("unet_state_dict.safetensors");
         Map<String, NamedTensor> sd = SafeTensors.read(weights).tensors();
         SegmentationNetwork net = Architecture.UNET.build(new CpuBackend(1), StateDict.inferPlan(sd, weights));
-        StateDict.load(net.parameters(), sd, weights);
-        for (NamedTensor t : StateDict.export(net.parameters())) {
+        StateDict.load(net.backend(), net.parameters(), sd, weights);
+        for (NamedTensor t : StateDict.export(net.backend(), net.parameters())) {
             assertArrayEquals(sd.get(t.name()).data(), t.data(), t.name());
         }
     }

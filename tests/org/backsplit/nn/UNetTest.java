@@ -72,7 +72,7 @@ class UNetTest {
     void wholeUNetGradientByFiniteDifferences() {
         ReferenceBackend ref = new ReferenceBackend();
         SegmentationNetwork net = Architecture.UNET.build(ref, smallPlan(3));
-        Initialization.he(net.parameters(), new Rng(5), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(5), 0.01);
         Random rnd = new Random(31);
         List<Parameter> params = net.parameters();
         for (Parameter p : params) { // non-trivial norm affines and biases
@@ -113,7 +113,7 @@ class UNetTest {
         CpuBackend cpu = new CpuBackend(3);
         UNetPlan plan = smallPlan(4);
         SegmentationNetwork a = Architecture.UNET.build(ref, plan), b = Architecture.UNET.build(cpu, plan);
-        Initialization.he(a.parameters(), new Rng(7), 0.01);
+        Initialization.he(a.backend(), a.parameters(), new Rng(7), 0.01);
         for (int i = 0; i < a.parameters().size(); i++) {
             b.parameters().get(i).set(cpu.upload(ref.download(a.parameters().get(i).value()), a.parameters().get(i).value().shape()));
         }

@@ -24,8 +24,8 @@ class WeightTransferTest {
         Backend b = new CpuBackend(1);
         SegmentationNetwork binary = Architecture.UNET.build(b, UNetPlan.isotropic(1, 2, 3, 4, 8));
         SegmentationNetwork backsplit = Architecture.UNET.build(b, UNetPlan.isotropic(1, 5, 3, 4, 8));
-        Initialization.he(binary.parameters(), new Rng(1), 0.01);
-        Initialization.he(backsplit.parameters(), new Rng(2), 0.01);
+        Initialization.he(binary.backend(), binary.parameters(), new Rng(1), 0.01);
+        Initialization.he(backsplit.backend(), backsplit.parameters(), new Rng(2), 0.01);
         float[][] freshHeads = backsplit.parameters().stream().map(p -> b.download(p.value())).toArray(float[][]::new);
         WeightTransfer.copy(binary, backsplit);
         for (int i = 0; i < backsplit.parameters().size(); i++) {

@@ -7,6 +7,7 @@ import java.util.List;
 import org.backsplit.Gpu;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.Precision;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
 import org.backsplit.nn.Architecture;
@@ -57,12 +58,12 @@ class CudaTrainingTest {
     void twentyTf32StepsTrackTheCpuAndRepeatExactly() {
         CudaBackend cuda = cuda();
         List<Double> cpu = run(new CpuBackend(), 20), gpu, again;
-        cuda.useTf32(true);
+        cuda.usePrecision(Precision.TF32);
         try {
             gpu = run(cuda, 20);
             again = run(cuda, 20);
         } finally {
-            cuda.useTf32(false);
+            cuda.usePrecision(Precision.FP32);
         }
         assertEquals(gpu, again, "two TF32 GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {

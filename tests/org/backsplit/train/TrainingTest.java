@@ -100,7 +100,7 @@ class TrainingTest {
         for (int i = 0; i < a.parameters().size(); i++) {
             Parameter pa = a.parameters().get(i), pb = b.parameters().get(i);
             assertEquals(pa.name(), pb.name());
-            assertArrayEquals(pa.value().backend().download(pa.value()), pb.value().backend().download(pb.value()), pa.name());
+            assertArrayEquals(a.backend().download(pa.value()), b.backend().download(pb.value()), pa.name());
         }
     }
 }

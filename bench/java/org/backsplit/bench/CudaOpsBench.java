@@ -6,6 +6,7 @@ import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NormForward;
+import org.backsplit.backend.Precision;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.backend.cuda.CudaBackend;
@@ -103,9 +104,9 @@ public final class CudaOpsBench {
             Tensor w = gpu.upload(random(rnd, (int) ws.numel()), ws), b = gpu.upload(random(rnd, c), new Shape(c));
             long flops = 2L * xs.numel() / c * c * 27L * c;
             String shape = "2x" + c + "x" + d + "^3 3x3x3 C" + c + "->" + c;
-            for (boolean tf32 : new boolean[] {false, true}) {
-                gpu.useTf32(tf32);
-                String suffix = tf32 ? "_tf32" : "";
+            for (Precision precision : Precision.values()) {
+                gpu.usePrecision(precision);
+                String suffix = precision == Precision.FP32 ? "" : "_" + precision.flagValue();
                 report(gpu, "conv3d_fwd" + suffix, shape, flops, () -> gpu.conv3d(x, w, b, g).close());
                 report(gpu, "conv3d_bwd_data" + suffix, shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
                 report(gpu, "conv3d_bwd_weight" + suffix, shape, flops, () -> {
@@ -113,7 +114,7 @@ public final class CudaOpsBench {
                     gr.weight().close();
                 });
             }
-            gpu.useTf32(false);
+            gpu.usePrecision(Precision.FP32);
             for (Tensor t : new Tensor[] {x, dy, w, b}) t.close();
         }
     }

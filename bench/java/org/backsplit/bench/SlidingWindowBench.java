@@ -1,7 +1,7 @@
 package org.backsplit.bench;
 
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.Devices;
+import org.backsplit.backend.device.Devices;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.infer.TilePredictor;
@@ -22,7 +22,7 @@ public final class SlidingWindowBench {
         Backend backend = Devices.open(args[0], Integer.parseInt(args[1]), System.err);
         int repeats = Integer.parseInt(args[2]);
         SegmentationNetwork net = Architecture.UNET.build(backend, UNetPlan.isotropic(1, 3, 4, 8, 64));
-        Initialization.he(net.parameters(), new Rng(1), 0.01);
+        Initialization.he(net.backend(), net.parameters(), new Rng(1), 0.01);
         int[] dims = {96, 96, 64}, tile = {32, 32, 32};
         Rng rng = new Rng(2);
         float[] img = new float[dims[0] * dims[1] * dims[2]];

@@ -8,11 +8,11 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NearestExact;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.NormGrads;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
-import org.backsplit.backend.reference.ReferenceBackend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -51,7 +51,7 @@ public final class CpuBackend implements Backend {
 
     private static float[] f(Tensor t) {
         if (!(t instanceof CpuTensor c)) {
-            throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CPU backend");
+            throw new IllegalArgumentException(t + " (not a CPU tensor) passed to the CPU backend");
         }
         return c.data();
     }
@@ -297,9 +297,9 @@ public final class CpuBackend implements Backend {
         Shape s = labels.shape();
         float[] in = f(labels), out = pool.dirty(t.size());
         int[] mz = new int[t.d()], my = new int[t.h()], mx = new int[t.w()];
-        for (int i = 0; i < mz.length; i++) mz[i] = ReferenceBackend.nearestExact(i, s.d(), t.d());
-        for (int i = 0; i < my.length; i++) my[i] = ReferenceBackend.nearestExact(i, s.h(), t.h());
-        for (int i = 0; i < mx.length; i++) mx[i] = ReferenceBackend.nearestExact(i, s.w(), t.w());
+        for (int i = 0; i < mz.length; i++) mz[i] = NearestExact.source(i, s.d(), t.d());
+        for (int i = 0; i < my.length; i++) my[i] = NearestExact.source(i, s.h(), t.h());
+        for (int i = 0; i < mx.length; i++) mx[i] = NearestExact.source(i, s.w(), t.w());
         for (int n = 0; n < t.n(); n++)
             for (int z = 0; z < t.d(); z++)
                 for (int y = 0; y < t.h(); y++)

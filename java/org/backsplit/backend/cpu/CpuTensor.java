@@ -1,6 +1,5 @@
 package org.backsplit.backend.cpu;
 
-import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -16,26 +15,14 @@ final class CpuTensor extends Tensor {
         this.data = data;
     }
 
-    private boolean closed;
-
+    /** Gives the array back to the backend's pool. */
     @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    /**
-     * Marks the tensor dead and gives its array back to the backend's pool. The flag makes any later use fail,
-     * so the ownership rules that the GPU depends on are checked on every machine.
-     */
-    @Override
-    public void close() {
-        if (closed) return; // a second close must not hand the array out twice
-        closed = true;
+    protected void release() {
         backend.recycle(data);
     }
 
     float[] data() {
-        if (closed) throw new IllegalStateException("use of a closed tensor " + shape());
+        requireOpen();
         return data;
     }
 }

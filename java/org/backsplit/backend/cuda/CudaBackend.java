@@ -19,6 +19,7 @@ import org.backsplit.backend.LossTerms;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.NormGrads;
 import org.backsplit.backend.PendingScalar;
+import org.backsplit.backend.Precision;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
@@ -67,7 +68,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
      * backsplit.cuda.driver names another driver library (the CUDA emulator, to run a GPU script on the CPU).
      */
     public static CudaBackend open() {
-        return open(System.getProperty("backsplit.cuda.driver", DRIVER));
+        return open(Precision.FP32);
+    }
+
+    /** Opens GPU 0 (as {@link #open()}) computing its convolutions in `precision`. */
+    public static CudaBackend open(Precision precision) {
+        CudaBackend gpu = open(System.getProperty("backsplit.cuda.driver", DRIVER));
+        gpu.usePrecision(precision);
+        return gpu;
     }
 
     /**
@@ -112,7 +120,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cuda (" + deviceName + (usesTf32() ? ", TF32 convolutions" : "") + ")";
+        return "cuda (" + deviceName + (precision() == Precision.FP32 ? "" : ", " + precision() + " convolutions") + ")";
     }
 
     public String deviceName() {
@@ -150,7 +158,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     static CudaTensor c(Tensor t) {
         if (t instanceof CudaTensor ct) return ct;
         if (t instanceof CudaChannelPair pair) return pair.joined();
-        throw new IllegalArgumentException("tensor of " + t.backend().name() + " passed to the CUDA backend");
+        throw new IllegalArgumentException(t + " (not a CUDA tensor) passed to the CUDA backend");
     }
 
     /** A scratch buffer of doubles, returned to the allocator by close(). */
@@ -264,17 +272,13 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     // ---- convolution: CudaConvolutions ----
 
-    /**
-     * Convolutions on the tensor cores in TF32 (inputs rounded to 10 mantissa bits, fp32 accumulation, as
-     * PyTorch's allow_tf32) instead of fp32 on the CUDA cores. Off by default; the system property
-     * backsplit.cuda.tf32=true turns it on for a whole run.
-     */
-    public void useTf32(boolean on) {
-        convolutions.useTf32(on);
+    /** The convolutions' arithmetic from now on (FP32 unless chosen; see {@link Precision}). */
+    public void usePrecision(Precision p) {
+        convolutions.usePrecision(p);
     }
 
-    public boolean usesTf32() {
-        return convolutions.usesTf32();
+    public Precision precision() {
+        return convolutions.precision();
     }
 
     @Override

@@ -1,6 +1,5 @@
 package org.backsplit.backend.cuda;
 
-import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Tensor;
 
 /**
@@ -15,7 +14,6 @@ final class CudaChannelPair extends Tensor {
     private final CudaTensor first, second;
     private boolean ownsParts;
     private CudaTensor joined;
-    private boolean closed;
 
     CudaChannelPair(CudaBackend backend, CudaTensor first, CudaTensor second, boolean ownsParts) {
         super(first.shape().withChannels(first.shape().c() + second.shape().c()));
@@ -25,17 +23,13 @@ final class CudaChannelPair extends Tensor {
         this.ownsParts = ownsParts;
     }
 
-    private void open() {
-        if (closed) throw new IllegalStateException("use of a closed CUDA tensor " + shape());
-    }
-
     CudaTensor first() {
-        open();
+        requireOpen();
         return first;
     }
 
     CudaTensor second() {
-        open();
+        requireOpen();
         return second;
     }
 
@@ -46,28 +40,21 @@ final class CudaChannelPair extends Tensor {
 
     /** The concatenation as one tensor, for ops that do not read pairs; made on first use and kept. */
     CudaTensor joined() {
-        open();
+        requireOpen();
         if (joined == null) joined = backend.join(first, second);
         return joined;
     }
 
     /** The parts, handed to the caller, who closes them; null when this pair does not own them. */
     Tensor[] takeParts() {
-        open();
+        requireOpen();
         if (!ownsParts) return null;
         ownsParts = false;
         return new Tensor[] {first, second};
     }
 
     @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
+    protected void release() {
         if (joined != null) joined.close();
         if (ownsParts) {
             first.close();

@@ -1,6 +1,7 @@
 package org.backsplit.backend.cuda;
 
 import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.Precision;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -12,7 +13,7 @@ import org.backsplit.tensor.Tensor;
  */
 final class CudaConvolutions {
     private final CudaBackend gpu;
-    private boolean tf32 = Boolean.getBoolean("backsplit.cuda.tf32");
+    private Precision precision = Precision.FP32;
 
     CudaConvolutions(CudaBackend gpu) {
         this.gpu = gpu;
@@ -36,20 +37,15 @@ final class CudaConvolutions {
         long gridX = (rows + GEMM_ROWS - 1) / GEMM_ROWS, gridY = (columns + width - 1) / width;
         if (gridX == 0 || gridY == 0) return;
         if (gridX > Integer.MAX_VALUE || gridY > 65535) throw new IllegalArgumentException(name + ": GEMM of " + rows + " x " + columns + " is too large");
-        gpu.launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args(args, tf32 ? 1 : 0));
+        gpu.launch3(name + "_" + width, (int) gridX, (int) gridY, layers, GEMM_THREADS, 0, args(args, precision == Precision.TF32 ? 1 : 0));
     }
 
-    /**
-     * Convolutions on the tensor cores in TF32 (inputs rounded to 10 mantissa bits, fp32 accumulation, as
-     * PyTorch's allow_tf32) instead of fp32 on the CUDA cores. Off by default; the system property
-     * backsplit.cuda.tf32=true turns it on for a whole run.
-     */
-    void useTf32(boolean on) {
-        tf32 = on;
+    void usePrecision(Precision p) {
+        precision = p;
     }
 
-    boolean usesTf32() {
-        return tf32;
+    Precision precision() {
+        return precision;
     }
 
     /** Slices for a weight gradient of rows x columns summed over `voxels`: a function of the sizes only. */

@@ -1,7 +1,6 @@
 package org.backsplit.backend.cuda;
 
 import java.lang.ref.Cleaner;
-import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -14,9 +13,7 @@ final class CudaTensor extends Tensor {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final long ptr;
-    private final CudaBackend backend;
-    private final Cleaner.Cleanable release;
-    private boolean closed;
+    private final Cleaner.Cleanable cleanable;
 
     /** Returns the block; holds no reference to the tensor, so the tensor can become unreachable. */
     private record Release(CudaBackend backend, long ptr, long bytes) implements Runnable {
@@ -28,25 +25,17 @@ final class CudaTensor extends Tensor {
 
     CudaTensor(CudaBackend backend, Shape shape, long ptr) {
         super(shape);
-        this.backend = backend;
         this.ptr = ptr;
-        this.release = CLEANER.register(this, new Release(backend, ptr, Math.max(4L, 4L * shape.numel())));
+        this.cleanable = CLEANER.register(this, new Release(backend, ptr, Math.max(4L, 4L * shape.numel())));
     }
 
     long ptr() {
-        if (closed) throw new IllegalStateException("use of a closed CUDA tensor " + shape());
+        requireOpen();
         return ptr;
     }
 
     @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
-    public void close() {
-        if (closed) return;
-        closed = true;
-        release.clean(); // runs the release at most once, whether from here or from the collector
+    protected void release() {
+        cleanable.clean(); // runs the release at most once, whether from here or from the collector
     }
 }

@@ -5,6 +5,7 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
+import org.backsplit.backend.NearestExact;
 import org.backsplit.backend.NormForward;
 import org.backsplit.backend.NormGrads;
 import org.backsplit.backend.SgdStep;
@@ -29,7 +30,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     private ReferenceTensor make(Shape s) {
-        return new ReferenceTensor(this, s, new double[s.size()]);
+        return new ReferenceTensor(s, new double[s.size()]);
     }
 
     private static int at(Shape s, int n, int z, int y, int x, int c) {
@@ -45,7 +46,7 @@ public final class ReferenceBackend implements Backend {
     public Tensor upload(float[] data, Shape shape) {
         double[] v = new double[data.length];
         for (int i = 0; i < v.length; i++) v[i] = data[i];
-        return new ReferenceTensor(this, shape, v);
+        return new ReferenceTensor(shape, v);
     }
 
     @Override
@@ -58,7 +59,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor uploadExact(double[] data, Shape shape) {
-        return new ReferenceTensor(this, shape, data.clone());
+        return new ReferenceTensor(shape, data.clone());
     }
 
     @Override
@@ -513,16 +514,11 @@ public final class ReferenceBackend implements Backend {
             for (int z = 0; z < target.d(); z++)
                 for (int y = 0; y < target.h(); y++)
                     for (int x = 0; x < target.w(); x++) {
-                        int sz = nearestExact(z, s.d(), target.d()), sy = nearestExact(y, s.h(), target.h());
-                        int sx = nearestExact(x, s.w(), target.w());
+                        int sz = NearestExact.source(z, s.d(), target.d()), sy = NearestExact.source(y, s.h(), target.h());
+                        int sx = NearestExact.source(x, s.w(), target.w());
                         out.data()[at(target, n, z, y, x, 0)] = d(labels)[at(s, n, sz, sy, sx, 0)];
                     }
         return out;
-    }
-
-    /** PyTorch's interpolate(mode='nearest-exact'): the source voxel whose centre is nearest. */
-    public static int nearestExact(int dst, int in, int out) {
-        return Math.min((int) Math.floor((dst + 0.5) * in / out), in - 1);
     }
 
     // ---- optimizer ----

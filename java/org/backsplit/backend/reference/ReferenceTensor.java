@@ -1,39 +1,20 @@
 package org.backsplit.backend.reference;
 
-import org.backsplit.backend.Backend;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /** A tensor of the reference backend: double storage, so finite differences are exact to ~1e-10. */
 final class ReferenceTensor extends Tensor {
     private final double[] data;
-    private final ReferenceBackend backend;
 
-    ReferenceTensor(ReferenceBackend backend, Shape shape, double[] data) {
+    ReferenceTensor(Shape shape, double[] data) {
         super(shape);
         if (data.length != shape.size()) throw new IllegalArgumentException(data.length + " values for shape " + shape);
-        this.backend = backend;
         this.data = data;
     }
 
-    private boolean closed;
-
-    @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    /**
-     * Marks the tensor dead. The garbage collector frees the array; the flag makes any later use fail, so the
-     * ownership rules that the GPU depends on are checked on every machine.
-     */
-    @Override
-    public void close() {
-        closed = true;
-    }
-
     double[] data() {
-        if (closed) throw new IllegalStateException("use of a closed tensor " + shape());
+        requireOpen(); // the garbage collector frees the array; a closed tensor is still refused
         return data;
     }
 }
