@@ -1,4 +1,4 @@
-// The implicit-GEMM main loop shared by every convolution pass (conv_gemm.cu): one block computes a BM x BN
+// The implicit-GEMM main loop shared by every convolution pass (convolution.cu): one block computes a BM x BN
 // tile of C = A B, where a "problem" says how to read A[m][kk] and B[kk][n] straight from the tensors (no
 // im2col buffer) and where C[m][n] goes. The multiply step is fp32 on the CUDA cores (Fp32Compute) or TF32
 // on the tensor cores (Tf32Compute); loading and staging are shared.

@@ -1,4 +1,5 @@
-// Optimizer updates, one thread per parameter element, in place; the same arithmetic as torch.optim.
+// The optimizer family (Backend: sgdStep, adamStep, clipGradNorm, sumOfSquares, scaleInPlace): updates one
+// thread per parameter element, in place, with the arithmetic of torch.optim and clip_grad_norm_.
 #include "common.cuh"
 
 // SGD: g = grad + wd*p; buf = first ? g : momentum*buf + g; p -= lr * (nesterov ? g + momentum*buf : buf)
@@ -25,4 +26,40 @@ extern "C" __global__ void adam_step(float* p, const float* grad, float* m, floa
         v[i] = vi;
         p[i] -= stepSize * mi / (sqrtf(vi) / bc2Sqrt + eps);
     }
+}
+
+// x *= s (Backend.scaleInPlace)
+extern "C" __global__ void scale_in_place(float* x, float s, long long n) {
+    GRID_STRIDE(i, n) x[i] *= s;
+}
+
+// Sum of squares: block b sums the elements i = b*blockDim + t + k*gridDim*blockDim in double, then a fixed
+// tree; partial[b] per block, summed by the host in order. Launch with a fixed grid for determinism.
+extern "C" __global__ void sum_of_squares_partial(const float* x, long long n, double* partial) {
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
+    double acc = 0;
+    GRID_STRIDE(i, n) acc += (double)x[i] * x[i];
+    double s = block_sum(acc, sh);
+    if (threadIdx.x == 0) partial[blockIdx.x] = s;
+}
+
+// Gradient clipping without a host round trip. clip_grad_norm_coefficient sums the partial sums of squares of all
+// gradients (sum_of_squares_partial, one run per tensor into consecutive slots) in a fixed order, in one block:
+// result[0] = the norm, result[1] = min(1, maxNorm / (norm + 1e-6)) as torch.nn.utils.clip_grad_norm_.
+extern "C" __global__ void clip_grad_norm_coefficient(const double* partial, long long count, double max_norm, double* result) {
+    BACKSPLIT_DYNAMIC_SHARED(double, sh);
+    double acc = 0;
+    for (long long i = threadIdx.x; i < count; i += blockDim.x) acc += partial[i];
+    double s = block_sum(acc, sh);
+    if (threadIdx.x == 0) {
+        double norm = sqrt(s), coef = max_norm / (norm + 1e-6);
+        result[0] = norm;
+        result[1] = coef < 1 ? coef : 1;
+    }
+}
+
+// g *= the clip coefficient (a multiplication by 1 when the norm is below the maximum: exact)
+extern "C" __global__ void clip_grad_norm_scale(float* g, const double* result, long long n) {
+    float c = (float)result[1];
+    GRID_STRIDE(i, n) g[i] *= c;
 }

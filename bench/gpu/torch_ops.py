@@ -40,41 +40,41 @@ x = torch.randn(2, c, size, size, size, device=dev, requires_grad=True)
 g = torch.randn_like(x)
 norm = nn.InstanceNorm3d(c, eps=1e-5, affine=True).to(dev)
 act = nn.LeakyReLU(0.01)
-report("instance_norm_fwd", shape, timed(lambda: norm(x)))
+report("instance_norm_forward", shape, timed(lambda: norm(x)))
 with torch.no_grad():
-    report("instance_norm+leaky_relu_fwd (fused)", shape, timed(lambda: act(norm(x))))
+    report("instance_norm+leaky_relu_forward (fused)", shape, timed(lambda: act(norm(x))))
 
 
-def norm_bwd():
+def norm_backward():
     y = norm(x)
     y.backward(g)
 
 
-report("instance_norm fwd+bwd", shape, timed(norm_bwd))
+report("instance_norm forward+backward", shape, timed(norm_backward))
 
 
-def norm_act_bwd():
+def norm_act_backward():
     y = act(norm(x))
     y.backward(g)
 
 
-report("instance_norm+leaky_relu fwd+bwd (fused)", shape, timed(norm_act_bwd))
+report("instance_norm+leaky_relu forward+backward (fused)", shape, timed(norm_act_backward))
 gn = nn.GroupNorm(8, c, eps=1e-5).to(dev)
 with torch.no_grad():
-    report("group_norm_fwd (8 groups)", shape, timed(lambda: gn(x)))
+    report("group_norm_forward (8 groups)", shape, timed(lambda: gn(x)))
 
 
-def gn_bwd():
+def gn_backward():
     gn(x).backward(g)
 
 
-report("group_norm fwd+bwd (8 groups)", shape, timed(gn_bwd))
+report("group_norm forward+backward (8 groups)", shape, timed(gn_backward))
 with torch.no_grad():
     half = torch.randn(2, c, size // 2, size // 2, size // 2, device=dev)
-    report("avg_pool_fwd 2x2x2", shape, timed(lambda: F.avg_pool3d(x, 2, 2)))
-    report("trilinear_upsample_fwd x2", f"2x{c}x{size // 2}^3->{size}^3",
+    report("avg_pool_forward 2x2x2", shape, timed(lambda: F.avg_pool3d(x, 2, 2)))
+    report("trilinear_upsample_forward x2", f"2x{c}x{size // 2}^3->{size}^3",
            timed(lambda: F.interpolate(half, scale_factor=2, mode="trilinear", align_corners=False)))
-report("leaky_relu_fwd", shape, timed(lambda: F.leaky_relu(x, 0.01)))
+report("leaky_relu_forward", shape, timed(lambda: F.leaky_relu(x, 0.01)))
 report("concat_channels (C+C)", shape, timed(lambda: torch.cat([x, g], 1)))
 
 logits = torch.randn(2, 3, size, size, size, device=dev, requires_grad=True)
@@ -91,8 +91,8 @@ def dc_ce():
     (ce - dc[1:].mean()).backward()
 
 
-report("dice_ce fwd+bwd (3 classes)", f"2x3x{size}^3", timed(dc_ce))
-report("cross_entropy fwd+bwd only (3 classes)", f"2x3x{size}^3", timed(lambda: F.cross_entropy(logits, target).backward()))
+report("dice_ce forward+backward (3 classes)", f"2x3x{size}^3", timed(dc_ce))
+report("cross_entropy forward+backward only (3 classes)", f"2x3x{size}^3", timed(lambda: F.cross_entropy(logits, target).backward()))
 
 p = torch.randn(31_197_204, device=dev, requires_grad=True)
 p.grad = torch.randn_like(p)
@@ -114,9 +114,9 @@ for level, tf32 in [(lv, t) for t in (False, True) for lv in range(3)]:
     dyc = torch.randn(2, cc, d, d, d, device=dev)
     flops = 2 * 2 * d ** 3 * 27 * cc * cc
     shp = f"2x{cc}x{d}^3 3x3x3 C{cc}->{cc}"
-    for op, fn in [("conv3d_fwd", lambda: F.conv3d(xc, wc, bc, padding=1)),
-                   ("conv3d_bwd_data", lambda: torch.nn.grad.conv3d_input(xc.shape, wc, dyc, padding=1)),
-                   ("conv3d_bwd_weight", lambda: torch.nn.grad.conv3d_weight(xc, wc.shape, dyc, padding=1))]:
+    for op, fn in [("conv3d_forward", lambda: F.conv3d(xc, wc, bc, padding=1)),
+                   ("conv3d_backward_data", lambda: torch.nn.grad.conv3d_input(xc.shape, wc, dyc, padding=1)),
+                   ("conv3d_backward_weight", lambda: torch.nn.grad.conv3d_weight(xc, wc.shape, dyc, padding=1))]:
         ms = timed(fn)
         print(json.dumps(dict(engine="pytorch " + torch.__version__, op=op + suffix, shape=shp, ms=round(ms, 4),
                               GBps=round(flops / ms / 1e6), device=name)), flush=True)

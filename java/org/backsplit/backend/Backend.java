@@ -75,34 +75,25 @@ public interface Backend {
 
     WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias);
 
-    // ---- normalisation and activation ----
-
-    /** Instance norm over D,H,W per sample and channel, biased variance, affine: group norm with one channel per group. */
-    default NormForward instanceNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
-        return groupNorm(x, gamma, beta, x.shape().c(), eps);
-    }
-
-    default NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved) {
-        return groupNormBackward(dy, x, gamma, saved, x.shape().c());
-    }
-
-    /**
-     * Instance norm followed by LeakyReLU in one pass (nnU-Net's conv block): y is the activation, and the
-     * normalised values are never stored.
-     */
-    NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope);
-
-    /** The backward pass of {@link #instanceNormLeakyRelu}, from its input x and its output y. */
-    NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope);
+    // ---- group norm (instance norm is groups = C) and LeakyReLU ----
 
     /**
      * Group norm as torch.nn.GroupNorm computes it: per sample, statistics over D,H,W and the C/groups
-     * adjacent channels of each group, biased variance, then a per-channel affine. Instance norm is
-     * groups = C. The saved mean and rstd are [N, C], repeated over the channels of a group.
+     * adjacent channels of each group, biased variance, then a per-channel affine. Instance norm (nnU-Net's
+     * InstanceNorm3d) is groups = C. The saved mean and rstd are [N, C], repeated over the channels of a group.
      */
-    NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps);
+    GroupNormOutput groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps);
 
-    NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups);
+    GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, GroupNormOutput saved, int groups);
+
+    /**
+     * Group norm followed by LeakyReLU in one pass (nnU-Net's conv block, with groups = C): y is the
+     * activation, and the normalised values are never stored.
+     */
+    GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope);
+
+    /** The backward pass of {@link #groupNormLeakyRelu}, from its input x and its output y. */
+    GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope);
 
     /** C / groups, or an error when the channels do not split evenly (every backend's group norm checks this). */
     static int channelsPerGroup(int channels, int groups) {

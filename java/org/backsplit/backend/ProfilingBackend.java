@@ -97,32 +97,22 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public NormForward instanceNorm(Tensor x, Tensor g, Tensor b, double eps) {
-        return timed("instance norm forward", () -> inner.instanceNorm(x, g, b, eps));
+    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor g, Tensor b, int groups, double eps, double slope) {
+        return timed("group norm + LeakyReLU forward", () -> inner.groupNormLeakyRelu(x, g, b, groups, eps, slope));
     }
 
     @Override
-    public NormGrads instanceNormBackward(Tensor dy, Tensor x, Tensor g, NormForward saved) {
-        return timed("instance norm backward", () -> inner.instanceNormBackward(dy, x, g, saved));
+    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor g, GroupNormOutput saved, int groups, double slope) {
+        return timed("group norm + LeakyReLU backward", () -> inner.groupNormLeakyReluBackward(dy, x, y, g, saved, groups, slope));
     }
 
     @Override
-    public NormForward instanceNormLeakyRelu(Tensor x, Tensor g, Tensor b, double eps, double slope) {
-        return timed("norm + LeakyReLU forward", () -> inner.instanceNormLeakyRelu(x, g, b, eps, slope));
-    }
-
-    @Override
-    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor g, NormForward saved, double slope) {
-        return timed("norm + LeakyReLU backward", () -> inner.instanceNormLeakyReluBackward(dy, x, y, g, saved, slope));
-    }
-
-    @Override
-    public NormForward groupNorm(Tensor x, Tensor g, Tensor b, int groups, double eps) {
+    public GroupNormOutput groupNorm(Tensor x, Tensor g, Tensor b, int groups, double eps) {
         return timed("group norm forward", () -> inner.groupNorm(x, g, b, groups, eps));
     }
 
     @Override
-    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor g, NormForward saved, int groups) {
+    public GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor g, GroupNormOutput saved, int groups) {
         return timed("group norm backward", () -> inner.groupNormBackward(dy, x, g, saved, groups));
     }
 

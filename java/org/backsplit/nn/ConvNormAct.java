@@ -2,8 +2,8 @@ package org.backsplit.nn;
 
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.NormForward;
-import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -23,7 +23,7 @@ public final class ConvNormAct implements Layer {
     private final Parameter beta;
     private final boolean activate;
     private Tensor convOut;
-    private NormForward norm;
+    private GroupNormOutput norm;
     private Tensor out;
 
     public ConvNormAct(Backend backend, String prefix, int in, int outChannels, int[] kernel, int[] stride, boolean needsInputGrad) {
@@ -55,16 +55,16 @@ public final class ConvNormAct implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         convOut = conv.forward(x);
-        norm = activate ? backend.instanceNormLeakyRelu(convOut, gamma.value(), beta.value(), EPS, SLOPE)
-                : backend.instanceNorm(convOut, gamma.value(), beta.value(), EPS);
+        norm = activate ? backend.groupNormLeakyRelu(convOut, gamma.value(), beta.value(), convOut.shape().c(), EPS, SLOPE)
+                : backend.groupNorm(convOut, gamma.value(), beta.value(), convOut.shape().c(), EPS);
         out = norm.y(); // with the activation, the normalised values are never stored
         return out;
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        NormGrads g = activate ? backend.instanceNormLeakyReluBackward(dy, convOut, out, gamma.value(), norm, SLOPE)
-                : backend.instanceNormBackward(dy, convOut, gamma.value(), norm);
+        GroupNormGrads g = activate ? backend.groupNormLeakyReluBackward(dy, convOut, out, gamma.value(), norm, convOut.shape().c(), SLOPE)
+                : backend.groupNormBackward(dy, convOut, gamma.value(), norm, convOut.shape().c());
         gamma.setGrad(g.dgamma());
         beta.setGrad(g.dbeta());
         Tensor dx = conv.backward(g.dx());

@@ -2,8 +2,8 @@ package org.backsplit.nn;
 
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.NormForward;
-import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -20,7 +20,7 @@ public final class GroupNormAct implements Layer {
     private final Parameter gamma;
     private final Parameter beta;
     private Tensor input;
-    private NormForward norm;
+    private GroupNormOutput norm;
     private Tensor out;
 
     public GroupNormAct(Backend backend, String prefix, int channels, int groups, boolean relu) {
@@ -46,7 +46,7 @@ public final class GroupNormAct implements Layer {
     @Override
     public Tensor backward(Tensor dy) {
         Tensor dz = relu ? backend.leakyReluBackward(dy, out, 0) : dy;
-        NormGrads g = backend.groupNormBackward(dz, input, gamma.value(), norm, groups);
+        GroupNormGrads g = backend.groupNormBackward(dz, input, gamma.value(), norm, groups);
         if (dz != dy) dz.close();
         gamma.setGrad(g.dgamma());
         beta.setGrad(g.dbeta());

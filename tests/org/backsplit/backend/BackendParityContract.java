@@ -137,20 +137,20 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        NormForward fr = ref.instanceNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), 1e-5);
-        NormForward fc = cpu.instanceNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), 1e-5);
+        GroupNormOutput fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), s.c(), 1e-5);
+        GroupNormOutput fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), s.c(), 1e-5);
         assertRelClose("norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
-        NormGrads gr = ref.instanceNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr);
-        NormGrads gc = cpu.instanceNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc);
+        GroupNormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, s.c());
+        GroupNormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, s.c());
         assertRelClose("norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
         assertRelClose("norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
         assertRelClose("norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
 
-        NormForward lr = ref.instanceNormLeakyRelu(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), 1e-5, 0.01);
-        NormForward lc = cpu.instanceNormLeakyRelu(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), 1e-5, 0.01);
+        GroupNormOutput lr = ref.groupNormLeakyRelu(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
+        GroupNormOutput lc = cpu.groupNormLeakyRelu(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
         assertRelClose("norm+lrelu forward " + s, ref.downloadExact(lr.y()), cpuRun(lc.y()), 1e-5);
-        NormGrads hr = ref.instanceNormLeakyReluBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), lr.y(), ref.uploadExact(gamma, cs), lr, 0.01);
-        NormGrads hc = cpu.instanceNormLeakyReluBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), lc.y(), cpu.uploadExact(gamma, cs), lc, 0.01);
+        GroupNormGrads hr = ref.groupNormLeakyReluBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), lr.y(), ref.uploadExact(gamma, cs), lr, s.c(), 0.01);
+        GroupNormGrads hc = cpu.groupNormLeakyReluBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), lc.y(), cpu.uploadExact(gamma, cs), lc, s.c(), 0.01);
         assertRelClose("norm+lrelu dx " + s, ref.downloadExact(hr.dx()), cpuRun(hc.dx()), 1e-4);
         assertRelClose("norm+lrelu dgamma " + s, ref.downloadExact(hr.dgamma()), cpuRun(hc.dgamma()), 1e-5);
         assertRelClose("norm+lrelu dbeta " + s, ref.downloadExact(hr.dbeta()), cpuRun(hc.dbeta()), 1e-5);
@@ -173,11 +173,11 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        NormForward fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), groups, 1e-5);
-        NormForward fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), groups, 1e-5);
+        GroupNormOutput fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), groups, 1e-5);
+        GroupNormOutput fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), groups, 1e-5);
         assertRelClose("group norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
-        NormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, groups);
-        NormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, groups);
+        GroupNormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, groups);
+        GroupNormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, groups);
         assertRelClose("group norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
         assertRelClose("group norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
         assertRelClose("group norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
@@ -343,11 +343,11 @@ abstract class BackendParityContract {
         LossSpec spec = LossSpec.nnUNet(4, false, 4);
         double[][] first = null;
         for (int run = 0; run < 2; run++) {
-            NormForward nf = cpu.instanceNorm(nx, gamma, gamma, 1e-5);
+            GroupNormOutput nf = cpu.groupNorm(nx, gamma, gamma, ns.c(), 1e-5);
             LossResult lr = cpu.diceCrossEntropy(z, lab, spec);
             double[][] out = {
                 cpuRun(cpu.conv3dBackwardWeight(x, dy, g, true).weight()), cpuRun(cpu.conv3dBackwardData(dy, w, g, c.x())),
-                cpuRun(nf.y()), cpuRun(cpu.instanceNormBackward(nx, nx, gamma, nf).dgamma()), cpuRun(lr.gradLogits()),
+                cpuRun(nf.y()), cpuRun(cpu.groupNormBackward(nx, nx, gamma, nf, ns.c()).dgamma()), cpuRun(lr.gradLogits()),
                 {lr.loss(), cpu.sumOfSquares(z)}};
             if (first == null) first = out;
             else for (int i = 0; i < out.length; i++) assertArrayEquals(first[i], out[i], "output " + i + " differs between runs");

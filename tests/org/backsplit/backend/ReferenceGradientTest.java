@@ -75,9 +75,9 @@ class ReferenceGradientTest {
             double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, s.c(), 1), beta = gaussian(rnd, s.c(), 1);
             for (int i = 0; i < x.length; i++) x[i] += 3; // a mean far from zero
             double[] r = gaussian(rnd, s.size(), 1);
-            GradCheck.Fn f = in -> dot(r, down(ref.instanceNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), 1e-5).y()));
-            NormForward fw = ref.instanceNorm(up(x, s), up(gamma, cs), up(beta, cs), 1e-5);
-            NormGrads g = ref.instanceNormBackward(up(r, s), up(x, s), up(gamma, cs), fw);
+            GradCheck.Fn f = in -> dot(r, down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5).y()));
+            GroupNormOutput fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), s.c(), 1e-5);
+            GroupNormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, s.c());
             GradCheck.check("instance norm " + s, f, new double[][] {x, gamma, beta},
                     new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 9);
         }
@@ -88,9 +88,9 @@ class ReferenceGradientTest {
         Shape s = Shape.ndhwc(2, 3, 4, 3, 3), cs = new Shape(3);
         Random rnd = new Random(13);
         double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, 3, 1), beta = gaussian(rnd, 3, 1), r = gaussian(rnd, s.size(), 1);
-        GradCheck.Fn f = in -> dot(r, down(ref.instanceNormLeakyRelu(up(in[0], s), up(in[1], cs), up(in[2], cs), 1e-5, 0.01).y()));
-        NormForward fw = ref.instanceNormLeakyRelu(up(x, s), up(gamma, cs), up(beta, cs), 1e-5, 0.01);
-        NormGrads g = ref.instanceNormLeakyReluBackward(up(r, s), up(x, s), fw.y(), up(gamma, cs), fw, 0.01);
+        GradCheck.Fn f = in -> dot(r, down(ref.groupNormLeakyRelu(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5, 0.01).y()));
+        GroupNormOutput fw = ref.groupNormLeakyRelu(up(x, s), up(gamma, cs), up(beta, cs), s.c(), 1e-5, 0.01);
+        GroupNormGrads g = ref.groupNormLeakyReluBackward(up(r, s), up(x, s), fw.y(), up(gamma, cs), fw, s.c(), 0.01);
         GradCheck.check("instance norm + LeakyReLU", f, new double[][] {x, gamma, beta},
                 new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 14);
     }
@@ -121,8 +121,8 @@ class ReferenceGradientTest {
         double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, s.c(), 1), beta = gaussian(rnd, s.c(), 1), r = gaussian(rnd, s.size(), 1);
         for (int i = 0; i < x.length; i++) x[i] += 3;
         GradCheck.Fn f = in -> dot(r, down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), groups, 1e-5).y()));
-        NormForward fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), groups, 1e-5);
-        NormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, groups);
+        GroupNormOutput fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), groups, 1e-5);
+        GroupNormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, groups);
         GradCheck.check("group norm " + s + " / " + groups, f, new double[][] {x, gamma, beta},
                 new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 16);
     }

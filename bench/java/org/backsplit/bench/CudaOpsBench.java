@@ -5,7 +5,7 @@ import java.util.Random;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
-import org.backsplit.backend.NormForward;
+import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.backend.Precision;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
@@ -29,7 +29,7 @@ public final class CudaOpsBench {
             long elems = s.numel(), bytes = 4 * elems;
             Tensor x = gpu.upload(random(rnd, (int) elems), s), dy = gpu.upload(random(rnd, (int) elems), s);
             Tensor gamma = gpu.upload(random(rnd, c), cs), beta = gpu.upload(random(rnd, c), cs);
-            NormForward saved = gpu.instanceNorm(x, gamma, beta, 1e-5);
+            GroupNormOutput saved = gpu.groupNorm(x, gamma, beta, x.shape().c(), 1e-5);
             Tensor y = gpu.leakyRelu(x, 0.01);
             Shape ls = s.withChannels(3);
             Tensor logits = gpu.upload(random(rnd, (int) ls.numel()), ls);
@@ -39,27 +39,27 @@ public final class CudaOpsBench {
             Shape ps = new Shape(31_197_204);
             Tensor p = gpu.upload(random(rnd, ps.size()), ps), g = gpu.upload(random(rnd, ps.size()), ps), buf = gpu.zeros(ps);
             String shape = "2x" + c + "x" + size + "^3";
-            report(gpu, "instance_norm_fwd", shape, 4 * bytes, () -> release(gpu.instanceNorm(x, gamma, beta, 1e-5)));
-            report(gpu, "instance_norm+leaky_relu_fwd (fused)", shape, 4 * bytes,
-                    () -> release(gpu.instanceNormLeakyRelu(x, gamma, beta, 1e-5, 0.01)));
-            report(gpu, "instance_norm_bwd", shape, 5 * bytes, () -> {
-                var r = gpu.instanceNormBackward(dy, x, gamma, saved);
+            report(gpu, "instance_norm_forward", shape, 4 * bytes, () -> release(gpu.groupNorm(x, gamma, beta, x.shape().c(), 1e-5)));
+            report(gpu, "instance_norm+leaky_relu_forward (fused)", shape, 4 * bytes,
+                    () -> release(gpu.groupNormLeakyRelu(x, gamma, beta, x.shape().c(), 1e-5, 0.01)));
+            report(gpu, "instance_norm_backward", shape, 5 * bytes, () -> {
+                var r = gpu.groupNormBackward(dy, x, gamma, saved, x.shape().c());
                 r.dx().close();
                 r.dgamma().close();
                 r.dbeta().close();
             });
-            report(gpu, "instance_norm+leaky_relu fwd+bwd (fused)", shape, 11 * bytes, () -> {
-                NormForward f = gpu.instanceNormLeakyRelu(x, gamma, beta, 1e-5, 0.01);
-                var r = gpu.instanceNormLeakyReluBackward(dy, x, f.y(), gamma, f, 0.01);
+            report(gpu, "instance_norm+leaky_relu forward+backward (fused)", shape, 11 * bytes, () -> {
+                GroupNormOutput f = gpu.groupNormLeakyRelu(x, gamma, beta, x.shape().c(), 1e-5, 0.01);
+                var r = gpu.groupNormLeakyReluBackward(dy, x, f.y(), gamma, f, x.shape().c(), 0.01);
                 release(f);
                 r.dx().close();
                 r.dgamma().close();
                 r.dbeta().close();
             });
-            NormForward gsaved = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
-            report(gpu, "group_norm_fwd (8 groups)", shape, 4 * bytes, () -> release(gpu.groupNorm(x, gamma, beta, 8, 1e-5)));
-            report(gpu, "group_norm fwd+bwd (8 groups)", shape, 9 * bytes, () -> {
-                NormForward f = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
+            GroupNormOutput gsaved = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
+            report(gpu, "group_norm_forward (8 groups)", shape, 4 * bytes, () -> release(gpu.groupNorm(x, gamma, beta, 8, 1e-5)));
+            report(gpu, "group_norm forward+backward (8 groups)", shape, 9 * bytes, () -> {
+                GroupNormOutput f = gpu.groupNorm(x, gamma, beta, 8, 1e-5);
                 var r = gpu.groupNormBackward(dy, x, gamma, f, 8);
                 release(f);
                 r.dx().close();
@@ -70,16 +70,16 @@ public final class CudaOpsBench {
             int[] two = {2, 2, 2};
             Shape half = Shape.ndhwc(2, size / 2, size / 2, size / 2, c);
             Tensor small = gpu.upload(random(rnd, (int) half.numel()), half);
-            report(gpu, "avg_pool_fwd 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3d(x, two).close());
-            report(gpu, "avg_pool_bwd 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3dBackward(small, two, s).close());
-            report(gpu, "trilinear_upsample_fwd x2", "2x" + c + "x" + size / 2 + "^3->" + size + "^3", bytes + bytes / 8,
+            report(gpu, "avg_pool_forward 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3d(x, two).close());
+            report(gpu, "avg_pool_backward 2x2x2", shape, bytes + bytes / 8, () -> gpu.avgPool3dBackward(small, two, s).close());
+            report(gpu, "trilinear_upsample_forward x2", "2x" + c + "x" + size / 2 + "^3->" + size + "^3", bytes + bytes / 8,
                     () -> gpu.upsampleTrilinear(small, two).close());
-            report(gpu, "trilinear_upsample_bwd x2", "2x" + c + "x" + size + "^3->" + size / 2 + "^3", bytes + bytes / 8,
+            report(gpu, "trilinear_upsample_backward x2", "2x" + c + "x" + size + "^3->" + size / 2 + "^3", bytes + bytes / 8,
                     () -> gpu.upsampleTrilinearBackward(dy, two, half).close());
-            report(gpu, "leaky_relu_fwd", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
-            report(gpu, "leaky_relu_bwd", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
+            report(gpu, "leaky_relu_forward", shape, 2 * bytes, () -> gpu.leakyRelu(x, 0.01).close());
+            report(gpu, "leaky_relu_backward", shape, 3 * bytes, () -> gpu.leakyReluBackward(dy, y, 0.01).close());
             long lossBytes = 4 * ls.numel() * 4 + 2 * 4 * (elems / c);
-            report(gpu, "dice_ce fwd+bwd (3 classes)", "2x3x" + size + "^3", lossBytes, () -> {
+            report(gpu, "dice_ce forward+backward (3 classes)", "2x3x" + size + "^3", lossBytes, () -> {
                 LossResult r = gpu.diceCrossEntropy(logits, labels, LossSpec.nnUNet(3, true, -1));
                 r.gradLogits().close();
                 r.loss();  // reads the terms back, as a logged training step does
@@ -107,9 +107,9 @@ public final class CudaOpsBench {
             for (Precision precision : Precision.values()) {
                 gpu.usePrecision(precision);
                 String suffix = precision == Precision.FP32 ? "" : "_" + precision.flagValue();
-                report(gpu, "conv3d_fwd" + suffix, shape, flops, () -> gpu.conv3d(x, w, b, g).close());
-                report(gpu, "conv3d_bwd_data" + suffix, shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
-                report(gpu, "conv3d_bwd_weight" + suffix, shape, flops, () -> {
+                report(gpu, "conv3d_forward" + suffix, shape, flops, () -> gpu.conv3d(x, w, b, g).close());
+                report(gpu, "conv3d_backward_data" + suffix, shape, flops, () -> gpu.conv3dBackwardData(dy, w, g, xs).close());
+                report(gpu, "conv3d_backward_weight" + suffix, shape, flops, () -> {
                     WeightGrads gr = gpu.conv3dBackwardWeight(x, dy, g, false);
                     gr.weight().close();
                 });
@@ -119,7 +119,7 @@ public final class CudaOpsBench {
         }
     }
 
-    private static void release(NormForward f) {
+    private static void release(GroupNormOutput f) {
         f.y().close();
         f.mean().close();
         f.rstd().close();

@@ -4,7 +4,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.LossSpec;
-import org.backsplit.backend.NormForward;
+import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.tensor.Shape;
@@ -43,14 +43,14 @@ public class OpsBench {
     private Tensor dy;
     private Tensor gamma;
     private Tensor beta;
-    private NormForward norm;
+    private GroupNormOutput norm;
     private Tensor lrelu;
     private Tensor logits;
     private Tensor labels;
     private Tensor transposedWeight;
     private Tensor half;
     private Tensor halfSameWidth;
-    private NormForward groupNorm;
+    private GroupNormOutput groupNorm;
     private Tensor param;
     private Tensor grad;
     private Tensor buffer;
@@ -66,7 +66,7 @@ public class OpsBench {
         dy = cpu.upload(ConvBench.random(rnd, s.size()), s);
         gamma = cpu.upload(ConvBench.random(rnd, c), cs);
         beta = cpu.upload(ConvBench.random(rnd, c), cs);
-        norm = cpu.instanceNorm(x, gamma, beta, 1e-5);
+        norm = cpu.groupNorm(x, gamma, beta, x.shape().c(), 1e-5);
         lrelu = cpu.leakyRelu(x, 0.01);
         Shape ls = s.withChannels(4);
         logits = cpu.upload(ConvBench.random(rnd, ls.size()), ls);
@@ -87,7 +87,7 @@ public class OpsBench {
 
     @Benchmark
     public void instanceNormForward() {
-        NormForward f = cpu.instanceNorm(x, gamma, beta, 1e-5);
+        GroupNormOutput f = cpu.groupNorm(x, gamma, beta, x.shape().c(), 1e-5);
         f.y().close();
         f.mean().close();
         f.rstd().close();
@@ -95,7 +95,7 @@ public class OpsBench {
 
     @Benchmark
     public void instanceNormBackward() {
-        var g = cpu.instanceNormBackward(dy, x, gamma, norm);
+        var g = cpu.groupNormBackward(dy, x, gamma, norm, x.shape().c());
         g.dx().close();
         g.dgamma().close();
         g.dbeta().close();
@@ -104,7 +104,7 @@ public class OpsBench {
     /** SegResNet's norm: 8 groups (with 8 channels, one channel per group). */
     @Benchmark
     public void groupNormForward() {
-        NormForward f = cpu.groupNorm(x, gamma, beta, 8, 1e-5);
+        GroupNormOutput f = cpu.groupNorm(x, gamma, beta, 8, 1e-5);
         f.y().close();
         f.mean().close();
         f.rstd().close();

@@ -9,8 +9,8 @@ import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
-import org.backsplit.backend.NormForward;
-import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
@@ -147,41 +147,43 @@ public final class CpuBackend implements Backend {
                 withBias ? wrap(new Shape(co), r[1]) : null);
     }
 
-    // ---- normalisation and activation ----
+    // ---- group norm and LeakyReLU ----
 
     @Override
-    public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+    public GroupNormOutput groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return groupNormForward(x, gamma, beta, groups, eps, -1f);
+    }
+
+    @Override
+    public GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, GroupNormOutput saved, int groups) {
+        return groupNormBackwardPass(dy, x, null, -1f, groups, gamma, saved);
+    }
+
+    @Override
+    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
+        return groupNormForward(x, gamma, beta, groups, eps, (float) slope);
+    }
+
+    /** slope < 0: no activation. */
+    private GroupNormOutput groupNormForward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, float slope) {
         Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
-        return normForward(x, gamma, beta, groups, eps, -1f);
-    }
-
-    @Override
-    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
-        Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
-        return normBackward(dy, x, null, -1f, groups, gamma, saved);
-    }
-
-    @Override
-    public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
-        return normForward(x, gamma, beta, x.shape().c(), eps, (float) slope);
-    }
-
-    private NormForward normForward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, float slope) {
         Shape s = x.shape();
         float[][] r = norm.forward(f(x), s.n(), s.spatial(), s.c(), groups, f(gamma), f(beta), eps, slope);
         Shape stats = new Shape(s.n(), s.c());
-        return new NormForward(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
+        return new GroupNormOutput(wrap(s, r[0]), wrap(stats, r[1]), wrap(stats, r[2]));
     }
 
     @Override
-    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
-        return normBackward(dy, x, f(y), (float) slope, x.shape().c(), gamma, saved);
+    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
+        return groupNormBackwardPass(dy, x, f(y), (float) slope, groups, gamma, saved);
     }
 
-    private NormGrads normBackward(Tensor dy, Tensor x, float[] y, float slope, int groups, Tensor gamma, NormForward saved) {
+    /** y: the forward output when fused with LeakyReLU, else null. */
+    private GroupNormGrads groupNormBackwardPass(Tensor dy, Tensor x, float[] y, float slope, int groups, Tensor gamma, GroupNormOutput saved) {
+        Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
         Shape s = x.shape();
         float[][] r = norm.backward(f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), groups, f(gamma), f(saved.mean()), f(saved.rstd()));
-        return new NormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
+        return new GroupNormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
     }
 
     @Override

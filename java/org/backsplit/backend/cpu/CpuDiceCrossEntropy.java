@@ -1,6 +1,6 @@
 package org.backsplit.backend.cpu;
 
-import org.backsplit.backend.DiceCeCoefficients;
+import org.backsplit.backend.DiceCrossEntropyCoefficients;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 
@@ -10,7 +10,7 @@ import org.backsplit.backend.LossSpec;
  * predicted sum and the reference count, plus the CE sum. Pass 2 turns probabilities into the gradient in
  * place. Voxel slices are fixed and reduced in order (deterministic).
  *
- * <p>With p = softmax(z) and a_k = dL/dp_k ({@link DiceCeCoefficients}), dL/dz_j = p_j (a_j - sum_k a_k p_k).
+ * <p>With p = softmax(z) and a_k = dL/dp_k ({@link DiceCrossEntropyCoefficients}), dL/dz_j = p_j (a_j - sum_k a_k p_k).
  * A voxel with the merged label (partial supervision) has CE = -log q, q = the mass of the merged classes,
  * whose gradient is p_j - [j merged] p_j / q, and counts in the Dice statistics of the other classes only.
  */
@@ -79,7 +79,7 @@ final class CpuDiceCrossEntropy {
             ceSum += acc[3 * k];
             valid += acc[3 * k + 1];
         }
-        DiceCeCoefficients co = DiceCeCoefficients.compute(g, ceSum, valid, spec);
+        DiceCrossEntropyCoefficients co = DiceCrossEntropyCoefficients.compute(g, ceSum, valid, spec);
         float[][] aTp = co.aTp(), aSp = co.aSp();
         float ceScale = co.ceScale();
         float w = (float) spec.weight();

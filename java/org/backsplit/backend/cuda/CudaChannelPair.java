@@ -10,14 +10,14 @@ import org.backsplit.tensor.Tensor;
  * pair is closed); a pair a convolution wrote owns its parts until splitChannels hands them out.
  */
 final class CudaChannelPair extends Tensor {
-    private final CudaBackend backend;
+    private final CudaPlumbing plumbing;
     private final CudaTensor first, second;
     private boolean ownsParts;
     private CudaTensor joined;
 
-    CudaChannelPair(CudaBackend backend, CudaTensor first, CudaTensor second, boolean ownsParts) {
+    CudaChannelPair(CudaPlumbing plumbing, CudaTensor first, CudaTensor second, boolean ownsParts) {
         super(first.shape().withChannels(first.shape().c() + second.shape().c()));
-        this.backend = backend;
+        this.plumbing = plumbing;
         this.first = first;
         this.second = second;
         this.ownsParts = ownsParts;
@@ -33,6 +33,10 @@ final class CudaChannelPair extends Tensor {
         return second;
     }
 
+    CudaPlumbing plumbing() {
+        return plumbing;
+    }
+
     /** Channels in the first part. */
     int split() {
         return first.shape().c();
@@ -41,7 +45,7 @@ final class CudaChannelPair extends Tensor {
     /** The concatenation as one tensor, for ops that do not read pairs; made on first use and kept. */
     CudaTensor joined() {
         requireOpen();
-        if (joined == null) joined = backend.join(first, second);
+        if (joined == null) joined = plumbing.join(first, second);
         return joined;
     }
 

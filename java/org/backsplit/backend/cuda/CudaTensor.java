@@ -9,29 +9,34 @@ import org.backsplit.tensor.Tensor;
  * that follows the ownership rules closes every tensor; one that is dropped unclosed is returned when the
  * garbage collector finds it (the allocator also asks for a collection before it reports out of memory).
  */
-final class CudaTensor extends Tensor {
+final class CudaTensor extends Tensor implements DevicePointer {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final long ptr;
     private final Cleaner.Cleanable cleanable;
 
     /** Returns the block; holds no reference to the tensor, so the tensor can become unreachable. */
-    private record Release(CudaBackend backend, long ptr, long bytes) implements Runnable {
+    private record Release(CudaRuntime runtime, long ptr, long bytes) implements Runnable {
         @Override
         public void run() {
-            backend.release(ptr, bytes);
+            runtime.release(ptr, bytes);
         }
     }
 
-    CudaTensor(CudaBackend backend, Shape shape, long ptr) {
+    CudaTensor(CudaRuntime runtime, Shape shape, long ptr) {
         super(shape);
         this.ptr = ptr;
-        this.cleanable = CLEANER.register(this, new Release(backend, ptr, Math.max(4L, 4L * shape.numel())));
+        this.cleanable = CLEANER.register(this, new Release(runtime, ptr, Math.max(4L, 4L * shape.numel())));
     }
 
     long ptr() {
         requireOpen();
         return ptr;
+    }
+
+    @Override
+    public long address() {
+        return ptr();
     }
 
     @Override

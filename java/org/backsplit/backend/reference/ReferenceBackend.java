@@ -6,8 +6,8 @@ import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
-import org.backsplit.backend.NormForward;
-import org.backsplit.backend.NormGrads;
+import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
@@ -225,10 +225,10 @@ public final class ReferenceBackend implements Backend {
         return new WeightGrads(dw, db);
     }
 
-    // ---- instance norm ----
+    // ---- group norm and LeakyReLU ----
 
     @Override
-    public NormForward groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+    public GroupNormOutput groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         Shape s = x.shape();
         int N = s.n(), C = s.c(), V = s.spatial(), per = Backend.channelsPerGroup(C, groups);
         double[] xd = d(x), gd = d(gamma), bd = d(beta);
@@ -254,7 +254,7 @@ public final class ReferenceBackend implements Backend {
                     }
                 }
             }
-        return new NormForward(y, mean, rstd);
+        return new GroupNormOutput(y, mean, rstd);
     }
 
     /**
@@ -262,7 +262,7 @@ public final class ReferenceBackend implements Backend {
      * dx = rstd * (gamma*dy - sum(gamma*dy)/M - xhat * sum(gamma*dy*xhat)/M), sums over the group.
      */
     @Override
-    public NormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, NormForward saved, int groups) {
+    public GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, GroupNormOutput saved, int groups) {
         Shape s = x.shape();
         int N = s.n(), C = s.c(), V = s.spatial(), per = Backend.channelsPerGroup(C, groups);
         double[] xd = d(x), dyd = d(dy), gd = d(gamma), md = d(saved.mean()), rd = d(saved.rstd());
@@ -288,18 +288,18 @@ public final class ReferenceBackend implements Backend {
                         dx.data()[i] = rd[n * C + c] * (gd[c] * dyd[i] - sumGdy / m - xhat * sumGdyXhat / m);
                     }
             }
-        return new NormGrads(dx, dg, db);
+        return new GroupNormGrads(dx, dg, db);
     }
 
     @Override
-    public NormForward instanceNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, double eps, double slope) {
-        NormForward n = instanceNorm(x, gamma, beta, eps);
-        return new NormForward(leakyRelu(n.y(), slope), n.mean(), n.rstd());
+    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
+        GroupNormOutput n = groupNorm(x, gamma, beta, groups, eps);
+        return new GroupNormOutput(leakyRelu(n.y(), slope), n.mean(), n.rstd());
     }
 
     @Override
-    public NormGrads instanceNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, NormForward saved, double slope) {
-        return instanceNormBackward(leakyReluBackward(dy, y, slope), x, gamma, saved);
+    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
+        return groupNormBackward(leakyReluBackward(dy, y, slope), x, gamma, saved, groups);
     }
 
     // ---- activation and plumbing ----
@@ -467,7 +467,7 @@ public final class ReferenceBackend implements Backend {
                 sums[g][2 * K + y] += 1;
             }
         // The loss terms and dL/dp coefficients, written out here as the oracle (the fast backends share
-        // DiceCeCoefficients): dc = (2 tp + s) / max(sp + sg + s, 1e-8), L = wCe*CE - wDice*mean(dc).
+        // DiceCrossEntropyCoefficients): dc = (2 tp + s) / max(sp + sg + s, 1e-8), L = wCe*CE - wDice*mean(dc).
         int[] dc = spec.diceClasses();
         double ce = valid > 0 ? ceSum / valid : 0;
         double diceMean = 0;

@@ -4,13 +4,13 @@
 // Statistics: grid (slices, N), block 256. A block owns a fixed slice of one sample's voxels; its threads
 // are (lane, channel) pairs, lane = tid / C, so consecutive threads read consecutive channels of one voxel
 // (coalesced for C >= 32). Each thread sums its voxels in double, lanes are added in a fixed order, and
-// partial[n][slice][c] is written once. norm_finalize adds the slices in order. Two passes (mean, then
+// partial[n][slice][c] is written once. group_norm_forward_finalize adds the slices in order. Two passes (mean, then
 // squared deviations) as the CPU backend does. Fused with LeakyReLU, the forward writes the activation
 // once and the backward applies the activation's gradient on the fly: the normalised values are never stored.
 #include "common.cuh"
 
 // partial[(n*slices + slice)*width + c] = sum over the slice's voxels of f(x), with f = x, (x - mean)^2.
-extern "C" __global__ void norm_channel_sums(const float* x, const double* mean, int C, long long V, int slices, double* partial) {
+extern "C" __global__ void group_norm_forward_sums(const float* x, const double* mean, int C, long long V, int slices, double* partial) {
     BACKSPLIT_DYNAMIC_SHARED(double, sh);
     int n = blockIdx.y, sl = blockIdx.x;
     long long from = V * sl / slices, to = V * (sl + 1) / slices;
@@ -41,7 +41,7 @@ extern "C" __global__ void norm_channel_sums(const float* x, const double* mean,
 
 // One thread per (n, c): adds the slices of the `per` channels of c's group in order. mode 0: mean (double
 // and float); mode 1: rstd. Each channel of a group gets the group's value.
-extern "C" __global__ void norm_finalize(const double* partial, int N, int C, int per, int slices, long long V, double eps, int mode,
+extern "C" __global__ void group_norm_forward_finalize(const double* partial, int N, int C, int per, int slices, long long V, double eps, int mode,
                                          double* mean_d, float* out) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= N * C) return;
@@ -59,7 +59,7 @@ extern "C" __global__ void norm_finalize(const double* partial, int N, int C, in
 }
 
 // y = x * (rstd*gamma) + (beta - mean*rstd*gamma), optionally followed by LeakyReLU (slope < 0: none).
-extern "C" __global__ void norm_apply(const float* x, const float* mean, const float* rstd, const float* gamma, const float* beta,
+extern "C" __global__ void group_norm_forward_apply(const float* x, const float* mean, const float* rstd, const float* gamma, const float* beta,
                                       float* y, int C, long long V, long long total, float slope) {
     GRID_STRIDE(i, total) {
         int c = (int)(i % C);
@@ -72,7 +72,7 @@ extern "C" __global__ void norm_apply(const float* x, const float* mean, const f
 
 // Backward sums per slice: partial[(n*slices + slice)*2C + c] = sum dy, [... + C + c] = sum dy * xhat.
 // With y non-NULL the incoming gradient first passes LeakyReLU's backward (g = y > 0 ? dy : slope*dy), fused.
-extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const float* y, float slope, const float* mean,
+extern "C" __global__ void group_norm_backward_sums(const float* dy, const float* x, const float* y, float slope, const float* mean,
                                          const float* rstd, int C, long long V, int slices, double* partial) {
     BACKSPLIT_DYNAMIC_SHARED(double, sh);
     int n = blockIdx.y, sl = blockIdx.x;
@@ -108,7 +108,7 @@ extern "C" __global__ void norm_bwd_sums(const float* dy, const float* x, const 
 
 // One thread per channel: over the M = V*per elements of c's group, a[n*C+c] = sum gamma*dy / M and
 // b[...] = sum gamma*dy*xhat / M; dgamma, dbeta (c's own sums) added over n in order.
-extern "C" __global__ void norm_bwd_finalize(const double* partial, const float* gamma, int N, int C, int per, int slices, long long V,
+extern "C" __global__ void group_norm_backward_finalize(const double* partial, const float* gamma, int N, int C, int per, int slices, long long V,
                                              float* a, float* b, float* dgamma, float* dbeta) {
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
@@ -137,7 +137,7 @@ extern "C" __global__ void norm_bwd_finalize(const double* partial, const float*
 }
 
 // dx = rstd * (gamma * dy - a - xhat * b)
-extern "C" __global__ void norm_bwd_apply(const float* dy, const float* x, const float* y, float slope, const float* mean,
+extern "C" __global__ void group_norm_backward_apply(const float* dy, const float* x, const float* y, float slope, const float* mean,
                                           const float* rstd, const float* gamma, const float* a, const float* b, float* dx, int C,
                                           long long V, long long total) {
     GRID_STRIDE(i, total) {

@@ -1,10 +1,10 @@
 // Softmax cross-entropy + soft Dice (nnU-Net's DC_and_CE_loss) over logits [N, V, K] and labels [N, V].
 //
-// Pass 1 (dice_ce_partial): grid (rows, N), one thread per row; row r of sample n owns the voxels
+// Pass 1 (dice_cross_entropy_sums): grid (rows, N), one thread per row; row r of sample n owns the voxels
 // v = r*blockDim..., strided by rows*blockDim. Each thread writes the softmax into p and accumulates, in
 // double, tp[K] | sp[K] | sg[K] | ce | valid | invalid labels into its own row of partial[(n*rows + row)*(3K+3)].
-// reduce_rows adds the rows of each sample in order. The host turns those sums into per-class
-// coefficients (as the CPU backend does), and pass 2 (dice_ce_grad) turns p into the gradient in place.
+// dice_cross_entropy_reduce adds the rows of each sample in order. The host turns those sums into per-class
+// coefficients (as the CPU backend does), and pass 2 (dice_cross_entropy_gradient) turns p into the gradient in place.
 // A voxel labelled `merged` (partial supervision) takes the marginal loss over the classes in mergedMask.
 // Otherwise:
 // dL/dz_j = w * ((p_j - [j = y]) * ceScale + p_j (a_j - sum_k a_k p_k)), a_k = aSp[k] + [k = y] aTp[k].
@@ -12,7 +12,7 @@
 
 #define MAX_CLASSES 64
 
-extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, float* p, int K, long long V, int ignore,
+extern "C" __global__ void dice_cross_entropy_sums(const float* z, const float* labels, float* p, int K, long long V, int ignore,
                                            int merged, long long mergedMask, double* partial) {
     int n = blockIdx.y;
     long long threads = (long long)gridDim.x * blockDim.x;
@@ -60,7 +60,7 @@ extern "C" __global__ void dice_ce_partial(const float* z, const float* labels, 
 }
 
 // out[g*cols + j] = sum over r < rows of in[(g*rows + r)*cols + j], in order. One thread per (g, j).
-extern "C" __global__ void reduce_rows(const double* in, int groups, long long rows, int cols, double* out) {
+extern "C" __global__ void dice_cross_entropy_reduce(const double* in, int groups, long long rows, int cols, double* out) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= groups * cols) return;
     int g = i / cols, j = i % cols;
@@ -69,12 +69,12 @@ extern "C" __global__ void reduce_rows(const double* in, int groups, long long r
     out[i] = s;
 }
 
-// The loss terms and the gradient's coefficients from the reduced sums, on the device (DiceCeCoefficients
+// The loss terms and the gradient's coefficients from the reduced sums, on the device (DiceCrossEntropyCoefficients
 // is the same computation on the host): reduced[n][3K + 3] = tp[K] | sp[K] | sg[K] | CE sum | valid | bad.
 // Groups are the samples, or one with batch Dice; the Dice classes are the set bits of diceMask. Writes
 // coef[g][2K] = aTp | aSp (0 outside the Dice classes) and coef[groups * 2K] = the CE scale, and
 // terms = loss | CE | Dice | bad-label count. One thread: the work is a few hundred operations.
-extern "C" __global__ void dice_ce_coefficients(const double* reduced, int N, int K, int batchDice, long long diceMask,
+extern "C" __global__ void dice_cross_entropy_coefficients(const double* reduced, int N, int K, int batchDice, long long diceMask,
                                                 double smooth, double weightCe, double weightDice, float* coef, double* terms) {
     if (blockIdx.x != 0 || threadIdx.x != 0) return;
     int width = 3 * K + 3, groups = batchDice ? 1 : N, classes = 0;
@@ -113,7 +113,7 @@ extern "C" __global__ void dice_ce_coefficients(const double* reduced, int N, in
 }
 
 // coef: [group][2K] = aTp[K] | aSp[K]; group = batchDice ? 0 : n; then the CE scale.
-extern "C" __global__ void dice_ce_grad(float* p, const float* labels, const float* coef, int K, long long V, long long total,
+extern "C" __global__ void dice_cross_entropy_gradient(float* p, const float* labels, const float* coef, int K, long long V, long long total,
                                         int ignore, int merged, long long mergedMask, int batchDice, const float* ceScaleAt, float w) {
     const float ceScale = *ceScaleAt;
     GRID_STRIDE(i, total) {

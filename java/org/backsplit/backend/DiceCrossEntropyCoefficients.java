@@ -7,10 +7,10 @@ package org.backsplit.backend;
  * gradient: a_k = aSp[g][k] + [k = y] aTp[g][k] = dL/dp_k, and the CE scale weightCe / valid.
  * For class k of group g, dc = (2 tp + s) / max(sp + sg + s, 1e-8), L = weightCe*CE - weightDice*mean(dc).
  */
-public record DiceCeCoefficients(double loss, double crossEntropy, double dice, float[][] aTp, float[][] aSp, float ceScale) {
+public record DiceCrossEntropyCoefficients(double loss, double crossEntropy, double dice, float[][] aTp, float[][] aSp, float ceScale) {
 
     /** sums[g] = tp[K] | sp[K] | sg[K] for group g. */
-    public static DiceCeCoefficients compute(double[][] sums, double ceSum, double valid, LossSpec spec) {
+    public static DiceCrossEntropyCoefficients compute(double[][] sums, double ceSum, double valid, LossSpec spec) {
         int k = spec.numClasses(), groups = sums.length;
         int[] dc = spec.diceClasses();
         int terms = groups * dc.length;
@@ -27,6 +27,6 @@ public record DiceCeCoefficients(double loss, double crossEntropy, double dice, 
         }
         double ce = valid > 0 ? ceSum / valid : 0;
         float ceScale = valid > 0 ? (float) (spec.weightCe() / valid) : 0f;
-        return new DiceCeCoefficients(spec.weightCe() * ce - spec.weightDice() * dice, ce, dice, aTp, aSp, ceScale);
+        return new DiceCrossEntropyCoefficients(spec.weightCe() * ce - spec.weightDice() * dice, ce, dice, aTp, aSp, ceScale);
     }
 }

@@ -1,6 +1,6 @@
 // 3D convolution and transposed convolution, forward and both backward passes, as implicit GEMMs on the main
 // loop of gemm_tile.cuh. Each pass is a "problem": how its A, B and C map onto the channels-last tensors
-// (the mapping of ../shared/notes/cuda-kernels.md section 1.1, CUTLASS's definitions):
+// (CUTLASS's implicit-GEMM definitions of the three convolution passes):
 //
 //   pass                      M (rows)              N (columns)     reduction kk
 //   conv forward              output voxels         K               taps x C
@@ -347,39 +347,39 @@ __device__ void run(const P& p, int tf32) {
     else gemm::tile<128, BN, gemm::Fp32Compute<128, BN>>(p, blockIdx.x * 128, blockIdx.y * BN, s);
 }
 
-extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
     run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_fwd_gemm_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
     run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
     run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_dgrad_gemm_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
     run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_wgrad_gemm_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_64(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_64(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
     run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_fwd_gemm_32(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_32(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
     run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_64(const float* dy, const float* w, float* dx, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_64(const float* dy, const float* w, float* dx, Geo g, int tf32) {
     run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_dgrad_gemm_32(const float* dy, const float* w, float* dx, Geo g, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_32(const float* dy, const float* w, float* dx, Geo g, int tf32) {
     run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_64(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_64(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
 }
-extern "C" __global__ void GEMM_BOUNDS convT_wgrad_gemm_32(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_32(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
 }

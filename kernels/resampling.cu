@@ -4,7 +4,7 @@
 #include "common.cuh"
 
 // y[n, z, y, x, c] = mean of the kz*ky*kx window at (z*kz, y*ky, x*kx); input sizes D, H, W, output floored.
-extern "C" __global__ void avg_pool_fwd(const float* x, float* y, int N, int D, int H, int W, int C, int kz, int ky, int kx,
+extern "C" __global__ void avg_pool3d_forward(const float* x, float* y, int N, int D, int H, int W, int C, int kz, int ky, int kx,
                                         long long total) {
     int Do = D / kz, Ho = H / ky, Wo = W / kx;
     float inv = 1.f / (kz * ky * kx);
@@ -21,7 +21,7 @@ extern "C" __global__ void avg_pool_fwd(const float* x, float* y, int N, int D, 
 }
 
 // dx = dy of the window holding the element / window volume; 0 for the floored-off tails.
-extern "C" __global__ void avg_pool_bwd(const float* dy, float* dx, int N, int D, int H, int W, int C, int kz, int ky, int kx,
+extern "C" __global__ void avg_pool3d_backward(const float* dy, float* dx, int N, int D, int H, int W, int C, int kz, int ky, int kx,
                                         long long total) {
     int Do = D / kz, Ho = H / ky, Wo = W / kx;
     float inv = 1.f / (kz * ky * kx);
@@ -43,7 +43,7 @@ __device__ inline void linear_source(int o, int len, int scale, int* i0, int* i1
 }
 
 // One axis of a trilinear upsampling: the tensor seen as [outer, len, inner] becomes [outer, len*scale, inner].
-extern "C" __global__ void linear_upsample_axis(const float* in, float* out, long long outer, int len, int scale, long long inner,
+extern "C" __global__ void upsample_trilinear_axis_forward(const float* in, float* out, long long outer, int len, int scale, long long inner,
                                                 long long total) {
     int up = len * scale;
     GRID_STRIDE(i, total) {
@@ -58,7 +58,7 @@ extern "C" __global__ void linear_upsample_axis(const float* in, float* out, lon
 }
 
 // Its transpose: input row r sums the output rows u in [scale*(r-1), scale*(r+2)) that read it, in order.
-extern "C" __global__ void linear_upsample_axis_bwd(const float* dout, float* din, long long outer, int len, int scale,
+extern "C" __global__ void upsample_trilinear_axis_backward(const float* dout, float* din, long long outer, int len, int scale,
                                                     long long inner, long long total) {
     int up = len * scale;
     GRID_STRIDE(i, total) {
@@ -74,5 +74,20 @@ extern "C" __global__ void linear_upsample_axis_bwd(const float* dout, float* di
             if (w != 0.f) acc += w * dout[(q * up + u) * inner + k];
         }
         din[i] = acc;
+    }
+}
+
+// PyTorch's interpolate(mode='nearest-exact') for label maps [N, D, H, W] (one channel), computed in double
+// exactly as the CPU backend does: source = min(floor((dst + 0.5) * in / out), in - 1).
+__device__ inline int nearest_exact(int dst, int in, int out) {
+    int s = (int)floor((dst + 0.5) * in / out);
+    return s < in - 1 ? s : in - 1;
+}
+
+extern "C" __global__ void downsample_labels(const float* in, float* out, int n, int sd, int sh, int sw, int td, int th, int tw) {
+    long long total = (long long)n * td * th * tw;
+    GRID_STRIDE(i, total) {
+        Voxel v = voxel_at(i, td, th, tw);
+        out[i] = in[(((long long)v.n * sd + nearest_exact(v.z, sd, td)) * sh + nearest_exact(v.y, sh, th)) * sw + nearest_exact(v.x, sw, tw)];
     }
 }
