@@ -1,4 +1,4 @@
-// The geometry of one convolution as the Java side packs it (CudaBackend.geo): input x [N, D, H, W, C],
+// The geometry of one convolution as the Java side packs it (backend/cuda/Geo.java): input x [N, D, H, W, C],
 // output y [N, Z, P, Q, K] (channels last), kernel kd x kh x kw, stride, padding. For the transposed
 // convolution (kernel = stride, no padding) the input is the small tensor and the output the large one.
 #pragma once

@@ -3,8 +3,10 @@
 // Pass 1 (dice_cross_entropy_sums): grid (rows, N), one thread per row; row r of sample n owns the voxels
 // v = r*blockDim..., strided by rows*blockDim. Each thread writes the softmax into p and accumulates, in
 // double, tp[K] | sp[K] | sg[K] | ce | valid | invalid labels into its own row of partial[(n*rows + row)*(3K+3)].
-// dice_cross_entropy_reduce adds the rows of each sample in order. The host turns those sums into per-class
-// coefficients (as the CPU backend does), and pass 2 (dice_cross_entropy_gradient) turns p into the gradient in place.
+// dice_cross_entropy_reduce adds the rows of each sample in order, dice_cross_entropy_coefficients turns those
+// sums into the loss terms and per-class coefficients on the device (the computation of the host's
+// DiceCrossEntropyCoefficients, which the CPU backend uses), and pass 2 (dice_cross_entropy_gradient) turns p
+// into the gradient in place.
 // A voxel labelled `merged` (partial supervision) takes the marginal loss over the classes in mergedMask.
 // Otherwise:
 // dL/dz_j = w * ((p_j - [j = y]) * ceScale + p_j (a_j - sum_k a_k p_k)), a_k = aSp[k] + [k = y] aTp[k].

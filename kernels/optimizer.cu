@@ -34,7 +34,8 @@ extern "C" __global__ void scale_in_place(float* x, float s, long long n) {
 }
 
 // Sum of squares: block b sums the elements i = b*blockDim + t + k*gridDim*blockDim in double, then a fixed
-// tree; partial[b] per block, summed by the host in order. Launch with a fixed grid for determinism.
+// tree; partial[b] per block, added in order by clip_grad_norm_coefficient (or by the host, for
+// Backend.sumOfSquares). Launch with a fixed grid for determinism.
 extern "C" __global__ void sum_of_squares_partial(const float* x, long long n, double* partial) {
     BACKSPLIT_DYNAMIC_SHARED(double, sh);
     double acc = 0;

@@ -68,10 +68,6 @@ CUresult cuDeviceGetName(char* name, int len, int) {
     name[len - 1] = 0;
     return OK;
 }
-CUresult cuDeviceTotalMem_v2(size_t* bytes, int) {
-    *bytes = size_t(16) << 30;
-    return OK;
-}
 CUresult cuDevicePrimaryCtxRetain(void** ctx, int) {
     *ctx = &context_token;
     return OK;

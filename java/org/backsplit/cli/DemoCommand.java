@@ -52,9 +52,13 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
-        Demo.Options o = new Demo.Options(out, trainingCases != null ? trainingCases : d.trainingCases(), testCases != null ? testCases : d.testCases(),
-                seed != null ? seed : d.seed(), epochs != null ? epochs : d.epochs(), iterations != null ? iterations : d.iterationsPerEpoch(), d.validationBatches(), d.patch(),
-                d.batch(), d.features(), d.diceOnTargetsOnly(), d.mirroring(), d.loaderThreads(), d.anatomy(), Architecture.ofShortName(arch), lr);
+        Demo.Options.Builder b = d.toBuilder().architecture(Architecture.ofShortName(arch)).learningRate(lr);
+        if (trainingCases != null) b.trainingCases(trainingCases);
+        if (testCases != null) b.testCases(testCases);
+        if (seed != null) b.seed(seed);
+        if (epochs != null) b.epochs(epochs);
+        if (iterations != null) b.iterationsPerEpoch(iterations);
+        Demo.Options o = b.build();
         Demo.Outcome r = Demo.run(o, devices.open(), System.out);
         System.out.println();
         System.out.print(r.table());

@@ -1,6 +1,5 @@
 package org.backsplit.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,6 @@ import org.backsplit.infer.TilePredictor;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
-import org.backsplit.util.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -93,15 +91,9 @@ final class PredictCommand implements Callable<Integer> {
         int[] toDatasetValue = classes.datasetValues(json.labels(), keepAuxiliary);
         List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
         if (cases.isEmpty()) throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
-        Files.createDirectories(output);
         CasePredictor predictor = new CasePredictor(ensemble, plan, tile, step, !noMirroring, toDatasetValue,
                 postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing));
-        try (var bar = Progress.bar("predict", cases.size())) {
-            for (NnUNetDataset.Case c : cases) {
-                predictor.predict(c.images(), null, output.resolve(c.id() + json.fileEnding()), saveProbabilities ? output.resolve(c.id() + ".npy") : null);
-                bar.step();
-            }
-        }
+        predictor.predictFolder("predict", cases, output, json.fileEnding(), saveProbabilities, c -> null, CasePredictor.CaseDone.NONE);
         System.err.println("wrote " + cases.size() + " segmentations to " + output);
         return 0;
     }

@@ -122,9 +122,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Only what names the folder (mode, auxiliary subset, architecture, fold); the rest comes from the run's run.json. */
     private RunSettings settingsForFolder() {
-        RunSettings d = RunSettings.nnUNet(TrainingMode.parse(mode), List.of("-"), foldNumber());
-        return new RunSettings(d.mode(), d.targets(), auxiliary, d.fold(), d.epochs(), d.iterationsPerEpoch(), d.validationBatches(), d.seed(),
-                d.baseFeatures(), d.maxFeatures(), false, false, true, List.of(), d.optimizer(), 0, Architecture.ofShortName(arch));
+        return RunSettings.builder(TrainingMode.parse(mode), List.of("-")).fold(foldNumber()).auxiliary(auxiliary).fisherEvery(0)
+                .architecture(Architecture.ofShortName(arch)).build();
     }
 
     private RunSettings settings(java.util.Optional<BackSplitEntry> entry) {
@@ -138,7 +137,10 @@ final class TrainCommand implements Callable<Integer> {
         if (widths.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
         OptimizerConfig optimizer = OptimizerConfig.forArchitecture(a);
         if (lr != null) optimizer = optimizer.withInitialLr(lr);
-        return new RunSettings(m, targets, auxiliary, foldNumber(), epochs, iterations, validationBatches, seed, widths[0], widths[1], diceOnTargetsOnly,
-                batchDice, true, withoutAuxiliary, optimizer, fisherEvery != null ? fisherEvery : m == TrainingMode.BACKSPLIT ? 1 : 0, a);
+        RunSettings.Builder b = RunSettings.builder(m, targets).auxiliary(auxiliary).fold(foldNumber()).epochs(epochs).iterationsPerEpoch(iterations)
+                .validationBatches(validationBatches).seed(seed).features(widths[0], widths[1]).diceOnTargetsOnly(diceOnTargetsOnly).batchDice(batchDice)
+                .withoutAuxiliary(withoutAuxiliary).optimizer(optimizer).architecture(a);
+        if (fisherEvery != null) b.fisherEvery(fisherEvery);
+        return b.build();
     }
 }

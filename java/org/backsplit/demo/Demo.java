@@ -17,7 +17,6 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Planning;
-import org.backsplit.data.plan.Preprocessor;
 import org.backsplit.eval.CaseMetrics;
 import org.backsplit.eval.EvaluationFiles;
 import org.backsplit.eval.FolderEvaluation;
@@ -38,7 +37,6 @@ import org.backsplit.run.RunSettings;
 import org.backsplit.run.TrainingHistory;
 import org.backsplit.train.Checkpoint;
 import org.backsplit.train.OptimizerConfig;
-import org.backsplit.util.Progress;
 
 /**
  * The demo: a synthetic abdomen dataset (lesions in the liver with look-alikes beside and inside it), a binary
@@ -64,12 +62,122 @@ public final class Demo {
 
         /** The embedded default: finishes in about ten minutes on two CPU cores. */
         public static Options defaults(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 24}, 2, new int[] {8, 64}, true, false, 1, false, Architecture.UNET, null);
+            return new Builder(out).trainingCases(24).testCases(12).seed(2026).epochs(80).iterationsPerEpoch(50).validationBatches(10)
+                    .patch(new int[] {32, 32, 24}).batch(2).features(new int[] {8, 64}).diceOnTargetsOnly(true).mirroring(false).loaderThreads(1)
+                    .anatomy(false).architecture(Architecture.UNET).learningRate(null).build();
         }
 
         /** On the Colin27 brain: cases of 60 x 72 x 60 voxels at 3 mm, a cubic patch. */
         public static Options anatomy(Path out) {
-            return new Options(out, 24, 12, 2026, 80, 50, 10, new int[] {32, 32, 32}, 2, new int[] {8, 64}, true, false, 1, true, Architecture.UNET, null);
+            return defaults(out).toBuilder().patch(new int[] {32, 32, 32}).anatomy(true).build();
+        }
+
+        /** These options, to change some of them by name. */
+        public Builder toBuilder() {
+            return new Builder(out).trainingCases(trainingCases).testCases(testCases).seed(seed).epochs(epochs).iterationsPerEpoch(iterationsPerEpoch).validationBatches(validationBatches).patch(patch).batch(batch).features(features).diceOnTargetsOnly(diceOnTargetsOnly).mirroring(mirroring).loaderThreads(loaderThreads).anatomy(anatomy).architecture(architecture).learningRate(learningRate);
+        }
+
+        /** Builds Options by field name, from a copy of existing ones ({@link #toBuilder()}). */
+        public static final class Builder {
+            private Path out;
+            private int trainingCases;
+            private int testCases;
+            private long seed;
+            private int epochs;
+            private int iterationsPerEpoch;
+            private int validationBatches;
+            private int[] patch;
+            private int batch;
+            private int[] features;
+            private boolean diceOnTargetsOnly;
+            private boolean mirroring;
+            private int loaderThreads;
+            private boolean anatomy;
+            private Architecture architecture;
+            private Double learningRate;
+
+            private Builder(Path out) {
+                this.out = out;
+            }
+
+            public Builder trainingCases(int v) {
+                trainingCases = v;
+                return this;
+            }
+
+            public Builder testCases(int v) {
+                testCases = v;
+                return this;
+            }
+
+            public Builder seed(long v) {
+                seed = v;
+                return this;
+            }
+
+            public Builder epochs(int v) {
+                epochs = v;
+                return this;
+            }
+
+            public Builder iterationsPerEpoch(int v) {
+                iterationsPerEpoch = v;
+                return this;
+            }
+
+            public Builder validationBatches(int v) {
+                validationBatches = v;
+                return this;
+            }
+
+            public Builder patch(int[] v) {
+                patch = v;
+                return this;
+            }
+
+            public Builder batch(int v) {
+                batch = v;
+                return this;
+            }
+
+            public Builder features(int[] v) {
+                features = v;
+                return this;
+            }
+
+            public Builder diceOnTargetsOnly(boolean v) {
+                diceOnTargetsOnly = v;
+                return this;
+            }
+
+            public Builder mirroring(boolean v) {
+                mirroring = v;
+                return this;
+            }
+
+            public Builder loaderThreads(int v) {
+                loaderThreads = v;
+                return this;
+            }
+
+            public Builder anatomy(boolean v) {
+                anatomy = v;
+                return this;
+            }
+
+            public Builder architecture(Architecture v) {
+                architecture = v;
+                return this;
+            }
+
+            public Builder learningRate(Double v) {
+                learningRate = v;
+                return this;
+            }
+
+            public Options build() {
+                return new Options(out, trainingCases, testCases, seed, epochs, iterationsPerEpoch, validationBatches, patch, batch, features, diceOnTargetsOnly, mirroring, loaderThreads, anatomy, architecture, learningRate);
+            }
         }
 
         DemoData data() {
@@ -157,9 +265,9 @@ public final class Demo {
     /** The demo's run settings; `auxiliary` chooses a subset of the auxiliary classes (empty: all). */
     public static RunSettings settings(Options o, TrainingMode mode, List<String> auxiliary) {
         boolean diceTargets = mode == TrainingMode.BACKSPLIT && o.diceOnTargetsOnly();
-        return new RunSettings(mode, List.of("lesion"), auxiliary, 0, o.epochs(), o.iterationsPerEpoch(), o.validationBatches(), o.seed(), o.features()[0],
-                o.features()[1], diceTargets, false, true, List.of(), optimizer(o),
-                mode == TrainingMode.BACKSPLIT ? 1 : 0, o.architecture());
+        return RunSettings.builder(mode, List.of("lesion")).auxiliary(auxiliary).epochs(o.epochs()).iterationsPerEpoch(o.iterationsPerEpoch())
+                .validationBatches(o.validationBatches()).seed(o.seed()).features(o.features()[0], o.features()[1]).diceOnTargetsOnly(diceTargets)
+                .optimizer(optimizer(o)).architecture(o.architecture()).build();
     }
 
     /** Predicts the held-out cases with the run's final checkpoint, scores the lesion, and measures the Fisher terms. */
@@ -173,16 +281,10 @@ public final class Demo {
         int[] toDataset = classes.datasetValues(data.json().labels(), false);
         int[] tile = org.backsplit.run.NetworkConfiguration.tile(net, plan);
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), plan, tile, SlidingWindow.DEFAULT_STEP, o.mirroring(), toDataset, Postprocessing.none());
-        Path predictions = Files.createDirectories(o.out().resolve("predictions").resolve(o.runName()).resolve(name));
+        Path predictions = o.out().resolve("predictions").resolve(o.runName()).resolve(name);
         List<PreparedCase> prepared = new ArrayList<>();
-        try (Progress bar = Progress.bar("predict " + name, test.size())) {
-            for (NnUNetDataset.Case c : test) {
-                Path out = predictions.resolve(c.id() + data.json().fileEnding());
-                Preprocessor.Prepared pc = predictor.predict(c.images(), labelOf(data, c), out, null);
-                prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses()));
-                bar.step();
-            }
-        }
+        predictor.predictFolder("predict " + name, test, predictions, data.json().fileEnding(), false, c -> labelOf(data, c),
+                (c, out, pc) -> prepared.add(PreparedCase.of(c.id(), pc.channels(), classes.remap(pc.seg(), true), pc.dims(), classes.targetClasses())));
         List<Path> refs = test.stream().map(c -> labelOf(data, c)).toList();
         List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(predictions), refs, List.of(toDataset[LESION]), CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
         EvaluationFiles.write(o.out().resolve("evaluation").resolve(o.runName()).resolve(name), rows, Map.of("model", name, "run", folder.root().toString()));

@@ -82,7 +82,7 @@ public final class FisherDiagnostic {
         int v = patch[0] * patch[1] * patch[2];
         float[] channelsLast = new float[v * channels];
         for (int i = 0; i < v; i++) for (int ch = 0; ch < channels; ch++) channelsLast[i * channels + ch] = tile[ch][i];
-        Tensor input = net.backend().upload(channelsLast, Shape.ndhwc(1, patch[2], patch[1], patch[0], channels));
+        Tensor input = net.backend().upload(channelsLast, Shape.ndhwcOfXyz(1, patch, channels));
         List<Tensor> logits = net.forward(input);
         Tensor feat = net.finalFeatures();
         int k = logits.get(0).shape().c(), f = feat.shape().c();

@@ -1,9 +1,13 @@
 package org.backsplit.infer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import org.backsplit.data.NnUNetDataset;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.nifti.NiftiDatatype;
 import org.backsplit.data.nifti.NiftiImage;
@@ -11,6 +15,7 @@ import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Preprocessor;
 import org.backsplit.io.Npy;
 import org.backsplit.tensor.Shape;
+import org.backsplit.util.Progress;
 
 /**
  * One raw case in, one segmentation in the case's own grid out: read the channel images, preprocess them as
@@ -32,6 +37,36 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
     /** Segments the case whose channels are `images` (one file each) and writes `out` in the first image's geometry. */
     public void predict(List<Path> images, Path out) throws IOException {
         predict(images, null, out, null);
+    }
+
+    /** Told of each case predictFolder has written, with the case as the network saw it. */
+    @FunctionalInterface
+    public interface CaseDone {
+        CaseDone NONE = (c, prediction, prepared) -> {
+        };
+
+        void done(NnUNetDataset.Case c, Path prediction, Preprocessor.Prepared prepared) throws IOException;
+    }
+
+    /**
+     * Segments every case into `folder` as CASE + fileEnding (and CASE.npy, the probabilities, when asked), with a
+     * progress bar named `task`: the one loop behind `predict`, a run's validation and the demo. `labelOf` names
+     * a case's label file to preprocess alongside (null for none). Returns the written files in case order.
+     */
+    public List<Path> predictFolder(String task, List<NnUNetDataset.Case> cases, Path folder, String fileEnding, boolean probabilities,
+                                    Function<NnUNetDataset.Case, Path> labelOf, CaseDone done) throws IOException {
+        Files.createDirectories(folder);
+        List<Path> written = new ArrayList<>();
+        try (Progress bar = Progress.bar(task, cases.size())) {
+            for (NnUNetDataset.Case c : cases) {
+                Path out = folder.resolve(c.id() + fileEnding);
+                Preprocessor.Prepared p = predict(c.images(), labelOf.apply(c), out, probabilities ? folder.resolve(c.id() + ".npy") : null);
+                written.add(out);
+                done.done(c, out, p);
+                bar.step();
+            }
+        }
+        return written;
     }
 
     /**
@@ -73,7 +108,7 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
             int k = r.probabilities().length, v = seg.length;
             float[] all = new float[k * v];
             for (int c = 0; c < k; c++) System.arraycopy(r.probabilities()[c], 0, all, c * v, v);
-            Npy.write(probabilities, new Shape(k, dims[2], dims[1], dims[0]), all); // atomic itself
+            Npy.write(probabilities, Shape.zyxOfXyz(dims, k), all); // atomic itself
         }
         return p;
     }

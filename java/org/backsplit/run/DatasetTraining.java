@@ -231,18 +231,10 @@ public final class DatasetTraining {
         for (int c : s.classes.targetClasses()) labels.add(toDataset[c]);
         CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), s.plan, net.plan().roundUpInputSize(s.plan.patchSize()),
                 SlidingWindow.DEFAULT_STEP, true, toDataset, Postprocessing.none());
-        Path out = Files.createDirectories(folder.validation());
-        List<Path> refs = new ArrayList<>(), predictions = new ArrayList<>();
-        try (Progress bar = Progress.bar("validation", s.valIds.size())) {
-            for (NnUNetDataset.Case c : data.training()) {
-                if (!s.valIds.contains(c.id())) continue;
-                Path prediction = out.resolve(c.id() + data.json().fileEnding());
-                predictor.predict(c.images(), prediction);
-                predictions.add(prediction);
-                refs.add(c.label());
-                bar.step();
-            }
-        }
+        Path out = folder.validation();
+        List<NnUNetDataset.Case> cases = data.training().stream().filter(c -> s.valIds.contains(c.id())).toList();
+        List<Path> refs = cases.stream().map(NnUNetDataset.Case::label).toList();
+        List<Path> predictions = predictor.predictFolder("validation", cases, out, data.json().fileEnding(), false, c -> null, CasePredictor.CaseDone.NONE);
         PostprocessingChoice.Result pp = PostprocessingChoice.decide(predictions, refs, labels);
         pp.postprocessing().write(folder.root().resolve(Postprocessing.FILE));
         for (Map.Entry<Integer, double[]> e : pp.meanDiceBeforeAfter().entrySet()) {

@@ -39,7 +39,7 @@ final class EpochValidation implements AutoCloseable {
         for (int b = 0; b < batches; b++) {
             PatchLoader.HostBatch hb = loader.batch(b);
             int[] p = hb.patch();
-            Shape shape = Shape.ndhwc(hb.batchSize(), p[2], p[1], p[0], hb.channels());
+            Shape shape = Shape.ndhwcOfXyz(hb.batchSize(), p, hb.channels());
             try (Tensor x = backend.upload(hb.images(), shape); Tensor y = backend.upload(hb.labels(), shape.withChannels(1))) {
                 List<Tensor> logits = net.forward(x);
                 DeepSupervisionLoss.Result r = loss.compute(backend, logits, y);

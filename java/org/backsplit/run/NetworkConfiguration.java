@@ -4,6 +4,7 @@ import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Planner;
 import org.backsplit.nn.Architecture;
 import org.backsplit.nn.UNetPlan;
+import org.backsplit.tensor.Shape;
 
 /**
  * What an architecture makes of a dataset's plan (plans.json, the 3D full-resolution configuration): the plan
@@ -42,13 +43,9 @@ public final class NetworkConfiguration {
         int n = plan.kernels().length;
         int[][] kernels = new int[n][], strides = new int[n][];
         for (int i = 0; i < n; i++) { // the data plan lists axes x, y, z; the network z, y, x
-            kernels[i] = reversed(plan.kernels()[i]);
-            strides[i] = reversed(plan.strides()[i]);
+            kernels[i] = Shape.reverseAxes(plan.kernels()[i]);
+            strides[i] = Shape.reverseAxes(plan.strides()[i]);
         }
         return a.plan(channels, classes, kernels, strides, base, cap);
-    }
-
-    private static int[] reversed(int[] v) {
-        return new int[] {v[2], v[1], v[0]};
     }
 }

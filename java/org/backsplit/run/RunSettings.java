@@ -43,8 +43,127 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
 
     /** nnU-Net's trainer: 1000 epochs of 250 iterations, 50 validation batches, widths 32..320, SGD; the 3D U-Net. */
     public static RunSettings nnUNet(TrainingMode mode, List<String> targets, int fold) {
-        return new RunSettings(mode, targets, List.of(), fold, 1000, 250, 50, 12345, 32, 320, false, false, true, List.of(), OptimizerConfig.nnUNetSgd(),
-                mode == TrainingMode.BACKSPLIT ? 1 : 0, Architecture.UNET);
+        return builder(mode, targets).fold(fold).build();
+    }
+
+    /**
+     * Settings by name, starting from nnU-Net's trainer (fold 0, the 3D U-Net, the Fisher ratio every epoch in
+     * BackSplit mode and never otherwise); change what differs, then build().
+     */
+    public static Builder builder(TrainingMode mode, List<String> targets) {
+        return new Builder(mode, targets);
+    }
+
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(mode, targets).auxiliary(auxiliary).fold(fold).epochs(epochs).iterationsPerEpoch(iterationsPerEpoch)
+                .validationBatches(validationBatches).seed(seed).features(baseFeatures, maxFeatures).diceOnTargetsOnly(diceOnTargetsOnly)
+                .batchDice(batchDice).marginal(marginal).withoutAuxiliary(withoutAuxiliary).optimizer(optimizer).fisherEvery(fisherEvery)
+                .architecture(architecture);
+    }
+
+    /** Builds RunSettings by field name; the record's checks run in build(). */
+    public static final class Builder {
+        private final TrainingMode mode;
+        private final List<String> targets;
+        private List<String> auxiliary = List.of();
+        private int fold;
+        private int epochs = 1000;
+        private int iterationsPerEpoch = 250;
+        private int validationBatches = 50;
+        private long seed = 12345;
+        private int baseFeatures = 32;
+        private int maxFeatures = 320;
+        private boolean diceOnTargetsOnly;
+        private boolean batchDice;
+        private boolean marginal = true;
+        private List<String> withoutAuxiliary = List.of();
+        private OptimizerConfig optimizer = OptimizerConfig.nnUNetSgd();
+        private int fisherEvery;
+        private Architecture architecture = Architecture.UNET;
+
+        private Builder(TrainingMode mode, List<String> targets) {
+            this.mode = mode;
+            this.targets = targets;
+            this.fisherEvery = mode == TrainingMode.BACKSPLIT ? 1 : 0;
+        }
+
+        public Builder auxiliary(List<String> v) {
+            auxiliary = v;
+            return this;
+        }
+
+        public Builder fold(int v) {
+            fold = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder iterationsPerEpoch(int v) {
+            iterationsPerEpoch = v;
+            return this;
+        }
+
+        public Builder validationBatches(int v) {
+            validationBatches = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** The first stage's width and the largest. */
+        public Builder features(int base, int max) {
+            baseFeatures = base;
+            maxFeatures = max;
+            return this;
+        }
+
+        public Builder diceOnTargetsOnly(boolean v) {
+            diceOnTargetsOnly = v;
+            return this;
+        }
+
+        public Builder batchDice(boolean v) {
+            batchDice = v;
+            return this;
+        }
+
+        public Builder marginal(boolean v) {
+            marginal = v;
+            return this;
+        }
+
+        public Builder withoutAuxiliary(List<String> v) {
+            withoutAuxiliary = v;
+            return this;
+        }
+
+        public Builder optimizer(OptimizerConfig v) {
+            optimizer = v;
+            return this;
+        }
+
+        public Builder fisherEvery(int v) {
+            fisherEvery = v;
+            return this;
+        }
+
+        public Builder architecture(Architecture v) {
+            architecture = v;
+            return this;
+        }
+
+        public RunSettings build() {
+            return new RunSettings(mode, targets, auxiliary, fold, epochs, iterationsPerEpoch, validationBatches, seed, baseFeatures, maxFeatures,
+                    diceOnTargetsOnly, batchDice, marginal, withoutAuxiliary, optimizer, fisherEvery, architecture);
+        }
     }
 
     /** The mode and a chosen auxiliary subset: "backsplit", "binary", "backsplit-liver+spleen". */

@@ -4,7 +4,11 @@ import java.util.Arrays;
 
 /**
  * The dimensions of a tensor, outermost first. Activations are channels-last: [N, D, H, W, C], because
- * tensor-core convolution and our CPU im2col both want the channels of one voxel contiguous.
+ * tensor-core convolution and our CPU convolution both want the channels of one voxel contiguous.
+ *
+ * <p>Two axis orders meet in this engine: image files, plans and sliding windows list a grid's sizes as
+ * (x, y, z), fastest first; tensors list them as (D, H, W) = (z, y, x), outermost first. The factories taking
+ * `xyz` arrays below are the only places one order turns into the other.
  */
 public record Shape(int... dims) {
 
@@ -18,6 +22,30 @@ public record Shape(int... dims) {
     /** An activation shape [N, D, H, W, C]. */
     public static Shape ndhwc(int n, int d, int h, int w, int c) {
         return new Shape(n, d, h, w, c);
+    }
+
+    /** [N, D, H, W, C] of a grid whose sizes are given as (x, y, z). */
+    public static Shape ndhwcOfXyz(int n, int[] xyz, int c) {
+        return ndhwc(n, xyz[2], xyz[1], xyz[0], c);
+    }
+
+    /** [z, y, x] of a grid given as (x, y, z), after any leading dimensions: channels-first arrays, label maps. */
+    public static Shape zyxOfXyz(int[] xyz, int... leading) {
+        int[] dims = Arrays.copyOf(leading, leading.length + 3);
+        for (int a = 0; a < 3; a++) dims[leading.length + a] = xyz[2 - a];
+        return new Shape(dims);
+    }
+
+    /** The (x, y, z) sizes of the last three dimensions: the inverse of {@link #zyxOfXyz}. */
+    public int[] xyzOfLastThree() {
+        int r = dims.length;
+        return new int[] {dims[r - 1], dims[r - 2], dims[r - 3]};
+    }
+
+    /** Three per-axis values in the other axis order: (x, y, z) to (z, y, x) and back. */
+    public static int[] reverseAxes(int[] v) {
+        if (v.length != 3) throw new IllegalArgumentException("three axes expected, not " + Arrays.toString(v));
+        return new int[] {v[2], v[1], v[0]};
     }
 
     public int rank() {

@@ -17,7 +17,7 @@ public final class PatchBatchSource implements BatchSource {
     public Batch next(Backend backend, Rng rng, long step) {
         PatchLoader.HostBatch b = loader.batch(step);
         int[] p = b.patch();
-        Shape images = Shape.ndhwc(b.batchSize(), p[2], p[1], p[0], b.channels());
+        Shape images = Shape.ndhwcOfXyz(b.batchSize(), p, b.channels());
         return new Batch(backend.upload(b.images(), images), backend.upload(b.labels(), images.withChannels(1)));
     }
 }

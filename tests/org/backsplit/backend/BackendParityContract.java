@@ -27,22 +27,22 @@ abstract class BackendParityContract {
     private static final double ELEMENTWISE_TOL = 2e-6;
 
     /** The backend checked against: the double reference, or the CPU backend for the GPU. */
-    abstract Backend oracle();
+    abstract Backend oracleBackend();
 
     /** The backend under test. */
-    abstract Backend candidate();
+    abstract Backend candidateBackend();
 
-    private Backend ref;
-    private Backend cpu;
+    private Backend oracle;
+    private Backend candidate;
 
     @org.junit.jupiter.api.BeforeEach
     void pick() {
-        ref = oracle();
-        cpu = candidate();
+        oracle = oracleBackend();
+        candidate = candidateBackend();
     }
 
-    private double[] cpuRun(Tensor t) {
-        return cpu.downloadExact(t);
+    private double[] candidateValues(Tensor t) {
+        return candidate.downloadExact(t);
     }
 
     static Stream<OpCases.Conv> convs() {
@@ -59,19 +59,19 @@ abstract class BackendParityContract {
         double[] b = roundToFloat(gaussian(rnd, c.k(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         Shape bs = new Shape(c.k());
 
-        Tensor yRef = ref.conv3d(ref.uploadExact(x, c.x()), ref.uploadExact(w, c.weight()), ref.uploadExact(b, bs), g);
-        Tensor yCpu = cpu.conv3d(cpu.uploadExact(x, c.x()), cpu.uploadExact(w, c.weight()), cpu.uploadExact(b, bs), g);
+        Tensor yRef = oracle.conv3d(oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), g);
+        Tensor yCpu = candidate.conv3d(candidate.uploadExact(x, c.x()), candidate.uploadExact(w, c.weight()), candidate.uploadExact(b, bs), g);
         assertEquals(yRef.shape(), yCpu.shape());
-        assertRelClose(c.name() + " forward", ref.downloadExact(yRef), cpuRun(yCpu), CONV_TOL);
+        assertRelClose(c.name() + " forward", oracle.downloadExact(yRef), candidateValues(yCpu), CONV_TOL);
 
         assertRelClose(c.name() + " backward data",
-                ref.downloadExact(ref.conv3dBackwardData(ref.uploadExact(dy, ys), ref.uploadExact(w, c.weight()), g, c.x())),
-                cpuRun(cpu.conv3dBackwardData(cpu.uploadExact(dy, ys), cpu.uploadExact(w, c.weight()), g, c.x())), CONV_TOL);
+                oracle.downloadExact(oracle.conv3dBackwardData(oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), g, c.x())),
+                candidateValues(candidate.conv3dBackwardData(candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), g, c.x())), CONV_TOL);
 
-        WeightGrads gr = ref.conv3dBackwardWeight(ref.uploadExact(x, c.x()), ref.uploadExact(dy, ys), g, true);
-        WeightGrads gc = cpu.conv3dBackwardWeight(cpu.uploadExact(x, c.x()), cpu.uploadExact(dy, ys), g, true);
-        assertRelClose(c.name() + " backward weight", ref.downloadExact(gr.weight()), cpuRun(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", ref.downloadExact(gr.bias()), cpuRun(gc.bias()), CONV_TOL);
+        WeightGrads gr = oracle.conv3dBackwardWeight(oracle.uploadExact(x, c.x()), oracle.uploadExact(dy, ys), g, true);
+        WeightGrads gc = candidate.conv3dBackwardWeight(candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), g, true);
+        assertRelClose(c.name() + " backward weight", oracle.downloadExact(gr.weight()), candidateValues(gc.weight()), CONV_TOL);
+        assertRelClose(c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
     }
 
     /**
@@ -88,7 +88,7 @@ abstract class BackendParityContract {
         double[] a = roundToFloat(gaussian(rnd, sa.size(), 1)), b = roundToFloat(gaussian(rnd, sb.size(), 1));
         double[] w = roundToFloat(gaussian(rnd, ws.size(), 0.2)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         java.util.List<double[][]> results = new java.util.ArrayList<>();
-        for (Backend be : new Backend[] {ref, cpu}) {
+        for (Backend be : new Backend[] {oracle, candidate}) {
             Tensor ta = be.uploadExact(a, sa), tb = be.uploadExact(b, sb), tw = be.uploadExact(w, ws), tdy = be.uploadExact(dy, ys);
             Tensor cat = be.concatChannels(ta, tb);
             Tensor y = be.conv3d(cat, tw, null, g);
@@ -114,15 +114,15 @@ abstract class BackendParityContract {
         double[] b = roundToFloat(gaussian(rnd, c.co(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         Shape bs = new Shape(c.co());
         assertRelClose(c.name() + " forward",
-                ref.downloadExact(ref.convTranspose3d(ref.uploadExact(x, c.x()), ref.uploadExact(w, c.weight()), ref.uploadExact(b, bs), s)),
-                cpuRun(cpu.convTranspose3d(cpu.uploadExact(x, c.x()), cpu.uploadExact(w, c.weight()), cpu.uploadExact(b, bs), s)), CONV_TOL);
+                oracle.downloadExact(oracle.convTranspose3d(oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), s)),
+                candidateValues(candidate.convTranspose3d(candidate.uploadExact(x, c.x()), candidate.uploadExact(w, c.weight()), candidate.uploadExact(b, bs), s)), CONV_TOL);
         assertRelClose(c.name() + " backward data",
-                ref.downloadExact(ref.convTranspose3dBackwardData(ref.uploadExact(dy, ys), ref.uploadExact(w, c.weight()), s)),
-                cpuRun(cpu.convTranspose3dBackwardData(cpu.uploadExact(dy, ys), cpu.uploadExact(w, c.weight()), s)), CONV_TOL);
-        WeightGrads gr = ref.convTranspose3dBackwardWeight(ref.uploadExact(x, c.x()), ref.uploadExact(dy, ys), s, true);
-        WeightGrads gc = cpu.convTranspose3dBackwardWeight(cpu.uploadExact(x, c.x()), cpu.uploadExact(dy, ys), s, true);
-        assertRelClose(c.name() + " backward weight", ref.downloadExact(gr.weight()), cpuRun(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", ref.downloadExact(gr.bias()), cpuRun(gc.bias()), CONV_TOL);
+                oracle.downloadExact(oracle.convTranspose3dBackwardData(oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), s)),
+                candidateValues(candidate.convTranspose3dBackwardData(candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), s)), CONV_TOL);
+        WeightGrads gr = oracle.convTranspose3dBackwardWeight(oracle.uploadExact(x, c.x()), oracle.uploadExact(dy, ys), s, true);
+        WeightGrads gc = candidate.convTranspose3dBackwardWeight(candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), s, true);
+        assertRelClose(c.name() + " backward weight", oracle.downloadExact(gr.weight()), candidateValues(gc.weight()), CONV_TOL);
+        assertRelClose(c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
     }
 
     static Stream<Shape> normShapes() {
@@ -137,23 +137,23 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        GroupNormOutput fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), s.c(), 1e-5);
-        GroupNormOutput fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), s.c(), 1e-5);
-        assertRelClose("norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
-        GroupNormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, s.c());
-        GroupNormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, s.c());
-        assertRelClose("norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
-        assertRelClose("norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
-        assertRelClose("norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
+        GroupNormOutput fr = oracle.groupNorm(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), s.c(), 1e-5);
+        GroupNormOutput fc = candidate.groupNorm(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), s.c(), 1e-5);
+        assertRelClose("norm forward " + s, oracle.downloadExact(fr.y()), candidateValues(fc.y()), 1e-5);
+        GroupNormGrads gr = oracle.groupNormBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, s.c());
+        GroupNormGrads gc = candidate.groupNormBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), fc, s.c());
+        assertRelClose("norm dx " + s, oracle.downloadExact(gr.dx()), candidateValues(gc.dx()), 1e-4);
+        assertRelClose("norm dgamma " + s, oracle.downloadExact(gr.dgamma()), candidateValues(gc.dgamma()), 1e-5);
+        assertRelClose("norm dbeta " + s, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
 
-        GroupNormOutput lr = ref.groupNormLeakyRelu(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
-        GroupNormOutput lc = cpu.groupNormLeakyRelu(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
-        assertRelClose("norm+lrelu forward " + s, ref.downloadExact(lr.y()), cpuRun(lc.y()), 1e-5);
-        GroupNormGrads hr = ref.groupNormLeakyReluBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), lr.y(), ref.uploadExact(gamma, cs), lr, s.c(), 0.01);
-        GroupNormGrads hc = cpu.groupNormLeakyReluBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), lc.y(), cpu.uploadExact(gamma, cs), lc, s.c(), 0.01);
-        assertRelClose("norm+lrelu dx " + s, ref.downloadExact(hr.dx()), cpuRun(hc.dx()), 1e-4);
-        assertRelClose("norm+lrelu dgamma " + s, ref.downloadExact(hr.dgamma()), cpuRun(hc.dgamma()), 1e-5);
-        assertRelClose("norm+lrelu dbeta " + s, ref.downloadExact(hr.dbeta()), cpuRun(hc.dbeta()), 1e-5);
+        GroupNormOutput lr = oracle.groupNormLeakyRelu(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
+        GroupNormOutput lc = candidate.groupNormLeakyRelu(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
+        assertRelClose("norm+lrelu forward " + s, oracle.downloadExact(lr.y()), candidateValues(lc.y()), 1e-5);
+        GroupNormGrads hr = oracle.groupNormLeakyReluBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), lr.y(), oracle.uploadExact(gamma, cs), lr, s.c(), 0.01);
+        GroupNormGrads hc = candidate.groupNormLeakyReluBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), lc.y(), candidate.uploadExact(gamma, cs), lc, s.c(), 0.01);
+        assertRelClose("norm+lrelu dx " + s, oracle.downloadExact(hr.dx()), candidateValues(hc.dx()), 1e-4);
+        assertRelClose("norm+lrelu dgamma " + s, oracle.downloadExact(hr.dgamma()), candidateValues(hc.dgamma()), 1e-5);
+        assertRelClose("norm+lrelu dbeta " + s, oracle.downloadExact(hr.dbeta()), candidateValues(hc.dbeta()), 1e-5);
     }
 
     static Stream<Arguments> groupNorms() {
@@ -173,14 +173,14 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        GroupNormOutput fr = ref.groupNorm(ref.uploadExact(x, s), ref.uploadExact(gamma, cs), ref.uploadExact(beta, cs), groups, 1e-5);
-        GroupNormOutput fc = cpu.groupNorm(cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), cpu.uploadExact(beta, cs), groups, 1e-5);
-        assertRelClose("group norm forward " + s, ref.downloadExact(fr.y()), cpuRun(fc.y()), 1e-5);
-        GroupNormGrads gr = ref.groupNormBackward(ref.uploadExact(dy, s), ref.uploadExact(x, s), ref.uploadExact(gamma, cs), fr, groups);
-        GroupNormGrads gc = cpu.groupNormBackward(cpu.uploadExact(dy, s), cpu.uploadExact(x, s), cpu.uploadExact(gamma, cs), fc, groups);
-        assertRelClose("group norm dx " + s, ref.downloadExact(gr.dx()), cpuRun(gc.dx()), 1e-4);
-        assertRelClose("group norm dgamma " + s, ref.downloadExact(gr.dgamma()), cpuRun(gc.dgamma()), 1e-5);
-        assertRelClose("group norm dbeta " + s, ref.downloadExact(gr.dbeta()), cpuRun(gc.dbeta()), 1e-5);
+        GroupNormOutput fr = oracle.groupNorm(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), groups, 1e-5);
+        GroupNormOutput fc = candidate.groupNorm(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), groups, 1e-5);
+        assertRelClose("group norm forward " + s, oracle.downloadExact(fr.y()), candidateValues(fc.y()), 1e-5);
+        GroupNormGrads gr = oracle.groupNormBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, groups);
+        GroupNormGrads gc = candidate.groupNormBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), fc, groups);
+        assertRelClose("group norm dx " + s, oracle.downloadExact(gr.dx()), candidateValues(gc.dx()), 1e-4);
+        assertRelClose("group norm dgamma " + s, oracle.downloadExact(gr.dgamma()), candidateValues(gc.dgamma()), 1e-5);
+        assertRelClose("group norm dbeta " + s, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
     }
 
     static Stream<Arguments> resamplings() {
@@ -199,14 +199,14 @@ abstract class BackendParityContract {
         Shape upsampled = Shape.ndhwc(s.n(), s.d() * k[0], s.h() * k[1], s.w() * k[2], s.c());
         double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dp = roundToFloat(gaussian(rnd, pooled.size(), 1));
         double[] du = roundToFloat(gaussian(rnd, upsampled.size(), 1));
-        assertRelClose("avg pool " + s, ref.downloadExact(ref.avgPool3d(ref.uploadExact(x, s), k)),
-                cpuRun(cpu.avgPool3d(cpu.uploadExact(x, s), k)), ELEMENTWISE_TOL);
-        assertRelClose("avg pool backward " + s, ref.downloadExact(ref.avgPool3dBackward(ref.uploadExact(dp, pooled), k, s)),
-                cpuRun(cpu.avgPool3dBackward(cpu.uploadExact(dp, pooled), k, s)), ELEMENTWISE_TOL);
-        assertRelClose("upsample " + s, ref.downloadExact(ref.upsampleTrilinear(ref.uploadExact(x, s), k)),
-                cpuRun(cpu.upsampleTrilinear(cpu.uploadExact(x, s), k)), ELEMENTWISE_TOL);
-        assertRelClose("upsample backward " + s, ref.downloadExact(ref.upsampleTrilinearBackward(ref.uploadExact(du, upsampled), k, s)),
-                cpuRun(cpu.upsampleTrilinearBackward(cpu.uploadExact(du, upsampled), k, s)), 1e-5);
+        assertRelClose("avg pool " + s, oracle.downloadExact(oracle.avgPool3d(oracle.uploadExact(x, s), k)),
+                candidateValues(candidate.avgPool3d(candidate.uploadExact(x, s), k)), ELEMENTWISE_TOL);
+        assertRelClose("avg pool backward " + s, oracle.downloadExact(oracle.avgPool3dBackward(oracle.uploadExact(dp, pooled), k, s)),
+                candidateValues(candidate.avgPool3dBackward(candidate.uploadExact(dp, pooled), k, s)), ELEMENTWISE_TOL);
+        assertRelClose("upsample " + s, oracle.downloadExact(oracle.upsampleTrilinear(oracle.uploadExact(x, s), k)),
+                candidateValues(candidate.upsampleTrilinear(candidate.uploadExact(x, s), k)), ELEMENTWISE_TOL);
+        assertRelClose("upsample backward " + s, oracle.downloadExact(oracle.upsampleTrilinearBackward(oracle.uploadExact(du, upsampled), k, s)),
+                candidateValues(candidate.upsampleTrilinearBackward(candidate.uploadExact(du, upsampled), k, s)), 1e-5);
     }
 
     @Test
@@ -215,22 +215,22 @@ abstract class BackendParityContract {
         Shape s = Shape.ndhwc(2, 9, 7, 5, 6), s2 = s.withChannels(3);
         double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         double[] x2 = roundToFloat(gaussian(rnd, s2.size(), 1));
-        Tensor yR = ref.leakyRelu(ref.uploadExact(x, s), 0.01), yC = cpu.leakyRelu(cpu.uploadExact(x, s), 0.01);
-        assertRelClose("leaky relu", ref.downloadExact(yR), cpuRun(yC), ELEMENTWISE_TOL);
-        assertRelClose("leaky relu backward", ref.downloadExact(ref.leakyReluBackward(ref.uploadExact(dy, s), yR, 0.01)),
-                cpuRun(cpu.leakyReluBackward(cpu.uploadExact(dy, s), yC, 0.01)), ELEMENTWISE_TOL);
-        Tensor rR = ref.leakyRelu(ref.uploadExact(x, s), 0), rC = cpu.leakyRelu(cpu.uploadExact(x, s), 0);
-        assertRelClose("relu", ref.downloadExact(rR), cpuRun(rC), ELEMENTWISE_TOL);
-        assertRelClose("relu backward", ref.downloadExact(ref.leakyReluBackward(ref.uploadExact(dy, s), rR, 0)),
-                cpuRun(cpu.leakyReluBackward(cpu.uploadExact(dy, s), rC, 0)), ELEMENTWISE_TOL);
-        Tensor cat = cpu.concatChannels(cpu.uploadExact(x, s), cpu.uploadExact(x2, s2));
-        assertArrayEquals(ref.downloadExact(ref.concatChannels(ref.uploadExact(x, s), ref.uploadExact(x2, s2))), cpuRun(cat));
-        assertArrayEquals(x, cpuRun(cpu.uploadExact(x, s)), "upload/download round trip");
-        Tensor[] parts = cpu.splitChannels(cat, 6);
-        assertArrayEquals(x, cpuRun(parts[0]));
-        assertArrayEquals(x2, cpuRun(parts[1]));
-        assertRelClose("add", ref.downloadExact(ref.add(ref.uploadExact(x, s), ref.uploadExact(dy, s))),
-                cpuRun(cpu.add(cpu.uploadExact(x, s), cpu.uploadExact(dy, s))), ELEMENTWISE_TOL);
+        Tensor yR = oracle.leakyRelu(oracle.uploadExact(x, s), 0.01), yC = candidate.leakyRelu(candidate.uploadExact(x, s), 0.01);
+        assertRelClose("leaky relu", oracle.downloadExact(yR), candidateValues(yC), ELEMENTWISE_TOL);
+        assertRelClose("leaky relu backward", oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), yR, 0.01)),
+                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), yC, 0.01)), ELEMENTWISE_TOL);
+        Tensor rR = oracle.leakyRelu(oracle.uploadExact(x, s), 0), rC = candidate.leakyRelu(candidate.uploadExact(x, s), 0);
+        assertRelClose("relu", oracle.downloadExact(rR), candidateValues(rC), ELEMENTWISE_TOL);
+        assertRelClose("relu backward", oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), rR, 0)),
+                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), rC, 0)), ELEMENTWISE_TOL);
+        Tensor cat = candidate.concatChannels(candidate.uploadExact(x, s), candidate.uploadExact(x2, s2));
+        assertArrayEquals(oracle.downloadExact(oracle.concatChannels(oracle.uploadExact(x, s), oracle.uploadExact(x2, s2))), candidateValues(cat));
+        assertArrayEquals(x, candidateValues(candidate.uploadExact(x, s)), "upload/download round trip");
+        Tensor[] parts = candidate.splitChannels(cat, 6);
+        assertArrayEquals(x, candidateValues(parts[0]));
+        assertArrayEquals(x2, candidateValues(parts[1]));
+        assertRelClose("add", oracle.downloadExact(oracle.add(oracle.uploadExact(x, s), oracle.uploadExact(dy, s))),
+                candidateValues(candidate.add(candidate.uploadExact(x, s), candidate.uploadExact(dy, s))), ELEMENTWISE_TOL);
     }
 
     static Stream<Arguments> losses() {
@@ -249,12 +249,12 @@ abstract class BackendParityContract {
         LossSpec spec = ReferenceGradientTest.lossSpec(s, batchDice, ignore, diceClasses, merged).withWeight(0.5);
         Shape ls = s.withChannels(1);
         double[] z = roundToFloat(gaussian(rnd, s.size(), 3)), lab = ReferenceGradientTest.lossLabels(rnd, ls.size(), s.c(), ignore, merged);
-        LossResult r = ref.diceCrossEntropy(ref.uploadExact(z, s), ref.uploadExact(lab, ls), spec);
-        LossResult c = cpu.diceCrossEntropy(cpu.uploadExact(z, s), cpu.uploadExact(lab, ls), spec);
+        LossResult r = oracle.diceCrossEntropy(oracle.uploadExact(z, s), oracle.uploadExact(lab, ls), spec);
+        LossResult c = candidate.diceCrossEntropy(candidate.uploadExact(z, s), candidate.uploadExact(lab, ls), spec);
         assertEquals(r.loss(), c.loss(), 1e-6 * Math.max(1, Math.abs(r.loss())));
         assertEquals(r.crossEntropy(), c.crossEntropy(), 1e-6 * Math.max(1, r.crossEntropy()));
         assertEquals(r.dice(), c.dice(), 1e-6);
-        assertRelClose("loss gradient " + s, ref.downloadExact(r.gradLogits()), cpuRun(c.gradLogits()), 1e-5);
+        assertRelClose("loss gradient " + s, oracle.downloadExact(r.gradLogits()), candidateValues(c.gradLogits()), 1e-5);
     }
 
     @Test
@@ -262,8 +262,8 @@ abstract class BackendParityContract {
         Random rnd = new Random(26);
         Shape s = Shape.ndhwc(2, 9, 16, 7, 1), t = Shape.ndhwc(2, 5, 8, 4, 1);
         double[] lab = labels(rnd, s.size(), 5, -1, 0);
-        assertArrayEquals(ref.downloadExact(ref.downsampleLabels(ref.uploadExact(lab, s), t)),
-                cpuRun(cpu.downsampleLabels(cpu.uploadExact(lab, s), t)));
+        assertArrayEquals(oracle.downloadExact(oracle.downsampleLabels(oracle.uploadExact(lab, s), t)),
+                candidateValues(candidate.downsampleLabels(candidate.uploadExact(lab, s), t)));
     }
 
     @Test
@@ -271,24 +271,24 @@ abstract class BackendParityContract {
         Random rnd = new Random(27);
         Shape s = new Shape(1000);
         double[] p = roundToFloat(gaussian(rnd, 1000, 1)), g = roundToFloat(gaussian(rnd, 1000, 1));
-        Tensor pr = ref.uploadExact(p, s), br = ref.zeros(s), pc = cpu.uploadExact(p, s), bc = cpu.zeros(s);
+        Tensor pr = oracle.uploadExact(p, s), br = oracle.zeros(s), pc = candidate.uploadExact(p, s), bc = candidate.zeros(s);
         for (int step = 0; step < 3; step++) {
             SgdStep st = new SgdStep(0.01, 0.99, 3e-5, true, step == 0);
-            ref.sgdStep(pr, ref.uploadExact(g, s), br, st);
-            cpu.sgdStep(pc, cpu.uploadExact(g, s), bc, st);
+            oracle.sgdStep(pr, oracle.uploadExact(g, s), br, st);
+            candidate.sgdStep(pc, candidate.uploadExact(g, s), bc, st);
         }
-        assertRelClose("sgd", ref.downloadExact(pr), cpuRun(pc), 1e-6);
+        assertRelClose("sgd", oracle.downloadExact(pr), candidateValues(pc), 1e-6);
         for (boolean decoupled : new boolean[] {false, true}) {
-            Tensor ar = ref.uploadExact(p, s), mr = ref.zeros(s), vr = ref.zeros(s);
-            Tensor ac = cpu.uploadExact(p, s), mc = cpu.zeros(s), vc = cpu.zeros(s);
+            Tensor ar = oracle.uploadExact(p, s), mr = oracle.zeros(s), vr = oracle.zeros(s);
+            Tensor ac = candidate.uploadExact(p, s), mc = candidate.zeros(s), vc = candidate.zeros(s);
             for (int t = 1; t <= 3; t++) {
                 AdamStep st = new AdamStep(1e-3, 0.9, 0.999, 1e-8, 1e-2, decoupled, t);
-                ref.adamStep(ar, ref.uploadExact(g, s), mr, vr, st);
-                cpu.adamStep(ac, cpu.uploadExact(g, s), mc, vc, st);
+                oracle.adamStep(ar, oracle.uploadExact(g, s), mr, vr, st);
+                candidate.adamStep(ac, candidate.uploadExact(g, s), mc, vc, st);
             }
-            assertRelClose("adam decoupled=" + decoupled, ref.downloadExact(ar), cpuRun(ac), 1e-6);
+            assertRelClose("adam decoupled=" + decoupled, oracle.downloadExact(ar), candidateValues(ac), 1e-6);
         }
-        assertEquals(ref.sumOfSquares(ref.uploadExact(g, s)), cpu.sumOfSquares(cpu.uploadExact(g, s)), 1e-9 * 1000);
+        assertEquals(oracle.sumOfSquares(oracle.uploadExact(g, s)), candidate.sumOfSquares(candidate.uploadExact(g, s)), 1e-9 * 1000);
     }
 
     /** Gradient clipping over tensors of several sizes (one spans many sum blocks): above and below the limit. */
@@ -302,21 +302,21 @@ abstract class BackendParityContract {
         for (int n : sizes) {
             double[] g = roundToFloat(gaussian(rnd, n, 0.1));
             values.add(g);
-            rs.add(ref.uploadExact(g, new Shape(n)));
-            cs.add(cpu.uploadExact(g, new Shape(n)));
+            rs.add(oracle.uploadExact(g, new Shape(n)));
+            cs.add(candidate.uploadExact(g, new Shape(n)));
         }
         double expectedNorm = 0;
         for (double[] g : values) for (double v : g) expectedNorm += v * v;
         expectedNorm = Math.sqrt(expectedNorm);
-        double normRef = ref.clipGradNorm(rs, maxNorm).get(), normCpu = cpu.clipGradNorm(cs, maxNorm).get();
+        double normRef = oracle.clipGradNorm(rs, maxNorm).get(), normCpu = candidate.clipGradNorm(cs, maxNorm).get();
         assertEquals(expectedNorm, normRef, 1e-12 * expectedNorm);
         assertEquals(expectedNorm, normCpu, 1e-9 * expectedNorm);
         double coef = Math.min(1, maxNorm / (expectedNorm + 1e-6));
         for (int i = 0; i < sizes.length; i++) {
             double[] expected = values.get(i).clone();
             for (int j = 0; j < expected.length; j++) expected[j] *= coef;
-            assertRelClose("clipped tensor " + i, expected, cpuRun(cs.get(i)), 1e-6);
-            assertRelClose("clipped tensor " + i + " (oracle)", expected, ref.downloadExact(rs.get(i)), 1e-6);
+            assertRelClose("clipped tensor " + i, expected, candidateValues(cs.get(i)), 1e-6);
+            assertRelClose("clipped tensor " + i + " (oracle)", expected, oracle.downloadExact(rs.get(i)), 1e-6);
         }
     }
 
@@ -332,23 +332,23 @@ abstract class BackendParityContract {
         OpCases.Conv c = OpCases.WIDE_CONVS.get(1);
         ConvGeometry g = c.geometry();
         Shape ys = g.outShape(c.x(), c.k());
-        Tensor x = cpu.uploadExact(roundToFloat(gaussian(rnd, c.x().size(), 1)), c.x());
-        Tensor w = cpu.uploadExact(roundToFloat(gaussian(rnd, c.weight().size(), 0.2)), c.weight());
-        Tensor dy = cpu.uploadExact(roundToFloat(gaussian(rnd, ys.size(), 1)), ys);
+        Tensor x = candidate.uploadExact(roundToFloat(gaussian(rnd, c.x().size(), 1)), c.x());
+        Tensor w = candidate.uploadExact(roundToFloat(gaussian(rnd, c.weight().size(), 0.2)), c.weight());
+        Tensor dy = candidate.uploadExact(roundToFloat(gaussian(rnd, ys.size(), 1)), ys);
         Shape ns = OpCases.NORM_SHAPES.get(2), cs = new Shape(ns.c());
-        Tensor nx = cpu.uploadExact(roundToFloat(gaussian(rnd, ns.size(), 1)), ns), gamma = cpu.uploadExact(roundToFloat(gaussian(rnd, ns.c(), 1)), cs);
+        Tensor nx = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.size(), 1)), ns), gamma = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.c(), 1)), cs);
         Shape ls = Shape.ndhwc(2, 20, 21, 22, 4);
-        Tensor z = cpu.uploadExact(roundToFloat(gaussian(rnd, ls.size(), 3)), ls);
-        Tensor lab = cpu.uploadExact(labels(rnd, ls.size() / 4, 4, 4, 0.1), ls.withChannels(1));
+        Tensor z = candidate.uploadExact(roundToFloat(gaussian(rnd, ls.size(), 3)), ls);
+        Tensor lab = candidate.uploadExact(labels(rnd, ls.size() / 4, 4, 4, 0.1), ls.withChannels(1));
         LossSpec spec = LossSpec.nnUNet(4, false, 4);
         double[][] first = null;
         for (int run = 0; run < 2; run++) {
-            GroupNormOutput nf = cpu.groupNorm(nx, gamma, gamma, ns.c(), 1e-5);
-            LossResult lr = cpu.diceCrossEntropy(z, lab, spec);
+            GroupNormOutput nf = candidate.groupNorm(nx, gamma, gamma, ns.c(), 1e-5);
+            LossResult lr = candidate.diceCrossEntropy(z, lab, spec);
             double[][] out = {
-                cpuRun(cpu.conv3dBackwardWeight(x, dy, g, true).weight()), cpuRun(cpu.conv3dBackwardData(dy, w, g, c.x())),
-                cpuRun(nf.y()), cpuRun(cpu.groupNormBackward(nx, nx, gamma, nf, ns.c()).dgamma()), cpuRun(lr.gradLogits()),
-                {lr.loss(), cpu.sumOfSquares(z)}};
+                candidateValues(candidate.conv3dBackwardWeight(x, dy, g, true).weight()), candidateValues(candidate.conv3dBackwardData(dy, w, g, c.x())),
+                candidateValues(nf.y()), candidateValues(candidate.groupNormBackward(nx, nx, gamma, nf, ns.c()).dgamma()), candidateValues(lr.gradLogits()),
+                {lr.loss(), candidate.sumOfSquares(z)}};
             if (first == null) first = out;
             else for (int i = 0; i < out.length; i++) assertArrayEquals(first[i], out[i], "output " + i + " differs between runs");
         }

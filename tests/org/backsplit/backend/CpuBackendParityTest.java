@@ -8,12 +8,12 @@ class CpuBackendParityTest extends BackendParityContract {
     private static final CpuBackend CPU = new CpuBackend(3);
 
     @Override
-    Backend oracle() {
+    Backend oracleBackend() {
         return new ReferenceBackend();
     }
 
     @Override
-    Backend candidate() {
+    Backend candidateBackend() {
         return CPU;
     }
 }

@@ -12,12 +12,12 @@ class CudaBackendParityTest extends BackendParityContract {
     private static final CpuBackend CPU = new CpuBackend();
 
     @Override
-    Backend oracle() {
+    Backend oracleBackend() {
         return CPU;
     }
 
     @Override
-    Backend candidate() {
+    Backend candidateBackend() {
         return Gpu.require();
     }
 }

@@ -9,7 +9,7 @@ import org.backsplit.Gpu;
  */
 class EmulatedCudaParityTest extends CudaBackendParityTest {
     @Override
-    Backend candidate() {
+    Backend candidateBackend() {
         return Gpu.emulator();
     }
 }

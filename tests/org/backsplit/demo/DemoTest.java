@@ -26,7 +26,8 @@ class DemoTest {
 
     @Test
     void tinyDemoWritesATableAndAReportWithRealImages(@TempDir Path dir) throws Exception {
-        Demo.Options o = new Demo.Options(dir, 5, 3, 11, 2, 2, 1, new int[] {16, 16, 16}, 2, new int[] {4, 8}, true, false, 1, false, org.backsplit.nn.Architecture.UNET, null);
+        Demo.Options o = Demo.Options.defaults(dir).toBuilder().trainingCases(5).testCases(3).seed(11).epochs(2).iterationsPerEpoch(2).validationBatches(1)
+                .patch(new int[] {16, 16, 16}).features(new int[] {4, 8}).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Demo.Outcome r = Demo.run(o, new CpuBackend(2), new PrintStream(log, true));
         assertEquals(2, r.models().size());

@@ -29,8 +29,8 @@ class RunSettingsTest {
     @Test
     void auxiliarySubsetFoldsTheRestIntoBackground() throws Exception {
         RunSettings all = RunSettings.nnUNet(TrainingMode.BACKSPLIT, List.of("lesion"), 0);
-        RunSettings liverOnly = new RunSettings(TrainingMode.BACKSPLIT, List.of("lesion"), List.of("liver"), 0, 1, 1, 1, 1, 4, 8, false, false, true,
-                List.of(), all.optimizer(), 0, null);
+        RunSettings liverOnly = RunSettings.builder(TrainingMode.BACKSPLIT, List.of("lesion")).auxiliary(List.of("liver")).epochs(1).iterationsPerEpoch(1)
+                .validationBatches(1).seed(1).features(4, 8).optimizer(all.optimizer()).fisherEvery(0).build();
         assertEquals(List.of("background", "lesion", "liver", "spleen"), all.classes(JSON).classNames());
         ClassMap subset = liverOnly.classes(JSON);
         assertEquals(List.of("background", "lesion", "liver"), subset.classNames());
@@ -54,8 +54,7 @@ class RunSettingsTest {
                 "binary__PlainConvUNet__2d"};
         Architecture[] all = Architecture.values();
         for (int i = 0; i < all.length; i++) {
-            RunSettings s = new RunSettings(d.mode(), d.targets(), d.auxiliary(), d.fold(), d.epochs(), d.iterationsPerEpoch(), d.validationBatches(),
-                    d.seed(), d.baseFeatures(), d.maxFeatures(), false, false, true, List.of(), d.optimizer(), 0, all[i]);
+            RunSettings s = d.toBuilder().fisherEvery(0).architecture(all[i]).build();
             assertEquals(expected[i], s.configurationName());
         }
     }

@@ -17,7 +17,8 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * The float32 CPU backend: multithreaded over all cores, convolutions as im2col + a Vector-API GEMM.
+ * The float32 CPU backend: multithreaded over all cores, Vector API kernels; convolutions read their operands in
+ * place (CpuConvolution, DirectConv), transposed convolutions are GEMM tiles (Gemm).
  * Deterministic: the same inputs give bit-identical outputs whatever the thread count.
  */
 public final class CpuBackend implements Backend {

@@ -1,7 +1,7 @@
 package org.backsplit.backend.cpu;
 
 /**
- * Per-thread scratch arrays for im2col tiles and GEMM temporaries, grown on demand and reused, so the hot
+ * Per-thread scratch arrays for the transposed convolution's gathered tiles and GEMM outputs, grown on demand and reused, so the hot
  * loops allocate nothing. Each thread owns two slots because a tile needs a gathered operand and an output.
  */
 final class Scratch {

@@ -24,7 +24,7 @@ final class CudaDriver {
     private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDevicePrimaryCtxRetain, cuCtxSetCurrent,
             cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
             cuMemcpyDtoH, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
-            cuEventDestroy, cuGetErrorName, cuDeviceTotalMem, cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
+            cuEventDestroy, cuGetErrorName, cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
 
     /**
      * Binds a driver library: libcuda.so.1, or a file with the same calls (the CUDA emulator the tests use
@@ -40,7 +40,6 @@ final class CudaDriver {
         cuDeviceGetCount = bind("cuDeviceGetCount", ADDRESS);
         cuDeviceGet = bind("cuDeviceGet", ADDRESS, JAVA_INT);
         cuDeviceGetName = bind("cuDeviceGetName", ADDRESS, JAVA_INT, JAVA_INT);
-        cuDeviceTotalMem = bind("cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
         cuDevicePrimaryCtxRetain = bind("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         cuCtxSetCurrent = bind("cuCtxSetCurrent", ADDRESS);
         cuModuleLoadData = bind("cuModuleLoadData", ADDRESS, ADDRESS);
@@ -108,14 +107,6 @@ final class CudaDriver {
             MemorySegment s = a.allocate(256);
             call(() -> check(cuDeviceGetName.invoke(s, 256, device), "cuDeviceGetName"));
             return s.getString(0);
-        }
-    }
-
-    long totalMemory(int device) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(JAVA_LONG);
-            call(() -> check(cuDeviceTotalMem.invoke(s, device), "cuDeviceTotalMem"));
-            return s.get(JAVA_LONG, 0);
         }
     }
 

@@ -71,8 +71,8 @@ public final class Preprocessor {
         int voxels = d[0] * d[1] * d[2];
         float[] data = new float[images.length * voxels]; // the cache holds channels back to back, [C, z, y, x]
         for (int ch = 0; ch < images.length; ch++) System.arraycopy(p.channels()[ch], 0, data, ch * voxels, voxels);
-        SafeTensors.write(file, List.of(new NamedTensor("data", new Shape(images.length, d[2], d[1], d[0]), data),
-                new NamedTensor("seg", new Shape(d[2], d[1], d[0]), p.seg())), meta);
+        SafeTensors.write(file, List.of(new NamedTensor("data", Shape.zyxOfXyz(d, images.length), data),
+                new NamedTensor("seg", Shape.zyxOfXyz(d), p.seg())), meta);
     }
 
     /**
@@ -122,7 +122,7 @@ public final class Preprocessor {
             NamedTensor data = t.get("data"), seg = t.get("seg");
             if (data == null || seg == null) throw new FormatException(file, "lacks 'data' or 'seg'");
             int c = data.shape().dim(0);
-            int[] dims = {data.shape().dim(3), data.shape().dim(2), data.shape().dim(1)};
+            int[] dims = data.shape().xyzOfLastThree();
             int voxels = dims[0] * dims[1] * dims[2];
             float[][] channels = splitChannels(data.data(), c, voxels);
             float[] labels = classes.remap(seg.data(), !withoutAuxiliary.contains(id));

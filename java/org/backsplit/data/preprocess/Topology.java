@@ -3,6 +3,7 @@ package org.backsplit.data.preprocess;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.backsplit.tensor.Shape;
 
 /**
  * nnU-Net's get_pool_and_conv_props: the U-Net topology for a spacing and a patch size. Repeatedly pool (by 2)
@@ -74,7 +75,7 @@ public record Topology(int[][] strides, int[][] kernels, int[] patch, int[] divi
 
     private static int[][] reversed(int[][] perStage) {
         int[][] out = new int[perStage.length][];
-        for (int i = 0; i < perStage.length; i++) out[i] = new int[] {perStage[i][2], perStage[i][1], perStage[i][0]};
+        for (int i = 0; i < perStage.length; i++) out[i] = Shape.reverseAxes(perStage[i]);
         return out;
     }
 }
