@@ -8,14 +8,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Writes CudaKernels.java: one typed Java launcher per `extern "C" __global__` kernel of kernels/*.cu, named
- * exactly as the kernel (so the name a profiler shows is the name grep finds in Java) and taking the kernel's
- * parameters with their C types mapped to Java ones. A launch with the wrong number, order or kind of
- * arguments is then a compile error instead of a fault on the GPU. Run by Maven before compiling:
- * java cmake/GenerateKernelLaunchers.java KERNEL_DIR OUTPUT_DIR
+ * Writes CudaKernels.java: one typed Java launcher per `extern "C" __global__` kernel of kernels/*.cu, named exactly as
+ * the kernel (so the name a profiler shows is the name grep finds in Java) and taking the kernel's parameters with
+ * their C types mapped to Java ones. A launch with the wrong number, order or kind of arguments is then a compile error
+ * instead of a fault on the GPU. Run by Maven before compiling: java cmake/GenerateKernelLaunchers.java KERNEL_DIR
+ * OUTPUT_DIR
  */
 public final class GenerateKernelLaunchers {
-    private static final Pattern KERNEL = Pattern.compile("extern \"C\" __global__ void (?:[A-Z_]+ )?([A-Za-z0-9_]+)\\(([^)]*)\\)");
+    private static final Pattern KERNEL =
+            Pattern.compile("extern \"C\" __global__ void (?:[A-Z_]+ )?([A-Za-z0-9_]+)\\(([^)]*)\\)");
     /** C parameter type -> Java type and the KernelArgs method that writes it. */
     private static final Map<String, String[]> SCALARS = Map.of(
             "int", new String[] {"int", "i32"},
@@ -57,13 +58,15 @@ public final class GenerateKernelLaunchers {
                 java.append(launcher(source.getFileName().toString(), m.group(1), m.group(2)));
             }
             if (found != declared) {
-                throw new IllegalStateException(source + ": " + declared + " kernels, but only " + found + " declared as extern \"C\" __global__ void [BOUNDS] name(...)");
+                throw new IllegalStateException(source + ": " + declared + " kernels, but only " + found
+                        + " declared as extern \"C\" __global__ void [BOUNDS] name(...)");
             }
             count += found;
         }
         java.append("}\n");
         Files.createDirectories(out.getParent());
-        if (!Files.exists(out) || !Files.readString(out).contentEquals(java)) Files.writeString(out, java); // unchanged: keep the timestamp
+        if (!Files.exists(out) || !Files.readString(out).contentEquals(java))
+            Files.writeString(out, java); // unchanged: keep the timestamp
         System.out.println("[kernels] " + count + " typed launchers in " + out);
     }
 
@@ -71,20 +74,27 @@ public final class GenerateKernelLaunchers {
         List<String> javaParams = new ArrayList<>(), writes = new ArrayList<>();
         javaParams.add("Grid launchGrid");
         for (String raw : parameters.split(",")) {
-            String p = raw.replace("__restrict__", " ").replace("const ", " ").replaceAll("\\s+", " ").strip();
+            String p = raw.replace("__restrict__", " ")
+                    .replace("const ", " ")
+                    .replaceAll("\\s+", " ")
+                    .strip();
             int nameAt = Math.max(p.lastIndexOf(' '), p.lastIndexOf('*')) + 1;
-            String type = p.substring(0, nameAt).strip(), param = p.substring(nameAt).strip();
+            String type = p.substring(0, nameAt).strip(),
+                    param = p.substring(nameAt).strip();
             if (type.endsWith("*")) {
                 javaParams.add("DevicePointer " + param);
                 writes.add(".pointer(" + param + ")");
             } else {
                 String[] mapped = SCALARS.get(type);
-                if (mapped == null) throw new IllegalStateException(file + ": kernel " + name + ": parameter '" + raw.strip() + "' has a type with no Java mapping");
+                if (mapped == null)
+                    throw new IllegalStateException(file + ": kernel " + name + ": parameter '" + raw.strip()
+                            + "' has a type with no Java mapping");
                 javaParams.add(mapped[0] + " " + param);
                 writes.add("." + mapped[1] + "(" + param + ")");
             }
         }
-        return "\n    /** kernels/" + file + " */\n    void " + name + "(" + String.join(", ", javaParams) + ") {\n        runtime.launch(\"" + name
-                + "\", launchGrid, new KernelArgs()" + String.join("", writes) + ");\n    }\n";
+        return "\n    /** kernels/" + file + " */\n    void " + name + "(" + String.join(", ", javaParams)
+                + ") {\n        runtime.launch(\"" + name + "\", launchGrid, new KernelArgs()" + String.join("", writes)
+                + ");\n    }\n";
     }
 }

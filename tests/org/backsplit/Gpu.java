@@ -8,16 +8,15 @@ import org.backsplit.backend.cuda.CudaBackend;
 
 /**
  * The CUDA backends for the tests: the GPU, and the same backend and kernels on the CUDA emulator (the CPU;
- * native/cuda-emulator, built with the kernels). Each is opened once per test JVM; a test that asks for
- * one where there is none is reported skipped (not passed), with the reason.
+ * native/cuda-emulator, built with the kernels). Each is opened once per test JVM; a test that asks for one where there
+ * is none is reported skipped (not passed), with the reason.
  */
 public final class Gpu {
     private static CudaBackend cuda, emulated;
     private static String unavailable, emulatorUnavailable;
     private static boolean tried, triedEmulator;
 
-    private Gpu() {
-    }
+    private Gpu() {}
 
     public static synchronized CudaBackend require() {
         if (!tried) {

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.Random;
 
 /**
- * Central finite differences in double precision: for a scalar function of several inputs, compares
- * (f(x+h e_i) - f(x-h e_i)) / 2h with the analytic gradient at up to `samples` elements per input
- * (all of them when the input is small).
+ * Central finite differences in double precision: for a scalar function of several inputs, compares (f(x+h e_i) - f(x-h
+ * e_i)) / 2h with the analytic gradient at up to `samples` elements per input (all of them when the input is small).
  */
 public final class GradCheck {
     public interface Fn {
@@ -16,14 +15,14 @@ public final class GradCheck {
 
     private static final double H = 1e-5;
 
-    private GradCheck() {
-    }
+    private GradCheck() {}
 
     public static void check(String what, Fn f, double[][] inputs, double[][] analytic, int samples, long seed) {
         check(what, f, inputs, analytic, samples, seed, 1e-6);
     }
 
-    public static void check(String what, Fn f, double[][] inputs, double[][] analytic, int samples, long seed, double tol) {
+    public static void check(
+            String what, Fn f, double[][] inputs, double[][] analytic, int samples, long seed, double tol) {
         Random rnd = new Random(seed);
         int checked = 0;
         for (int in = 0; in < inputs.length; in++) {
@@ -41,7 +40,8 @@ public final class GradCheck {
                 double numeric = (up - down) / (2 * H);
                 double err = Math.abs(numeric - analytic[in][i]) / scale;
                 if (!(err <= tol)) {
-                    fail(String.format("%s: input %d element %d: finite difference %.10g, analytic %.10g (rel err %.3g)",
+                    fail(String.format(
+                            "%s: input %d element %d: finite difference %.10g, analytic %.10g (rel err %.3g)",
                             what, in, i, numeric, analytic[in][i], err));
                 }
                 checked++;

@@ -6,8 +6,7 @@ import java.util.Random;
 
 /** Random test data and closeness checks shared by the tests. */
 public final class TestArrays {
-    private TestArrays() {
-    }
+    private TestArrays() {}
 
     public static double[] gaussian(Random rnd, int n, double scale) {
         double[] v = new double[n];
@@ -49,8 +48,9 @@ public final class TestArrays {
             }
         }
         if (!(worst <= tol)) {
-            fail(String.format("%s: relative error %.3g > %.3g at %d (expected %.9g, got %.9g, scale %.3g)", what, worst, tol,
-                    at, expected[at], actual[at], scale));
+            fail(String.format(
+                    "%s: relative error %.3g > %.3g at %d (expected %.9g, got %.9g, scale %.3g)",
+                    what, worst, tol, at, expected[at], actual[at], scale));
         }
         return worst;
     }
@@ -62,11 +62,12 @@ public final class TestArrays {
     }
 
     /**
-     * For a value that is exactly zero in exact arithmetic (a conv bias followed by instance norm has zero
-     * gradient: the norm removes any shift): every element must be rounding noise, below tol * scale.
+     * For a value that is exactly zero in exact arithmetic (a conv bias followed by instance norm has zero gradient:
+     * the norm removes any shift): every element must be rounding noise, below tol * scale.
      */
     public static void assertZeroUpToRounding(String what, double[] actual, double scale, double tol) {
         double worst = maxAbs(actual);
-        if (!(worst <= tol * scale)) fail(String.format("%s: expected zero up to rounding, max |value| %.3g > %.3g", what, worst, tol * scale));
+        if (!(worst <= tol * scale))
+            fail(String.format("%s: expected zero up to rounding, max |value| %.3g > %.3g", what, worst, tol * scale));
     }
 }

@@ -4,21 +4,21 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Every operation that training needs, and nothing else. The CPU backend is the fast reference that runs
- * everywhere; the double-precision reference backend is the oracle for gradient checks; a GPU backend
- * implements the same contract.
+ * Every operation that training needs, and nothing else. The CPU backend is the fast reference that runs everywhere;
+ * the double-precision reference backend is the oracle for gradient checks; a GPU backend implements the same contract.
  *
  * <p>Layouts (all row-major, outermost first):
+ *
  * <ul>
- *   <li>activations and labels: [N, D, H, W, C] (labels have C = 1 and hold class indices as floats, as
- *       nnU-Net's targets do);
+ *   <li>activations and labels: [N, D, H, W, C] (labels have C = 1 and hold class indices as floats, as nnU-Net's
+ *       targets do);
  *   <li>convolution weights: [K, kd, kh, kw, C] (CUTLASS's KTRSC), bias [K];
  *   <li>transposed-convolution weights (kernel = stride): [Cin, kd, kh, kw, Cout], bias [Cout];
  *   <li>norm scale and shift: [C].
  * </ul>
- * ReLU is {@link #leakyRelu} with slope 0; a residual addition is {@link #add} (its backward passes the
- * gradient to both inputs unchanged).
- * Operations return new tensors and never modify their inputs, except the optimizer steps and
+ *
+ * ReLU is {@link #leakyRelu} with slope 0; a residual addition is {@link #add} (its backward passes the gradient to
+ * both inputs unchanged). Operations return new tensors and never modify their inputs, except the optimizer steps and
  * {@link #scaleInPlace}, which update their first argument.
  */
 public interface Backend {
@@ -26,10 +26,11 @@ public interface Backend {
     String name();
 
     /** Waits until every operation issued so far has finished (a no-op for synchronous backends). */
-    default void synchronize() {
-    }
+    default void synchronize() {}
 
-    /** The most device memory held at once, in bytes (0 where the backend does not track it: host memory is the JVM's). */
+    /**
+     * The most device memory held at once, in bytes (0 where the backend does not track it: host memory is the JVM's).
+     */
     default long peakBytesInUse() {
         return 0;
     }
@@ -56,9 +57,9 @@ public interface Backend {
     Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape);
 
     /**
-     * The input gradient laid out as the input x was: a backend whose concatChannels returns a pair of
-     * tensors (CUDA) returns the gradient of such an x as a pair too, which splitChannels hands out without
-     * copying. By default, the gradient of x's shape.
+     * The input gradient laid out as the input x was: a backend whose concatChannels returns a pair of tensors (CUDA)
+     * returns the gradient of such an x as a pair too, which splitChannels hands out without copying. By default, the
+     * gradient of x's shape.
      */
     default Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Tensor x) {
         return conv3dBackwardData(dy, weight, g, x.shape());
@@ -78,26 +79,28 @@ public interface Backend {
     // ---- group norm (instance norm is groups = C) and LeakyReLU ----
 
     /**
-     * Group norm as torch.nn.GroupNorm computes it: per sample, statistics over D,H,W and the C/groups
-     * adjacent channels of each group, biased variance, then a per-channel affine. Instance norm (nnU-Net's
-     * InstanceNorm3d) is groups = C. The saved mean and rstd are [N, C], repeated over the channels of a group.
+     * Group norm as torch.nn.GroupNorm computes it: per sample, statistics over D,H,W and the C/groups adjacent
+     * channels of each group, biased variance, then a per-channel affine. Instance norm (nnU-Net's InstanceNorm3d) is
+     * groups = C. The saved mean and rstd are [N, C], repeated over the channels of a group.
      */
     GroupNormOutput groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps);
 
     GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, GroupNormOutput saved, int groups);
 
     /**
-     * Group norm followed by LeakyReLU in one pass (nnU-Net's conv block, with groups = C): y is the
-     * activation, and the normalised values are never stored.
+     * Group norm followed by LeakyReLU in one pass (nnU-Net's conv block, with groups = C): y is the activation, and
+     * the normalised values are never stored.
      */
     GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope);
 
     /** The backward pass of {@link #groupNormLeakyRelu}, from its input x and its output y. */
-    GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope);
+    GroupNormGrads groupNormLeakyReluBackward(
+            Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope);
 
     /** C / groups, or an error when the channels do not split evenly (every backend's group norm checks this). */
     static int channelsPerGroup(int channels, int groups) {
-        if (groups < 1 || channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        if (groups < 1 || channels % groups != 0)
+            throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
         return channels / groups;
     }
 
@@ -109,8 +112,8 @@ public interface Backend {
     // ---- tensor plumbing ----
 
     /**
-     * Concatenates along channels: [a, b]. The result may read a and b in place (the CUDA backend's
-     * convolutions do): keep them alive until the result is closed.
+     * Concatenates along channels: [a, b]. The result may read a and b in place (the CUDA backend's convolutions do):
+     * keep them alive until the result is closed.
      */
     Tensor concatChannels(Tensor a, Tensor b);
 
@@ -154,9 +157,9 @@ public interface Backend {
     void scaleInPlace(Tensor t, double factor);
 
     /**
-     * torch.nn.utils.clip_grad_norm_ over `grads`: the total L2 norm (sums of squares in double), and every
-     * tensor scaled by maxNorm / (norm + 1e-6) when that is below 1. Returns the norm before clipping. This
-     * default reads the norm back before scaling; a GPU backend keeps it all on the device.
+     * torch.nn.utils.clip_grad_norm_ over `grads`: the total L2 norm (sums of squares in double), and every tensor
+     * scaled by maxNorm / (norm + 1e-6) when that is below 1. Returns the norm before clipping. This default reads the
+     * norm back before scaling; a GPU backend keeps it all on the device.
      */
     default PendingScalar clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
         double sq = 0;

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import org.backsplit.tensor.Shape;
 
 /**
- * Kernel, stride and padding of a 3D convolution, per axis (D, H, W). Padding is (k-1)/2 as nnU-Net uses,
- * so a stride-1 convolution keeps the spatial size and a stride-2 one halves it (rounding up).
+ * Kernel, stride and padding of a 3D convolution, per axis (D, H, W). Padding is (k-1)/2 as nnU-Net uses, so a stride-1
+ * convolution keeps the spatial size and a stride-2 one halves it (rounding up).
  */
 public record ConvGeometry(int[] kernel, int[] stride, int[] padding) {
 
@@ -46,7 +46,9 @@ public record ConvGeometry(int[] kernel, int[] stride, int[] padding) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ConvGeometry g && Arrays.equals(kernel, g.kernel) && Arrays.equals(stride, g.stride)
+        return o instanceof ConvGeometry g
+                && Arrays.equals(kernel, g.kernel)
+                && Arrays.equals(stride, g.stride)
                 && Arrays.equals(padding, g.padding);
     }
 

@@ -3,8 +3,8 @@ package org.backsplit.backend;
 import java.util.Locale;
 
 /**
- * The arithmetic of the convolutions. Everything else (norms, softmax, loss, optimizer) is fp32 with
- * double-precision reductions whatever the choice. Only the CUDA backend offers more than FP32.
+ * The arithmetic of the convolutions. Everything else (norms, softmax, loss, optimizer) is fp32 with double-precision
+ * reductions whatever the choice. Only the CUDA backend offers more than FP32.
  */
 public enum Precision {
     /** fp32 multiply-adds on the CUDA cores (and everywhere on the CPU). */

@@ -7,9 +7,9 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Wraps a backend and times every operation (synchronising before and after, so GPU work is attributed to
- * the op that issued it): the per-kernel breakdown of a training step. Slows the step down; use it to see
- * where time goes, not to measure the step.
+ * Wraps a backend and times every operation (synchronising before and after, so GPU work is attributed to the op that
+ * issued it): the per-kernel breakdown of a training step. Slows the step down; use it to see where time goes, not to
+ * measure the step.
  */
 public final class ProfilingBackend implements Backend {
     private final Backend inner;
@@ -41,9 +41,11 @@ public final class ProfilingBackend implements Backend {
     public String report() {
         StringBuilder sb = new StringBuilder();
         double total = totals.values().stream().mapToLong(t -> t[1]).sum() / 1e6;
-        totals.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> sb.append(
-                String.format("%-34s %6d calls %10.3f ms %5.1f%%%n", e.getKey(), e.getValue()[0], e.getValue()[1] / 1e6,
-                        100 * e.getValue()[1] / 1e6 / total)));
+        totals.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+                .forEach(e -> sb.append(String.format(
+                        "%-34s %6d calls %10.3f ms %5.1f%%%n",
+                        e.getKey(), e.getValue()[0], e.getValue()[1] / 1e6, 100 * e.getValue()[1] / 1e6 / total)));
         sb.append(String.format("%-34s %17s %10.3f ms%n", "total", "", total));
         return sb.toString();
     }
@@ -52,32 +54,65 @@ public final class ProfilingBackend implements Backend {
         totals.clear();
     }
 
-    @Override public String name() { return "profiled " + inner.name(); }
-    @Override public void synchronize() { inner.synchronize(); }
-    @Override public Tensor zeros(Shape shape) { return inner.zeros(shape); }
-    @Override public Tensor upload(float[] data, Shape shape) { return inner.upload(data, shape); }
-    @Override public float[] download(Tensor t) { return inner.download(t); }
-    @Override public Tensor uploadExact(double[] data, Shape shape) { return inner.uploadExact(data, shape); }
-    @Override public double[] downloadExact(Tensor t) { return inner.downloadExact(t); }
+    @Override
+    public String name() {
+        return "profiled " + inner.name();
+    }
+
+    @Override
+    public void synchronize() {
+        inner.synchronize();
+    }
+
+    @Override
+    public Tensor zeros(Shape shape) {
+        return inner.zeros(shape);
+    }
+
+    @Override
+    public Tensor upload(float[] data, Shape shape) {
+        return inner.upload(data, shape);
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        return inner.download(t);
+    }
+
+    @Override
+    public Tensor uploadExact(double[] data, Shape shape) {
+        return inner.uploadExact(data, shape);
+    }
+
+    @Override
+    public double[] downloadExact(Tensor t) {
+        return inner.downloadExact(t);
+    }
 
     @Override
     public Tensor conv3d(Tensor x, Tensor w, Tensor b, ConvGeometry g) {
-        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " forward", () -> inner.conv3d(x, w, b, g));
+        return timed(
+                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " forward", () -> inner.conv3d(x, w, b, g));
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Shape xs) {
-        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data", () -> inner.conv3dBackwardData(dy, w, g, xs));
+        return timed(
+                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data",
+                () -> inner.conv3dBackwardData(dy, w, g, xs));
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Tensor x) {
-        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data", () -> inner.conv3dBackwardData(dy, w, g, x));
+        return timed(
+                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data",
+                () -> inner.conv3dBackwardData(dy, w, g, x));
     }
 
     @Override
     public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
-        return timed("conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward weight",
+        return timed(
+                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward weight",
                 () -> inner.conv3dBackwardWeight(x, dy, g, withBias));
     }
 
@@ -102,8 +137,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor g, GroupNormOutput saved, int groups, double slope) {
-        return timed("group norm + LeakyReLU backward", () -> inner.groupNormLeakyReluBackward(dy, x, y, g, saved, groups, slope));
+    public GroupNormGrads groupNormLeakyReluBackward(
+            Tensor dy, Tensor x, Tensor y, Tensor g, GroupNormOutput saved, int groups, double slope) {
+        return timed(
+                "group norm + LeakyReLU backward",
+                () -> inner.groupNormLeakyReluBackward(dy, x, y, g, saved, groups, slope));
     }
 
     @Override

@@ -1,8 +1,7 @@
 package org.backsplit.backend;
 
 /**
- * One SGD update: g = grad + weightDecay*p; buf = first ? g : momentum*buf + g;
- * p -= lr * (nesterov ? g + momentum*buf : buf).
+ * One SGD update: g = grad + weightDecay*p; buf = first ? g : momentum*buf + g; p -= lr * (nesterov ? g + momentum*buf
+ * : buf).
  */
-public record SgdStep(double lr, double momentum, double weightDecay, boolean nesterov, boolean first) {
-}
+public record SgdStep(double lr, double momentum, double weightDecay, boolean nesterov, boolean first) {}

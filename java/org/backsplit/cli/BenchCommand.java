@@ -10,20 +10,30 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Training-step timing of a U-Net on random data; bench/ has the JMH benchmarks and the PyTorch peers. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Times full training steps (forward, deep-supervised DC+CE, backward, clipping, optimizer) of a network (--arch) on random data "
-                + "and prints the median per phase. The same network as shared/reference/torch_unet_step.py; bench/train_step_cpu.sh and "
-                + "bench/gpu/run.sh run both side by side.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Times full training steps (forward, deep-supervised DC+CE, backward, clipping, optimizer) of a network (--arch) on random data "
+                        + "and prints the median per phase. The same network as shared/reference/torch_unet_step.py; bench/train_step_cpu.sh and "
+                        + "bench/gpu/run.sh run both side by side.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--arch", defaultValue = "unet", description = "unet, resenc, segresnet (4 levels whatever --stages) or unet2d "
-            + "(a square slice of --patch) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--arch",
+            defaultValue = "unet",
+            description = "unet, resenc, segresnet (4 levels whatever --stages) or unet2d "
+                    + "(a square slice of --patch) (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--stages", defaultValue = "4", description = "default: ${DEFAULT-VALUE}")
     int stages;
 
-    @Option(names = "--features", split = ",", defaultValue = "8,64", description = "first and largest width (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--features",
+            split = ",",
+            defaultValue = "8,64",
+            description = "first and largest width (default: ${DEFAULT-VALUE})")
     int[] features;
 
     @Option(names = "--patch", defaultValue = "32", description = "cubic patch edge (default: ${DEFAULT-VALUE})")
@@ -35,7 +45,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "4", description = "default: ${DEFAULT-VALUE}")
     int classes;
 
-    @Option(names = "--steps", defaultValue = "10", description = "timed steps after 3 warm-up steps (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steps",
+            defaultValue = "10",
+            description = "timed steps after 3 warm-up steps (default: ${DEFAULT-VALUE})")
     int steps;
 
     @Mixin
@@ -55,11 +68,22 @@ final class BenchCommand implements Callable<Integer> {
         }
         UNetPlan plan = a.plan(1, classes, kernels, strides, features[0], features[1]);
         StepTiming.Result t = StepTiming.measure(backend, a, plan, patch, batch, steps);
-        System.out.printf("%s %d stages %s (%.2fM parameters), patch %s, batch %d, %d classes, on %s, median of %d steps:%n", a.checkpointName(),
-                plan.stages(), java.util.Arrays.toString(plan.features()), t.parameters() / 1e6, planar ? patch + "^2" : patch + "^3", batch, classes,
-                backend.name(), steps);
-        System.out.printf("%10s %10s %10s %10s %10s %10s%n", "step ms", "best ms", "forward", "loss", "backward", "optimizer");
-        System.out.printf("%10.1f %10.1f %10.1f %10.1f %10.1f %10.1f%n", t.stepMs(), t.minMs(), t.forwardMs(), t.lossMs(), t.backwardMs(), t.optimizerMs());
+        System.out.printf(
+                "%s %d stages %s (%.2fM parameters), patch %s, batch %d, %d classes, on %s, median of %d steps:%n",
+                a.checkpointName(),
+                plan.stages(),
+                java.util.Arrays.toString(plan.features()),
+                t.parameters() / 1e6,
+                planar ? patch + "^2" : patch + "^3",
+                batch,
+                classes,
+                backend.name(),
+                steps);
+        System.out.printf(
+                "%10s %10s %10s %10s %10s %10s%n", "step ms", "best ms", "forward", "loss", "backward", "optimizer");
+        System.out.printf(
+                "%10.1f %10.1f %10.1f %10.1f %10.1f %10.1f%n",
+                t.stepMs(), t.minMs(), t.forwardMs(), t.lossMs(), t.backwardMs(), t.optimizerMs());
         if (t.peakBytes() > 0) System.out.printf("peak device memory %.2f GiB%n", t.peakBytes() / (double) (1L << 30));
         return 0;
     }

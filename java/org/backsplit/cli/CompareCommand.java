@@ -19,10 +19,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Two sets of predictions against one reference: per-case differences and whether they are more than noise. */
-@Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Scores two prediction folders (A, e.g. binary, and B, e.g. BackSplit) against one reference folder and reports, per "
-                + "label and metric (Dice, lesion F1, false-positive ml, false-positive lesions), the per-case differences B - A, their mean with a bootstrap 95% "
-                + "interval and the Wilcoxon signed-rank p-value. Cases where a metric is undefined for either are left out and counted.")
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        description =
+                "Scores two prediction folders (A, e.g. binary, and B, e.g. BackSplit) against one reference folder and reports, per "
+                        + "label and metric (Dice, lesion F1, false-positive ml, false-positive lesions), the per-case differences B - A, their mean with a bootstrap 95% "
+                        + "interval and the Wilcoxon signed-rank p-value. Cases where a metric is undefined for either are left out and counted.")
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--a", required = true, description = "the first prediction folder (the baseline)")
     Path a;
@@ -33,16 +36,21 @@ final class CompareCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ScoringOptions scoring;
 
-    @Option(names = "--resamples", defaultValue = "10000", description = "bootstrap resamples (default: ${DEFAULT-VALUE}; seeded, so reruns agree)")
+    @Option(
+            names = "--resamples",
+            defaultValue = "10000",
+            description = "bootstrap resamples (default: ${DEFAULT-VALUE}; seeded, so reruns agree)")
     int resamples;
 
     @Override
     public Integer call() throws Exception {
-        List<List<CaseMetrics>> scored = FolderEvaluation.score(List.of(a, b), scoring.ref, scoring.labels, scoring.tolerance);
+        List<List<CaseMetrics>> scored =
+                FolderEvaluation.score(List.of(a, b), scoring.ref, scoring.labels, scoring.tolerance);
         List<CaseMetrics> ra = scored.get(0), rb = scored.get(1);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         Map<String, Object> perLabel = new LinkedHashMap<>();
-        StringBuilder table = new StringBuilder(String.format("%-6s %-22s %5s %10s %22s %10s%n", "label", "metric", "cases", "mean B-A", "95% CI", "Wilcoxon p"));
+        StringBuilder table = new StringBuilder(String.format(
+                "%-6s %-22s %5s %10s %22s %10s%n", "label", "metric", "cases", "mean B-A", "95% CI", "Wilcoxon p"));
         for (int label : scoring.labels) {
             Map<String, Object> metrics = new LinkedHashMap<>();
             for (String metric : PairedComparison.METRICS.keySet()) {
@@ -61,26 +69,42 @@ final class CompareCommand implements Callable<Integer> {
                 s.put("cases", r.cases());
                 s.put("undefined_cases", r.undefinedCases());
                 s.put("mean_difference", r.cases() == 0 ? null : r.meanDifference());
-                s.put("ci95", r.cases() == 0 ? null : List.of(r.ci95().low(), r.ci95().high()));
+                s.put(
+                        "ci95",
+                        r.cases() == 0 ? null : List.of(r.ci95().low(), r.ci95().high()));
                 s.put("wilcoxon_statistic", r.wilcoxon().statistic());
-                s.put("wilcoxon_p", Double.isNaN(r.wilcoxon().pValue()) ? null : r.wilcoxon().pValue());
+                s.put(
+                        "wilcoxon_p",
+                        Double.isNaN(r.wilcoxon().pValue())
+                                ? null
+                                : r.wilcoxon().pValue());
                 s.put("wilcoxon_exact", r.wilcoxon().exact());
                 metrics.put(metric, s);
-                table.append(String.format("%-6d %-22s %5d %10.4f %22s %10.4g%n", label, metric, r.cases(), r.meanDifference(),
-                        String.format("[%.4f, %.4f]", r.ci95().low(), r.ci95().high()), r.wilcoxon().pValue()));
+                table.append(String.format(
+                        "%-6d %-22s %5d %10.4f %22s %10.4g%n",
+                        label,
+                        metric,
+                        r.cases(),
+                        r.meanDifference(),
+                        String.format("[%.4f, %.4f]", r.ci95().low(), r.ci95().high()),
+                        r.wilcoxon().pValue()));
             }
             perLabel.put(String.valueOf(label), metrics);
         }
         Files.createDirectories(scoring.out);
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
         List.of("case", "label", "metric", "a", "b", "b_minus_a").forEach(schema::addColumn);
-        AtomicFiles.writeString(scoring.out.resolve("compare_per_case.csv"), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
+        AtomicFiles.writeString(
+                scoring.out.resolve("compare_per_case.csv"),
+                new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("a", a.toString());
         json.put("b", b.toString());
         json.put("ref", scoring.ref.toString());
         json.put("labels", perLabel);
-        AtomicFiles.writeString(scoring.out.resolve("compare.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+        AtomicFiles.writeString(
+                scoring.out.resolve("compare.json"),
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         System.out.print(table);
         return 0;
     }

@@ -9,13 +9,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The demo on its embedded default: no arguments needed. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Generates a synthetic abdomen dataset whose lesions have look-alikes (spleen, vessels), trains a binary and a BackSplit "
-                + "U-Net with equal budgets, evaluates both on held-out cases, prints the table and the paired comparison, and writes an HTML "
-                + "report. About ten minutes on two CPU cores. Re-running reuses what is done; an interrupted run continues.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Generates a synthetic abdomen dataset whose lesions have look-alikes (spleen, vessels), trains a binary and a BackSplit "
+                        + "U-Net with equal budgets, evaluates both on held-out cases, prints the table and the paired comparison, and writes an HTML "
+                        + "report. About ten minutes on two CPU cores. Re-running reuses what is done; an interrupted run continues.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--out", defaultValue = "backsplit-demo", description = "working folder (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "backsplit-demo",
+            description = "working folder (default: ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--epochs", description = "epochs per model (default: the embedded default's)")
@@ -30,20 +36,31 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-cases", description = "synthetic held-out cases (default: the embedded default's)")
     Integer testCases;
 
-    @Option(names = "--anatomy", description = "build the cases from a real MRI (Colin27 and the AAL atlas of Debian's mricron-data, "
-            + "fetched with apt-get download when missing) instead of the synthetic abdomen")
+    @Option(
+            names = "--anatomy",
+            description = "build the cases from a real MRI (Colin27 and the AAL atlas of Debian's mricron-data, "
+                    + "fetched with apt-get download when missing) instead of the synthetic abdomen")
     boolean anatomy;
 
-    @Option(names = "--arch", defaultValue = "unet", description = "the network both models use: unet, resenc, segresnet or unet2d "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--arch",
+            defaultValue = "unet",
+            description =
+                    "the network both models use: unet, resenc, segresnet or unet2d " + "(default: ${DEFAULT-VALUE})")
     String arch;
 
-    @Option(names = "--seed", description = "draws the synthetic cases and the training (default: the embedded default's); another seed is "
-            + "another replicate of the whole experiment, in another --out")
+    @Option(
+            names = "--seed",
+            description =
+                    "draws the synthetic cases and the training (default: the embedded default's); another seed is "
+                            + "another replicate of the whole experiment, in another --out")
     Long seed;
 
-    @Option(names = "--lr", description = "initial learning rate of both models (default: the network's: 0.01 with SGD, 1e-4 with Adam for "
-            + "segresnet); the folder keeps one setting, so use another --out to compare")
+    @Option(
+            names = "--lr",
+            description =
+                    "initial learning rate of both models (default: the network's: 0.01 with SGD, 1e-4 with Adam for "
+                            + "segresnet); the folder keeps one setting, so use another --out to compare")
     Double lr;
 
     @Mixin
@@ -52,7 +69,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
-        Demo.Options.Builder b = d.toBuilder().architecture(Architecture.ofShortName(arch)).learningRate(lr);
+        Demo.Options.Builder b =
+                d.toBuilder().architecture(Architecture.ofShortName(arch)).learningRate(lr);
         if (trainingCases != null) b.trainingCases(trainingCases);
         if (testCases != null) b.testCases(testCases);
         if (seed != null) b.seed(seed);

@@ -14,9 +14,13 @@ final class DeviceOptions {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
-            description = "convolution arithmetic: fp32, or tf32 on the GPU's tensor cores (inputs rounded to 10 mantissa bits, "
-                    + "fp32 accumulation, as PyTorch's allow_tf32); default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            converter = PrecisionConverter.class,
+            description =
+                    "convolution arithmetic: fp32, or tf32 on the GPU's tensor cores (inputs rounded to 10 mantissa bits, "
+                            + "fp32 accumulation, as PyTorch's allow_tf32); default ${DEFAULT-VALUE}")
     Precision precision;
 
     @Option(names = "--tf32", description = "the same as --precision tf32")

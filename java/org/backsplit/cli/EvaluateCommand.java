@@ -12,10 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Scores a folder of predictions against a folder of references, file by file. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Scores predictions against references (NIfTI files of the same names; spacing from the reference headers) per case "
-                + "and label: Dice, HD95 and NSD at --tolerance (as DeepMind's surface-distance defines them), volumes, lesion-wise errors "
-                + "(26-connected components). Writes OUT/per_case.csv and OUT/summary.json.")
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        description =
+                "Scores predictions against references (NIfTI files of the same names; spacing from the reference headers) per case "
+                        + "and label: Dice, HD95 and NSD at --tolerance (as DeepMind's surface-distance defines them), volumes, lesion-wise errors "
+                        + "(26-connected components). Writes OUT/per_case.csv and OUT/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--pred", required = true, description = "folder of predicted label maps")

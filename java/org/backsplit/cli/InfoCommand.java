@@ -12,8 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** Prints a NIfTI file's shape, datatype, spacing and affine as JSON. */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Prints a NIfTI image's shape, datatype, spacing and affine (4x4, as nibabel's img.affine) as JSON.")
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description =
+                "Prints a NIfTI image's shape, datatype, spacing and affine (4x4, as nibabel's img.affine) as JSON.")
 final class InfoCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "a .nii or .nii.gz image (NIfTI-1 or NIfTI-2)")
@@ -28,7 +31,8 @@ final class InfoCommand implements Callable<Integer> {
         out.put("datatype", img.datatype().label());
         out.put("spacing", img.spacing());
         out.put("affine", img.affine());
-        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+        System.out.println(
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         return 0;
     }
 }

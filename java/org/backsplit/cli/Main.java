@@ -4,9 +4,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `backsplit` command line. */
-@Command(name = "backsplit", mixinStandardHelpOptions = true, version = "backsplit 0.1.0",
+@Command(
+        name = "backsplit",
+        mixinStandardHelpOptions = true,
+        version = "backsplit 0.1.0",
         description = "BackSplit: lesion segmentation with the background split into auxiliary classes.",
-        subcommands = {PlanCommand.class, ComposeCommand.class, TrainCommand.class, DemoCommand.class, BenchCommand.class, ForwardCommand.class, InfoCommand.class, FisherCommand.class, PredictCommand.class, EvaluateCommand.class, CompareCommand.class, PostprocessCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            PlanCommand.class,
+            ComposeCommand.class,
+            TrainCommand.class,
+            DemoCommand.class,
+            BenchCommand.class,
+            ForwardCommand.class,
+            InfoCommand.class,
+            FisherCommand.class,
+            PredictCommand.class,
+            EvaluateCommand.class,
+            CompareCommand.class,
+            PostprocessCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -25,8 +42,12 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-            if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
-                String message = ex instanceof java.nio.file.NoSuchFileException ? ex.getMessage() + ": no such file or folder" : ex.getMessage();
+            if (ex instanceof java.io.IOException
+                    || ex instanceof IllegalArgumentException
+                    || ex instanceof IllegalStateException) {
+                String message = ex instanceof java.nio.file.NoSuchFileException
+                        ? ex.getMessage() + ": no such file or folder"
+                        : ex.getMessage();
                 line.getErr().println("backsplit: error: " + message);
                 if (System.getenv("BACKSPLIT_DEBUG") != null) ex.printStackTrace(line.getErr());
                 return 1;

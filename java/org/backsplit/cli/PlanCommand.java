@@ -10,10 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** nnU-Net's plan_and_preprocess: verify, fingerprint, plan, preprocess. */
-@Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Checks an nnU-Net raw dataset (files, geometry, label values, finite intensities), extracts its fingerprint, "
-                + "plans the 3d_fullres configuration as nnU-Net does and preprocesses every training case into PREPROCESSED "
-                + "(dataset_fingerprint.json, plans.json, splits_final.json, one file per case). Cases already preprocessed with the same plan are kept.")
+@Command(
+        name = "plan",
+        mixinStandardHelpOptions = true,
+        description =
+                "Checks an nnU-Net raw dataset (files, geometry, label values, finite intensities), extracts its fingerprint, "
+                        + "plans the 3d_fullres configuration as nnU-Net does and preprocesses every training case into PREPROCESSED "
+                        + "(dataset_fingerprint.json, plans.json, splits_final.json, one file per case). Cases already preprocessed with the same plan are kept.")
 final class PlanCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "the raw dataset folder (dataset.json, imagesTr, labelsTr)")
@@ -32,9 +35,15 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NnUNetDataset data = NnUNetDataset.open(dataset);
         Plan plan = Planning.planAndPreprocess(data, preprocessed, patch, batch);
-        System.out.printf("planned %s: spacing %s mm, patch %s, batch %d, %d stages; %d cases preprocessed in %s%n", dataset.getFileName(),
-                java.util.Arrays.toString(plan.targetSpacing()), java.util.Arrays.toString(plan.patchSize()), plan.batchSize(), plan.strides().length,
-                data.training().size(), preprocessed);
+        System.out.printf(
+                "planned %s: spacing %s mm, patch %s, batch %d, %d stages; %d cases preprocessed in %s%n",
+                dataset.getFileName(),
+                java.util.Arrays.toString(plan.targetSpacing()),
+                java.util.Arrays.toString(plan.patchSize()),
+                plan.batchSize(),
+                plan.strides().length,
+                data.training().size(),
+                preprocessed);
         return 0;
     }
 }

@@ -7,7 +7,10 @@ import picocli.CommandLine.Option;
 /** What every scoring command needs: the references, the labels to score and where the results go. */
 final class ScoringOptions {
 
-    @Option(names = "--ref", required = true, description = "folder of reference label maps (NIfTI; each needs a prediction of the same name)")
+    @Option(
+            names = "--ref",
+            required = true,
+            description = "folder of reference label maps (NIfTI; each needs a prediction of the same name)")
     Path ref;
 
     @Option(names = "--labels", required = true, split = ",", description = "label values to score, e.g. 1 or 1,2")
@@ -16,6 +19,9 @@ final class ScoringOptions {
     @Option(names = "--out", required = true, description = "folder for the results")
     Path out;
 
-    @Option(names = "--tolerance", defaultValue = "2", description = "NSD tolerance in mm, inclusive (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--tolerance",
+            defaultValue = "2",
+            description = "NSD tolerance in mm, inclusive (default: ${DEFAULT-VALUE})")
     double tolerance;
 }

@@ -10,9 +10,8 @@ import java.util.Optional;
 import org.backsplit.io.FormatException;
 
 /**
- * The "backsplit" entry that `compose` writes into dataset.json (nnU-Net ignores unknown keys): the target
- * classes, the auxiliary classes, and the cases whose auxiliary structures are not annotated. `train` takes
- * its defaults from it.
+ * The "backsplit" entry that `compose` writes into dataset.json (nnU-Net ignores unknown keys): the target classes, the
+ * auxiliary classes, and the cases whose auxiliary structures are not annotated. `train` takes its defaults from it.
  */
 public record BackSplitEntry(List<String> targets, List<String> auxiliary, List<String> casesWithoutAuxiliary) {
 
@@ -26,7 +25,9 @@ public record BackSplitEntry(List<String> targets, List<String> auxiliary, List<
         JsonNode b = root.path("backsplit");
         if (b.isMissingNode()) return Optional.empty();
         if (!b.isObject()) throw new FormatException(datasetJson, "its 'backsplit' entry must be an object");
-        return Optional.of(new BackSplitEntry(strings(b, "targets", datasetJson), strings(b, "auxiliary", datasetJson),
+        return Optional.of(new BackSplitEntry(
+                strings(b, "targets", datasetJson),
+                strings(b, "auxiliary", datasetJson),
                 strings(b, "cases_without_auxiliary", datasetJson)));
     }
 

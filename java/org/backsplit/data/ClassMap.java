@@ -2,19 +2,17 @@ package org.backsplit.data;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.backsplit.backend.LossSpec;
 
 /**
- * From a dataset's label values to training classes, for one training mode. Training classes are numbered
- * background 0, then the targets, then the auxiliary classes (BackSplit) or the virtual class (virtual).
- * Label values above the classes are special: `ignore` (excluded from the loss) and, in BackSplit mode,
- * `merged` for the non-target voxels of cases whose auxiliary structures are not annotated: there the loss is
- * the marginal one over background and the auxiliary classes (LossSpec#mergedLabel), so a missing auxiliary
- * label is never taught as background. With naive partial handling (the paper's Fig. 3, right) such voxels
- * simply stay background.
+ * From a dataset's label values to training classes, for one training mode. Training classes are numbered background 0,
+ * then the targets, then the auxiliary classes (BackSplit) or the virtual class (virtual). Label values above the
+ * classes are special: `ignore` (excluded from the loss) and, in BackSplit mode, `merged` for the non-target voxels of
+ * cases whose auxiliary structures are not annotated: there the loss is the marginal one over background and the
+ * auxiliary classes (LossSpec#mergedLabel), so a missing auxiliary label is never taught as background. With naive
+ * partial handling (the paper's Fig. 3, right) such voxels simply stay background.
  */
 public final class ClassMap {
     private final TrainingMode mode;
@@ -27,22 +25,32 @@ public final class ClassMap {
     private final boolean marginalForPartialCases;
 
     /**
-     * @param labels      dataset.json's labels (name to value, background 0)
+     * @param labels dataset.json's labels (name to value, background 0)
      * @param targetNames the lesion classes the model is judged on
-     * @param auxNames    the auxiliary structures (in BackSplit mode they become classes)
+     * @param auxNames the auxiliary structures (in BackSplit mode they become classes)
      * @param ignoreValue dataset.json's ignore label value, or -1
-     * @param marginal    true: partial cases take the marginal loss; false: their missing labels count as background
+     * @param marginal true: partial cases take the marginal loss; false: their missing labels count as background
      */
-    public ClassMap(Map<String, Integer> labels, List<String> targetNames, List<String> auxNames, int ignoreValue, TrainingMode mode,
-                    boolean marginal) {
+    public ClassMap(
+            Map<String, Integer> labels,
+            List<String> targetNames,
+            List<String> auxNames,
+            int ignoreValue,
+            TrainingMode mode,
+            boolean marginal) {
         this.mode = mode;
         if (targetNames.isEmpty()) throw new IllegalArgumentException("name at least one target class");
         for (String n : targetNames) {
-            if (!labels.containsKey(n)) throw new IllegalArgumentException("target '" + n + "' is not a label of the dataset " + labels.keySet());
-            if (auxNames.contains(n)) throw new IllegalArgumentException("'" + n + "' is named both target and auxiliary");
+            if (!labels.containsKey(n))
+                throw new IllegalArgumentException(
+                        "target '" + n + "' is not a label of the dataset " + labels.keySet());
+            if (auxNames.contains(n))
+                throw new IllegalArgumentException("'" + n + "' is named both target and auxiliary");
         }
         for (String n : auxNames) {
-            if (!labels.containsKey(n)) throw new IllegalArgumentException("auxiliary '" + n + "' is not a label of the dataset " + labels.keySet());
+            if (!labels.containsKey(n))
+                throw new IllegalArgumentException(
+                        "auxiliary '" + n + "' is not a label of the dataset " + labels.keySet());
             if (labels.get(n) == 0) throw new IllegalArgumentException("background cannot be auxiliary");
         }
         classNames = new ArrayList<>();
@@ -56,7 +64,9 @@ public final class ClassMap {
         this.ignore = k;
         this.merged = mode == TrainingMode.BACKSPLIT && marginal && !auxNames.isEmpty() ? k + 1 : -1;
         this.marginalForPartialCases = merged >= 0;
-        int max = Math.max(ignoreValue, labels.values().stream().mapToInt(Integer::intValue).max().orElse(0));
+        int max = Math.max(
+                ignoreValue,
+                labels.values().stream().mapToInt(Integer::intValue).max().orElse(0));
         lookup = new int[max + 1];
         for (Map.Entry<String, Integer> e : labels.entrySet()) {
             int t = targetNames.indexOf(e.getKey()), a = auxNames.indexOf(e.getKey());
@@ -85,8 +95,8 @@ public final class ClassMap {
 
     /**
      * Training labels for one case. `auxiliaryAnnotated` false marks a case whose auxiliary structures are not
-     * annotated (its non-target voxels are labelled background in the file): with the marginal loss they get
-     * the merged label.
+     * annotated (its non-target voxels are labelled background in the file): with the marginal loss they get the merged
+     * label.
      */
     public float[] remap(float[] datasetLabels, boolean auxiliaryAnnotated) {
         float[] out = new float[datasetLabels.length];
@@ -98,7 +108,8 @@ public final class ClassMap {
             }
             int v = (int) datasetLabels[i];
             if (v != datasetLabels[i] || v < 0 || v >= lookup.length) {
-                throw new IllegalArgumentException("label value " + datasetLabels[i] + " at voxel " + i + " is not in the dataset's labels");
+                throw new IllegalArgumentException(
+                        "label value " + datasetLabels[i] + " at voxel " + i + " is not in the dataset's labels");
             }
             int c = lookup[v];
             out[i] = partial && c == 0 ? merged : c;
@@ -139,8 +150,8 @@ public final class ClassMap {
     }
 
     /**
-     * Training class -> the dataset.json label value a prediction writes for it: the targets always, the
-     * auxiliary classes only when asked (else background), the virtual class never (no voxel carries it).
+     * Training class -> the dataset.json label value a prediction writes for it: the targets always, the auxiliary
+     * classes only when asked (else background), the virtual class never (no voxel carries it).
      */
     public int[] datasetValues(Map<String, Integer> datasetLabels, boolean withAuxiliary) {
         int[] v = new int[classNames.size()];
@@ -153,6 +164,7 @@ public final class ClassMap {
 
     @Override
     public String toString() {
-        return mode + " " + classNames + " ignore=" + ignore + " merged=" + merged + " lookup=" + Arrays.toString(lookup);
+        return mode + " " + classNames + " ignore=" + ignore + " merged=" + merged + " lookup="
+                + Arrays.toString(lookup);
     }
 }

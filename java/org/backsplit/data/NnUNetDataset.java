@@ -15,14 +15,13 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.io.FormatException;
 
 /**
- * A dataset in nnU-Net v2's raw layout: dataset.json, imagesTr/CASE_0000.ext (one file per channel),
- * labelsTr/CASE.ext, optional imagesTs/. Case identifiers come from the file names found, so no name read
- * from dataset.json can point outside the folder.
+ * A dataset in nnU-Net v2's raw layout: dataset.json, imagesTr/CASE_0000.ext (one file per channel), labelsTr/CASE.ext,
+ * optional imagesTs/. Case identifiers come from the file names found, so no name read from dataset.json can point
+ * outside the folder.
  */
 public final class NnUNetDataset {
     /** One case: its channel images in channel order, and its label map (null for test cases). */
-    public record Case(String id, List<Path> images, Path label) {
-    }
+    public record Case(String id, List<Path> images, Path label) {}
 
     private final Path root;
     private final DatasetJson json;
@@ -43,9 +42,13 @@ public final class NnUNetDataset {
         DatasetJson json = DatasetJson.read(jsonFile);
         List<Case> training = cases(root.resolve("imagesTr"), root.resolve("labelsTr"), json, true);
         if (training.size() != json.numTraining()) {
-            throw new FormatException(jsonFile, "says numTraining = " + json.numTraining() + " but imagesTr holds " + training.size() + " cases");
+            throw new FormatException(
+                    jsonFile,
+                    "says numTraining = " + json.numTraining() + " but imagesTr holds " + training.size() + " cases");
         }
-        List<Case> test = Files.isDirectory(root.resolve("imagesTs")) ? cases(root.resolve("imagesTs"), null, json, false) : List.of();
+        List<Case> test = Files.isDirectory(root.resolve("imagesTs"))
+                ? cases(root.resolve("imagesTs"), null, json, false)
+                : List.of();
         return new NnUNetDataset(root, json, training, test);
     }
 
@@ -74,17 +77,24 @@ public final class NnUNetDataset {
             List<Path> files = new ArrayList<>();
             for (int c = 0; c < channels; c++) {
                 Path f = e.getValue().get(c);
-                if (f == null) throw new FormatException(images, "case " + e.getKey() + " lacks channel " + c + " (" + e.getKey()
-                        + String.format("_%04d", c) + json.fileEnding() + ")");
+                if (f == null)
+                    throw new FormatException(
+                            images,
+                            "case " + e.getKey() + " lacks channel " + c + " (" + e.getKey() + String.format("_%04d", c)
+                                    + json.fileEnding() + ")");
                 files.add(f);
             }
             if (e.getValue().size() != channels) {
-                throw new FormatException(images, "case " + e.getKey() + " has " + e.getValue().size() + " channel files, dataset.json names " + channels);
+                throw new FormatException(
+                        images,
+                        "case " + e.getKey() + " has " + e.getValue().size() + " channel files, dataset.json names "
+                                + channels);
             }
             Path label = null;
             if (labels != null) {
                 label = labels.resolve(e.getKey() + json.fileEnding());
-                if (!Files.isRegularFile(label)) throw new FormatException(label, "is missing (the label of case " + e.getKey() + ")");
+                if (!Files.isRegularFile(label))
+                    throw new FormatException(label, "is missing (the label of case " + e.getKey() + ")");
             }
             out.add(new Case(e.getKey(), files, label));
         }
@@ -112,9 +122,9 @@ public final class NnUNetDataset {
     }
 
     /**
-     * Reads every training case and checks what would otherwise go wrong silently: channels and label on one
-     * grid (same dimensions, affines within 1e-4 mm), label values all in dataset.json, no NaN or infinity
-     * in an image. Throws on the first problem, naming the file.
+     * Reads every training case and checks what would otherwise go wrong silently: channels and label on one grid (same
+     * dimensions, affines within 1e-4 mm), label values all in dataset.json, no NaN or infinity in an image. Throws on
+     * the first problem, naming the file.
      */
     public void verify() throws IOException {
         for (Case c : training) {
@@ -123,7 +133,8 @@ public final class NnUNetDataset {
                 NiftiImage img = Nifti.read(p);
                 sameGrid(p, img, c.label(), label);
                 for (int i = 0; i < img.data().length; i++) {
-                    if (!Float.isFinite(img.data()[i])) throw new FormatException(p, "voxel " + i + " is " + img.data()[i]);
+                    if (!Float.isFinite(img.data()[i]))
+                        throw new FormatException(p, "voxel " + i + " is " + img.data()[i]);
                 }
             }
             boolean[] allowed = new boolean[Math.max(json.numClasses(), json.ignoreLabel() + 1)];
@@ -132,7 +143,8 @@ public final class NnUNetDataset {
             for (float v : label.data()) {
                 int k = (int) v;
                 if (k != v || k < 0 || k >= allowed.length || !allowed[k]) {
-                    throw new FormatException(c.label(), "holds label value " + v + ", which dataset.json does not define");
+                    throw new FormatException(
+                            c.label(), "holds label value " + v + ", which dataset.json does not define");
                 }
             }
         }
@@ -141,15 +153,19 @@ public final class NnUNetDataset {
     private static void sameGrid(Path a, NiftiImage ia, Path b, NiftiImage ib) throws FormatException {
         int[] da = ia.dims(), db = ib.dims();
         if (da.length < 3 || db.length < 3 || da[0] != db[0] || da[1] != db[1] || da[2] != db[2]) {
-            throw new FormatException(a, "has dimensions " + java.util.Arrays.toString(da) + " but its label " + b.getFileName()
-                    + " has " + java.util.Arrays.toString(db));
+            throw new FormatException(
+                    a,
+                    "has dimensions " + java.util.Arrays.toString(da) + " but its label " + b.getFileName() + " has "
+                            + java.util.Arrays.toString(db));
         }
         double[][] aa = ia.affine(), ab = ib.affine();
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 4; c++) {
                 if (Math.abs(aa[r][c] - ab[r][c]) > 1e-4) {
-                    throw new FormatException(a, "and its label " + b.getFileName() + " have different geometry (affine["
-                            + r + "][" + c + "] " + aa[r][c] + " vs " + ab[r][c] + ")");
+                    throw new FormatException(
+                            a,
+                            "and its label " + b.getFileName() + " have different geometry (affine[" + r + "][" + c
+                                    + "] " + aa[r][c] + " vs " + ab[r][c] + ")");
                 }
             }
     }

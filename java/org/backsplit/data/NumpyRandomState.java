@@ -1,10 +1,10 @@
 package org.backsplit.data;
 
 /**
- * numpy's legacy RandomState(seed) for an integer seed: MT19937 seeded by init_genrand, and shuffle as
- * numpy draws it (Fisher-Yates from the end, each index by masked rejection sampling). nnU-Net's
- * cross-validation splits come from scikit-learn's KFold(shuffle=True, random_state=12345), which shuffles
- * with exactly this, so reproducing it gives the same folds.
+ * numpy's legacy RandomState(seed) for an integer seed: MT19937 seeded by init_genrand, and shuffle as numpy draws it
+ * (Fisher-Yates from the end, each index by masked rejection sampling). nnU-Net's cross-validation splits come from
+ * scikit-learn's KFold(shuffle=True, random_state=12345), which shuffles with exactly this, so reproducing it gives the
+ * same folds.
  */
 final class NumpyRandomState {
     private static final int N = 624;

@@ -15,27 +15,30 @@ import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
 
 /**
- * Cross-validation folds in nnU-Net's splits_final.json format: a list of {"train": [...], "val": [...]}.
- * The default is nnU-Net's: scikit-learn's KFold(5, shuffle=True, random_state=12345) over the sorted case
- * identifiers; a splits_final.json the user put there is kept as it is.
+ * Cross-validation folds in nnU-Net's splits_final.json format: a list of {"train": [...], "val": [...]}. The default
+ * is nnU-Net's: scikit-learn's KFold(5, shuffle=True, random_state=12345) over the sorted case identifiers; a
+ * splits_final.json the user put there is kept as it is.
  */
 public record Splits(List<Fold> folds) {
     public static final String FILE = "splits_final.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public record Fold(List<String> train, List<String> val) {
-    }
+    public record Fold(List<String> train, List<String> val) {}
 
     public Splits {
         folds = List.copyOf(folds);
     }
 
-    /** KFold as scikit-learn computes it: shuffle indices, cut into k contiguous folds (the first n%k one larger), sort. */
+    /**
+     * KFold as scikit-learn computes it: shuffle indices, cut into k contiguous folds (the first n%k one larger), sort.
+     */
     public static Splits kFold(List<String> identifiers, int k, long seed) {
         List<String> ids = new ArrayList<>(identifiers);
         ids.sort(null);
         int n = ids.size();
-        if (n < k) throw new IllegalArgumentException("cannot make " + k + " folds from " + n + " cases (train on all of them with --fold all)");
+        if (n < k)
+            throw new IllegalArgumentException(
+                    "cannot make " + k + " folds from " + n + " cases (train on all of them with --fold all)");
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         new NumpyRandomState(seed).shuffle(order);
@@ -65,7 +68,9 @@ public record Splits(List<Fold> folds) {
             Set<String> known = new HashSet<>(identifiers);
             for (int f = 0; f < s.folds().size(); f++) {
                 for (String id : s.folds().get(f).val()) {
-                    if (!known.contains(id)) throw new FormatException(file, "fold " + f + " names case '" + id + "', which the dataset lacks");
+                    if (!known.contains(id))
+                        throw new FormatException(
+                                file, "fold " + f + " names case '" + id + "', which the dataset lacks");
                 }
             }
             return s;
@@ -80,7 +85,8 @@ public record Splits(List<Fold> folds) {
             List<Map<String, List<String>>> raw = JSON.readValue(file.toFile(), new TypeReference<>() {});
             List<Fold> folds = new ArrayList<>();
             for (Map<String, List<String>> f : raw) {
-                if (f.get("train") == null || f.get("val") == null) throw new FormatException(file, "every fold needs 'train' and 'val'");
+                if (f.get("train") == null || f.get("val") == null)
+                    throw new FormatException(file, "every fold needs 'train' and 'val'");
                 folds.add(new Fold(f.get("train"), f.get("val")));
             }
             return new Splits(folds);

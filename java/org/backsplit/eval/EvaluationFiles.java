@@ -14,19 +14,31 @@ import java.util.Map;
 import org.backsplit.io.AtomicFiles;
 
 /**
- * An evaluation on disk: per_case.csv (one row per case and label: Dice, HD95 (mm), NSD at the tolerance,
- * volumes, lesion-wise errors; non-finite values as NaN / Infinity) and
- * summary.json (the caller's context, then mean and median per label), both written atomically.
+ * An evaluation on disk: per_case.csv (one row per case and label: Dice, HD95 (mm), NSD at the tolerance, volumes,
+ * lesion-wise errors; non-finite values as NaN / Infinity) and summary.json (the caller's context, then mean and median
+ * per label), both written atomically.
  */
 public final class EvaluationFiles {
     public static final String PER_CASE = "per_case.csv";
     public static final String SUMMARY = "summary.json";
-    private static final List<String> COLUMNS = List.of("case", "label", "dice", "hd95", "nsd", "reference_ml", "predicted_ml", "lesions_true_positive",
-            "lesions_false_negative", "lesions_false_positive", "lesion_precision", "lesion_recall", "lesion_f1", "false_positive_ml",
+    private static final List<String> COLUMNS = List.of(
+            "case",
+            "label",
+            "dice",
+            "hd95",
+            "nsd",
+            "reference_ml",
+            "predicted_ml",
+            "lesions_true_positive",
+            "lesions_false_negative",
+            "lesions_false_positive",
+            "lesion_precision",
+            "lesion_recall",
+            "lesion_f1",
+            "false_positive_ml",
             "false_negative_ml");
 
-    private EvaluationFiles() {
-    }
+    private EvaluationFiles() {}
 
     public static void write(Path out, List<CaseMetrics> rows, Map<String, Object> context) throws IOException {
         Files.createDirectories(out);
@@ -34,10 +46,13 @@ public final class EvaluationFiles {
         COLUMNS.forEach(schema::addColumn);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         for (CaseMetrics m : rows) csvRows.add(row(m));
-        AtomicFiles.writeString(out.resolve(PER_CASE), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
+        AtomicFiles.writeString(
+                out.resolve(PER_CASE), new CsvMapper().writer(schema.build()).writeValueAsString(csvRows));
         Map<String, Object> summary = new LinkedHashMap<>(context);
         summary.put("labels", Summary.of(rows));
-        AtomicFiles.writeString(out.resolve(SUMMARY), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+        AtomicFiles.writeString(
+                out.resolve(SUMMARY),
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
     }
 
     private static Map<String, Object> row(CaseMetrics m) {

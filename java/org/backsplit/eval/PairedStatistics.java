@@ -4,22 +4,19 @@ import java.util.Arrays;
 import org.backsplit.util.Rng;
 
 /**
- * Statistics of paired per-case differences (model B minus model A): the mean with a percentile bootstrap 95%
- * interval, and the two-sided Wilcoxon signed-rank p-value with scipy's conventions (zero differences dropped;
- * the exact null distribution when there are at most 50 cases and no zeros or ties, else the normal approximation
- * with the tie correction and no continuity correction).
+ * Statistics of paired per-case differences (model B minus model A): the mean with a percentile bootstrap 95% interval,
+ * and the two-sided Wilcoxon signed-rank p-value with scipy's conventions (zero differences dropped; the exact null
+ * distribution when there are at most 50 cases and no zeros or ties, else the normal approximation with the tie
+ * correction and no continuity correction).
  */
 public final class PairedStatistics {
     static final int EXACT_LIMIT = 50;
 
-    private PairedStatistics() {
-    }
+    private PairedStatistics() {}
 
-    public record Interval(double low, double high) {
-    }
+    public record Interval(double low, double high) {}
 
-    public record Wilcoxon(double statistic, double pValue, boolean exact) {
-    }
+    public record Wilcoxon(double statistic, double pValue, boolean exact) {}
 
     public static double mean(double[] d) {
         return Arrays.stream(d).average().orElse(Double.NaN);

@@ -4,16 +4,16 @@ import java.util.Arrays;
 import org.backsplit.data.geometry.DistanceTransform;
 
 /**
- * Distances between two mask surfaces as Google DeepMind's surface-distance defines them (which MONAI's NSD
- * matches with use_subvoxels): the masks are cropped to the bounding box of both; surface elements sit on
- * voxel corners, one per 2x2x2 neighbourhood that is neither empty nor full, weighted by the area of its
- * marching-cubes triangles ({@link SurfelTable}) scaled by the spacing; each element's distance to the other
- * surface is the exact Euclidean distance (mm) from its corner to the nearest corner element of the other.
- * HD at a percentile and NSD at a tolerance follow from the area-weighted distance distributions.
+ * Distances between two mask surfaces as Google DeepMind's surface-distance defines them (which MONAI's NSD matches
+ * with use_subvoxels): the masks are cropped to the bounding box of both; surface elements sit on voxel corners, one
+ * per 2x2x2 neighbourhood that is neither empty nor full, weighted by the area of its marching-cubes triangles
+ * ({@link SurfelTable}) scaled by the spacing; each element's distance to the other surface is the exact Euclidean
+ * distance (mm) from its corner to the nearest corner element of the other. HD at a percentile and NSD at a tolerance
+ * follow from the area-weighted distance distributions.
  *
- * @param gtToPred  distances of the reference's elements to the prediction's surface, ascending
- * @param gtAreas   their areas (mm²)
- * @param predToGt  distances of the prediction's elements to the reference's surface, ascending
+ * @param gtToPred distances of the reference's elements to the prediction's surface, ascending
+ * @param gtAreas their areas (mm²)
+ * @param predToGt distances of the prediction's elements to the reference's surface, ascending
  * @param predAreas their areas
  */
 public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] predToGt, double[] predAreas) {
@@ -21,15 +21,17 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
     /** @param dims {nx, ny, nz}, x fastest; spacing {sx, sy, sz} in mm */
     public static SurfaceDistances of(boolean[] gt, boolean[] pred, int[] dims, double[] spacing) {
         int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, hi = {-1, -1, -1};
-        for (int z = 0, i = 0; z < dims[2]; z++) for (int y = 0; y < dims[1]; y++) for (int x = 0; x < dims[0]; x++, i++) {
-            if (!gt[i] && !pred[i]) continue;
-            lo[0] = Math.min(lo[0], x);
-            lo[1] = Math.min(lo[1], y);
-            lo[2] = Math.min(lo[2], z);
-            hi[0] = Math.max(hi[0], x);
-            hi[1] = Math.max(hi[1], y);
-            hi[2] = Math.max(hi[2], z);
-        }
+        for (int z = 0, i = 0; z < dims[2]; z++)
+            for (int y = 0; y < dims[1]; y++)
+                for (int x = 0; x < dims[0]; x++, i++) {
+                    if (!gt[i] && !pred[i]) continue;
+                    lo[0] = Math.min(lo[0], x);
+                    lo[1] = Math.min(lo[1], y);
+                    lo[2] = Math.min(lo[2], z);
+                    hi[0] = Math.max(hi[0], x);
+                    hi[1] = Math.max(hi[1], y);
+                    hi[2] = Math.max(hi[2], z);
+                }
         if (hi[0] < 0) return new SurfaceDistances(new double[0], new double[0], new double[0], new double[0]);
         // corner grid: position c covers voxels c-1 and c along each axis (crop coordinates), so one more than the box
         int[] g = {hi[0] - lo[0] + 2, hi[1] - lo[1] + 2, hi[2] - lo[2] + 2};
@@ -42,14 +44,17 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
     }
 
     /**
-     * The larger of the two directed distances at `percent` of the surface area (100: Hausdorff); infinite when
-     * either surface is empty, as the reference.
+     * The larger of the two directed distances at `percent` of the surface area (100: Hausdorff); infinite when either
+     * surface is empty, as the reference.
      */
     public double hausdorff(double percent) {
         return Math.max(directed(gtToPred, gtAreas, percent), directed(predToGt, predAreas, percent));
     }
 
-    /** Surface Dice (NSD): the area of both surfaces within `toleranceMm` of the other over their total area; NaN when both are empty. */
+    /**
+     * Surface Dice (NSD): the area of both surfaces within `toleranceMm` of the other over their total area; NaN when
+     * both are empty.
+     */
     public double surfaceDice(double toleranceMm) {
         double within = 0, total = 0;
         for (int i = 0; i < gtToPred.length; i++) {
@@ -90,18 +95,27 @@ public record SurfaceDistances(double[] gtToPred, double[] gtAreas, double[] pre
         return d[d.length - 1];
     }
 
-    /** 8-bit neighbourhood codes on the corner grid: bit 128 for voxel (c-1, c-1, c-1) ... bit 1 for (c, c, c), as the reference's kernel. */
+    /**
+     * 8-bit neighbourhood codes on the corner grid: bit 128 for voxel (c-1, c-1, c-1) ... bit 1 for (c, c, c), as the
+     * reference's kernel.
+     */
     private static byte[] codes(boolean[] m, int[] dims, int[] lo, int[] hi, int[] g) {
-        byte[] code = new byte[g[0] * g[1] * g[2]]; // bytes, not ints: the corner grid of a large case is tens of millions of points
-        for (int cz = 0; cz < g[2]; cz++) for (int cy = 0; cy < g[1]; cy++) for (int cx = 0; cx < g[0]; cx++) {
-            int c = 0;
-            for (int kx = 0; kx < 2; kx++) for (int ky = 0; ky < 2; ky++) for (int kz = 0; kz < 2; kz++) {
-                int x = lo[0] + cx - 1 + kx, y = lo[1] + cy - 1 + ky, z = lo[2] + cz - 1 + kz;
-                if (x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2]) continue; // outside the crop: background
-                if (m[(z * dims[1] + y) * dims[0] + x]) c |= 1 << (7 - (4 * kx + 2 * ky + kz));
-            }
-            code[(cz * g[1] + cy) * g[0] + cx] = (byte) c;
-        }
+        byte[] code = new byte
+                [g[0] * g[1] * g[2]]; // bytes, not ints: the corner grid of a large case is tens of millions of points
+        for (int cz = 0; cz < g[2]; cz++)
+            for (int cy = 0; cy < g[1]; cy++)
+                for (int cx = 0; cx < g[0]; cx++) {
+                    int c = 0;
+                    for (int kx = 0; kx < 2; kx++)
+                        for (int ky = 0; ky < 2; ky++)
+                            for (int kz = 0; kz < 2; kz++) {
+                                int x = lo[0] + cx - 1 + kx, y = lo[1] + cy - 1 + ky, z = lo[2] + cz - 1 + kz;
+                                if (x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2])
+                                    continue; // outside the crop: background
+                                if (m[(z * dims[1] + y) * dims[0] + x]) c |= 1 << (7 - (4 * kx + 2 * ky + kz));
+                            }
+                    code[(cz * g[1] + cy) * g[0] + cx] = (byte) c;
+                }
         return code;
     }
 

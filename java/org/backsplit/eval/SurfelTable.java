@@ -1,14 +1,13 @@
 package org.backsplit.eval;
 
 /**
- * The surface elements of a 2x2x2 neighbourhood of voxels, by its 8-bit configuration code, as the reference
- * definition of HD95 and NSD (Google DeepMind's surface-distance, Apache License 2.0) tabulates them from
- * marching cubes: for each code, the normals of its surface triangles, each as long as its triangle's area in a
- * unit grid. The values must be the reference's to the digit for the metrics to agree with it (ambiguous
- * configurations have more than one triangulation), so they are its table's numbers; a configuration and its
- * complement (code c and 255 - c) have the same surface, which is how the table is stored here: codes 0..127.
- * Bit weights of the neighbourhood (offset 0 or 1 per axis x, y, z): 128 at (0,0,0), 64 (0,0,1), 32 (0,1,0),
- * 16 (0,1,1), 8 (1,0,0), 4 (1,0,1), 2 (1,1,0), 1 (1,1,1).
+ * The surface elements of a 2x2x2 neighbourhood of voxels, by its 8-bit configuration code, as the reference definition
+ * of HD95 and NSD (Google DeepMind's surface-distance, Apache License 2.0) tabulates them from marching cubes: for each
+ * code, the normals of its surface triangles, each as long as its triangle's area in a unit grid. The values must be
+ * the reference's to the digit for the metrics to agree with it (ambiguous configurations have more than one
+ * triangulation), so they are its table's numbers; a configuration and its complement (code c and 255 - c) have the
+ * same surface, which is how the table is stored here: codes 0..127. Bit weights of the neighbourhood (offset 0 or 1
+ * per axis x, y, z): 128 at (0,0,0), 64 (0,0,1), 32 (0,1,0), 16 (0,1,1), 8 (1,0,0), 4 (1,0,1), 2 (1,1,0), 1 (1,1,1).
  */
 final class SurfelTable {
     /** One line per code 0..127: the triangle normals (x y z), separated by ";". */
@@ -146,15 +145,19 @@ final class SurfelTable {
     /** The triangle normals of every code 0..255. */
     static final double[][][] BY_CODE = parse();
 
-    private SurfelTable() {
-    }
+    private SurfelTable() {}
 
-    /** Surface area of each code's elements on a grid of this spacing: a unit-grid normal n scales to (n_x s_y s_z, n_y s_x s_z, n_z s_x s_y). */
+    /**
+     * Surface area of each code's elements on a grid of this spacing: a unit-grid normal n scales to (n_x s_y s_z, n_y
+     * s_x s_z, n_z s_x s_y).
+     */
     static double[] areas(double[] spacing) {
         double[] a = new double[256];
         for (int code = 0; code < 256; code++) {
             for (double[] n : BY_CODE[code]) {
-                double x = n[0] * spacing[1] * spacing[2], y = n[1] * spacing[0] * spacing[2], z = n[2] * spacing[0] * spacing[1];
+                double x = n[0] * spacing[1] * spacing[2],
+                        y = n[1] * spacing[0] * spacing[2],
+                        z = n[2] * spacing[0] * spacing[1];
                 a[code] += Math.sqrt(x * x + y * y + z * z);
             }
         }
@@ -163,7 +166,8 @@ final class SurfelTable {
 
     private static double[][][] parse() {
         String[] lines = NORMALS.strip().split("\n");
-        if (lines.length != 128) throw new IllegalStateException("surfel table has " + lines.length + " rows, expected 128");
+        if (lines.length != 128)
+            throw new IllegalStateException("surfel table has " + lines.length + " rows, expected 128");
         double[][][] t = new double[256][][];
         for (int code = 0; code < 128; code++) {
             String[] tris = lines[code].strip().split(";");

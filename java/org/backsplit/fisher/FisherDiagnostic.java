@@ -10,26 +10,30 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Measures Proposition 1's information terms for a trained network on whole cases: per voxel, from the
- * softmax of the highest-resolution head and the features that head reads (the final 1x1x1 layer's
- * parameters), summed over all voxels and over the voxels within a margin (mm) of the target class.
+ * Measures Proposition 1's information terms for a trained network on whole cases: per voxel, from the softmax of the
+ * highest-resolution head and the features that head reads (the final 1x1x1 layer's parameters), summed over all voxels
+ * and over the voxels within a margin (mm) of the target class.
  *
- * <p>A case is covered by patch-sized tiles (the last one along each axis shifted back to end at the border,
- * padding where the case is smaller than a patch); each voxel counts once, from the first tile that holds it.
- * The margin is measured on the whole case, so lesions in a neighbouring tile count.
+ * <p>A case is covered by patch-sized tiles (the last one along each axis shifted back to end at the border, padding
+ * where the case is smaller than a patch); each voxel counts once, from the first tile that holds it. The margin is
+ * measured on the whole case, so lesions in a neighbouring tile count.
  */
 public final class FisherDiagnostic {
-    private FisherDiagnostic() {
-    }
+    private FisherDiagnostic() {}
 
-    public record Result(FisherSummary all, FisherSummary nearTarget) {
-    }
+    public record Result(FisherSummary all, FisherSummary nearTarget) {}
 
     /**
-     * @param patch   tile size {x, y, z}, one the network accepts
+     * @param patch tile size {x, y, z}, one the network accepts
      * @param spacing voxel size {x, y, z} in mm
      */
-    public static Result measure(SegmentationNetwork net, List<PreparedCase> cases, int[] patch, int target, double marginMm, double[] spacing) {
+    public static Result measure(
+            SegmentationNetwork net,
+            List<PreparedCase> cases,
+            int[] patch,
+            int target,
+            double marginMm,
+            double[] spacing) {
         int k = net.plan().numClasses();
         FisherSummary all = new FisherSummary(k), near = new FisherSummary(k);
         PatchSampler tiles = new PatchSampler(patch);
@@ -42,15 +46,23 @@ public final class FisherDiagnostic {
             boolean[] counted = new boolean[lesion.length];
             for (int[] corner : corners(d, patch)) {
                 float[][] tile = tiles.extract(c, corner);
-                measureTile(net, tile, c.channels().length, patch, (p, voxel) -> {
-                    int x = corner[0] + p % patch[0], y = corner[1] + (p / patch[0]) % patch[1], z = corner[2] + p / (patch[0] * patch[1]);
-                    if (x < 0 || y < 0 || z < 0 || x >= d[0] || y >= d[1] || z >= d[2]) return;
-                    int i = (z * d[1] + y) * d[0] + x;
-                    if (counted[i]) return;
-                    counted[i] = true;
-                    all.add(voxel);
-                    if (dist != null && dist[i] <= marginMm) near.add(voxel);
-                }, target);
+                measureTile(
+                        net,
+                        tile,
+                        c.channels().length,
+                        patch,
+                        (p, voxel) -> {
+                            int x = corner[0] + p % patch[0],
+                                    y = corner[1] + (p / patch[0]) % patch[1],
+                                    z = corner[2] + p / (patch[0] * patch[1]);
+                            if (x < 0 || y < 0 || z < 0 || x >= d[0] || y >= d[1] || z >= d[2]) return;
+                            int i = (z * d[1] + y) * d[0] + x;
+                            if (counted[i]) return;
+                            counted[i] = true;
+                            all.add(voxel);
+                            if (dist != null && dist[i] <= marginMm) near.add(voxel);
+                        },
+                        target);
             }
         }
         return new Result(all, near);
@@ -70,7 +82,8 @@ public final class FisherDiagnostic {
             perAxis.add(s);
         }
         List<int[]> out = new ArrayList<>();
-        for (int z : perAxis.get(2)) for (int y : perAxis.get(1)) for (int x : perAxis.get(0)) out.add(new int[] {x, y, z});
+        for (int z : perAxis.get(2))
+            for (int y : perAxis.get(1)) for (int x : perAxis.get(0)) out.add(new int[] {x, y, z});
         return out;
     }
 
@@ -78,7 +91,8 @@ public final class FisherDiagnostic {
         void accept(int patchVoxel, FisherTerms.Voxel terms);
     }
 
-    private static void measureTile(SegmentationNetwork net, float[][] tile, int channels, int[] patch, VoxelSink sink, int target) {
+    private static void measureTile(
+            SegmentationNetwork net, float[][] tile, int channels, int[] patch, VoxelSink sink, int target) {
         int v = patch[0] * patch[1] * patch[2];
         float[] channelsLast = new float[v * channels];
         for (int i = 0; i < v; i++) for (int ch = 0; ch < channels; ch++) channelsLast[i * channels + ch] = tile[ch][i];

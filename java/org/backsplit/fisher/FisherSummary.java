@@ -1,8 +1,8 @@
 package org.backsplit.fisher;
 
 /**
- * The Fisher traces summed over a set of voxels, and how the missing information splits over the non-target
- * classes: ratio = tr(I_Y) / tr(I_Z), the gain in curvature the auxiliary classes bring.
+ * The Fisher traces summed over a set of voxels, and how the missing information splits over the non-target classes:
+ * ratio = tr(I_Y) / tr(I_Z), the gain in curvature the auxiliary classes bring.
  */
 public final class FisherSummary {
     private final double[] shares;
@@ -25,7 +25,8 @@ public final class FisherSummary {
 
     /** Adds another summary's sums (over other voxels) to this one. */
     public void add(FisherSummary other) {
-        if (other.shares.length != shares.length) throw new IllegalArgumentException("summaries over different class counts");
+        if (other.shares.length != shares.length)
+            throw new IllegalArgumentException("summaries over different class counts");
         traceY += other.traceY;
         traceZ += other.traceZ;
         traceMissing += other.traceMissing;
@@ -62,7 +63,11 @@ public final class FisherSummary {
 
     /** Non-target classes by their share, largest first (the target itself excluded). */
     public int[] ranking(int target) {
-        return java.util.stream.IntStream.range(0, shares.length).filter(k -> k != target).boxed()
-                .sorted((a, b) -> Double.compare(shares[b], shares[a])).mapToInt(Integer::intValue).toArray();
+        return java.util.stream.IntStream.range(0, shares.length)
+                .filter(k -> k != target)
+                .boxed()
+                .sorted((a, b) -> Double.compare(shares[b], shares[a]))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 }

@@ -1,26 +1,25 @@
 package org.backsplit.fisher;
 
 /**
- * The paper's Proposition 1 at one voxel, for the final 1x1x1 layer's parameters (weights and bias).
- * With softmax eta, target class c, and the voxel's penultimate features h, the Jacobian of the logits with
- * respect to that layer is J = I_K (x) [h; 1], so every Fisher matrix is a K x K matrix (x) x x^T with
- * x = [h; 1], and its trace is the K x K trace times |x|^2:
+ * The paper's Proposition 1 at one voxel, for the final 1x1x1 layer's parameters (weights and bias). With softmax eta,
+ * target class c, and the voxel's penultimate features h, the Jacobian of the logits with respect to that layer is J =
+ * I_K (x) [h; 1], so every Fisher matrix is a K x K matrix (x) x x^T with x = [h; 1], and its trace is the K x K trace
+ * times |x|^2:
+ *
  * <ul>
  *   <li>multiclass: I_Y = J^T (Diag(eta) - eta eta^T) J, trace (1 - |eta|^2) |x|^2;
  *   <li>collapsed binary label of class c: I_Z = J^T (eta_c / (1 - eta_c)) (e_c - eta)(e_c - eta)^T J;
- *   <li>missing information: (1 - eta_c) J^T (Diag(pi) - pi pi^T) J, pi_k = eta_k / (1 - eta_c) for k != c,
- *       pi_c = 0; I_Y = I_Z + missing exactly;
- *   <li>shares of the missing trace, one per non-target class k: (1 - eta_c) pi_k |J_k - Jbar|^2 with
- *       Jbar = sum_k pi_k J_k, which sum to the missing trace.
+ *   <li>missing information: (1 - eta_c) J^T (Diag(pi) - pi pi^T) J, pi_k = eta_k / (1 - eta_c) for k != c, pi_c = 0;
+ *       I_Y = I_Z + missing exactly;
+ *   <li>shares of the missing trace, one per non-target class k: (1 - eta_c) pi_k |J_k - Jbar|^2 with Jbar = sum_k pi_k
+ *       J_k, which sum to the missing trace.
  * </ul>
  */
 public final class FisherTerms {
-    private FisherTerms() {
-    }
+    private FisherTerms() {}
 
     /** Traces at one voxel; shares[k] for the non-target classes (shares[c] = 0). */
-    public record Voxel(double traceY, double traceZ, double traceMissing, double[] shares) {
-    }
+    public record Voxel(double traceY, double traceZ, double traceMissing, double[] shares) {}
 
     public static Voxel at(double[] eta, double[] features, int c) {
         int k = eta.length;

@@ -18,19 +18,26 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.util.Progress;
 
 /**
- * One raw case in, one segmentation in the case's own grid out: read the channel images, preprocess them as
- * the plan says, slide the network over them, map the logits back (undo resampling and cropping), argmax,
- * and write the classes as dataset label values. Shared by `predict`, a training run's validation and the demo.
+ * One raw case in, one segmentation in the case's own grid out: read the channel images, preprocess them as the plan
+ * says, slide the network over them, map the logits back (undo resampling and cropping), argmax, and write the classes
+ * as dataset label values. Shared by `predict`, a training run's validation and the demo.
  *
  * @param toDatasetValue training class -> the label value written (0 for classes not wanted in the output)
  * @param postprocessing applied to the label map written
  */
-public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double step, boolean mirroring, int[] toDatasetValue,
-                            Postprocessing postprocessing) {
+public record CasePredictor(
+        TilePredictor net,
+        Plan plan,
+        int[] tile,
+        double step,
+        boolean mirroring,
+        int[] toDatasetValue,
+        Postprocessing postprocessing) {
 
     public CasePredictor {
         if (toDatasetValue.length != net.classes()) {
-            throw new IllegalArgumentException("the network predicts " + net.classes() + " classes, the label mapping has " + toDatasetValue.length);
+            throw new IllegalArgumentException("the network predicts " + net.classes()
+                    + " classes, the label mapping has " + toDatasetValue.length);
         }
     }
 
@@ -42,25 +49,32 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
     /** Told of each case predictFolder has written, with the case as the network saw it. */
     @FunctionalInterface
     public interface CaseDone {
-        CaseDone NONE = (c, prediction, prepared) -> {
-        };
+        CaseDone NONE = (c, prediction, prepared) -> {};
 
         void done(NnUNetDataset.Case c, Path prediction, Preprocessor.Prepared prepared) throws IOException;
     }
 
     /**
      * Segments every case into `folder` as CASE + fileEnding (and CASE.npy, the probabilities, when asked), with a
-     * progress bar named `task`: the one loop behind `predict`, a run's validation and the demo. `labelOf` names
-     * a case's label file to preprocess alongside (null for none). Returns the written files in case order.
+     * progress bar named `task`: the one loop behind `predict`, a run's validation and the demo. `labelOf` names a
+     * case's label file to preprocess alongside (null for none). Returns the written files in case order.
      */
-    public List<Path> predictFolder(String task, List<NnUNetDataset.Case> cases, Path folder, String fileEnding, boolean probabilities,
-                                    Function<NnUNetDataset.Case, Path> labelOf, CaseDone done) throws IOException {
+    public List<Path> predictFolder(
+            String task,
+            List<NnUNetDataset.Case> cases,
+            Path folder,
+            String fileEnding,
+            boolean probabilities,
+            Function<NnUNetDataset.Case, Path> labelOf,
+            CaseDone done)
+            throws IOException {
         Files.createDirectories(folder);
         List<Path> written = new ArrayList<>();
         try (Progress bar = Progress.bar(task, cases.size())) {
             for (NnUNetDataset.Case c : cases) {
                 Path out = folder.resolve(c.id() + fileEnding);
-                Preprocessor.Prepared p = predict(c.images(), labelOf.apply(c), out, probabilities ? folder.resolve(c.id() + ".npy") : null);
+                Preprocessor.Prepared p = predict(
+                        c.images(), labelOf.apply(c), out, probabilities ? folder.resolve(c.id() + ".npy") : null);
                 written.add(out);
                 done.done(c, out, p);
                 bar.step();
@@ -70,12 +84,13 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
     }
 
     /**
-     * The same, and when `probabilities` is not null the softmax of every class the network predicts, in the
-     * image's grid, as a float32 .npy of shape [classes, z, y, x] (training class order; before postprocessing).
-     * Returns the case as the network saw it (preprocessed), with its labels preprocessed alike when `label`
-     * names a label file, for whoever measures more on it (the Fisher diagnostic) without preprocessing again.
+     * The same, and when `probabilities` is not null the softmax of every class the network predicts, in the image's
+     * grid, as a float32 .npy of shape [classes, z, y, x] (training class order; before postprocessing). Returns the
+     * case as the network saw it (preprocessed), with its labels preprocessed alike when `label` names a label file,
+     * for whoever measures more on it (the Fisher diagnostic) without preprocessing again.
      */
-    public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities) throws IOException {
+    public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities)
+            throws IOException {
         NiftiImage first = Nifti.read(images.get(0));
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
         float[][] channels = new float[images.size()][];
@@ -83,8 +98,8 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
         for (int ch = 1; ch < channels.length; ch++) {
             NiftiImage other = Nifti.read(images.get(ch));
             if (!Arrays.equals(other.dims(), first.dims())) {
-                throw new IllegalArgumentException(images.get(ch) + ": its grid " + Arrays.toString(other.dims()) + " differs from "
-                        + images.get(0) + "'s " + Arrays.toString(first.dims()));
+                throw new IllegalArgumentException(images.get(ch) + ": its grid " + Arrays.toString(other.dims())
+                        + " differs from " + images.get(0) + "'s " + Arrays.toString(first.dims()));
             }
             channels[ch] = other.data();
         }
@@ -92,13 +107,17 @@ public record CasePredictor(TilePredictor net, Plan plan, int[] tile, double ste
         if (label != null) {
             NiftiImage l = Nifti.read(label);
             if (!Arrays.equals(l.dims(), first.dims())) {
-                throw new IllegalArgumentException(label + ": its grid " + Arrays.toString(l.dims()) + " differs from " + images.get(0) + "'s");
+                throw new IllegalArgumentException(
+                        label + ": its grid " + Arrays.toString(l.dims()) + " differs from " + images.get(0) + "'s");
             }
             labels = l.data();
         }
         Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, dims, first.spacing(), plan);
         float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirroring);
-        RevertPreprocessing.Reverted r = RevertPreprocessing.revert(logits, net.classes(), p.dims(),
+        RevertPreprocessing.Reverted r = RevertPreprocessing.revert(
+                logits,
+                net.classes(),
+                p.dims(),
                 new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
         float[] seg = new float[r.segmentation().length];
         for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];

@@ -3,15 +3,17 @@ package org.backsplit.infer;
 import java.util.List;
 
 /**
- * Several networks as one (nnU-Net's fold ensemble): the mean of their logits per tile. Stitching is linear in
- * the logits, so this equals averaging each network's stitched prediction.
+ * Several networks as one (nnU-Net's fold ensemble): the mean of their logits per tile. Stitching is linear in the
+ * logits, so this equals averaging each network's stitched prediction.
  */
 public record EnsemblePredictor(List<TilePredictor> members) implements TilePredictor {
     public EnsemblePredictor {
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one network");
         int k = members.get(0).classes();
         for (TilePredictor m : members) {
-            if (m.classes() != k) throw new IllegalArgumentException("ensemble members disagree on the classes: " + k + " vs " + m.classes());
+            if (m.classes() != k)
+                throw new IllegalArgumentException(
+                        "ensemble members disagree on the classes: " + k + " vs " + m.classes());
         }
         members = List.copyOf(members);
     }

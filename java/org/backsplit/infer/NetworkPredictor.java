@@ -14,7 +14,8 @@ public record NetworkPredictor(SegmentationNetwork net) implements TilePredictor
 
     @Override
     public float[] predict(float[] channelsLast, int[] tile) {
-        Tensor x = net.backend().upload(channelsLast, Shape.ndhwcOfXyz(1, tile, net.plan().inputChannels()));
+        Tensor x = net.backend()
+                .upload(channelsLast, Shape.ndhwcOfXyz(1, tile, net.plan().inputChannels()));
         List<Tensor> logits = net.forward(x);
         float[] out = net.backend().download(logits.get(0));
         logits.forEach(Tensor::close);

@@ -10,9 +10,9 @@ import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
 
 /**
- * nnU-Net's postprocessing: for the listed label values, keep only the largest 26-connected component and turn
- * the rest into background. Which labels get it is decided on cross-validation predictions (it is kept only
- * where it raised the mean Dice there); the choice travels as postprocessing.json.
+ * nnU-Net's postprocessing: for the listed label values, keep only the largest 26-connected component and turn the rest
+ * into background. Which labels get it is decided on cross-validation predictions (it is kept only where it raised the
+ * mean Dice there); the choice travels as postprocessing.json.
  *
  * @param largestComponentOnly dataset label values
  */

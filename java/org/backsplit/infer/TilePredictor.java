@@ -6,7 +6,7 @@ public interface TilePredictor {
 
     /**
      * @param channelsLast the tile's input [z, y, x, C], x fastest after the channels
-     * @param tile         tile size {x, y, z}
+     * @param tile tile size {x, y, z}
      * @return logits [z, y, x, K] channels-last
      */
     float[] predict(float[] channelsLast, int[] tile);

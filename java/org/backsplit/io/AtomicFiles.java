@@ -9,16 +9,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes a file so that readers see either the old or the new content, never a torn one: the content goes
- * to a temporary file beside the target, is forced to disk, then renamed over the target.
+ * Writes a file so that readers see either the old or the new content, never a torn one: the content goes to a
+ * temporary file beside the target, is forced to disk, then renamed over the target.
  */
 public final class AtomicFiles {
     public interface Writer {
         void write(Path temporary) throws IOException;
     }
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
@@ -27,7 +26,8 @@ public final class AtomicFiles {
         try {
             // temporary files are created owner-only; outputs are ordinary files, readable as any other (rw-r--r--)
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             }
             writer.write(tmp);
             force(tmp);

@@ -20,8 +20,7 @@ public final class Npy {
     private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
-    private Npy() {
-    }
+    private Npy() {}
 
     public static NamedTensor read(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new FormatException(path, "no such file");
@@ -44,13 +43,16 @@ public final class Npy {
         if (headerLen < 0 || headerStart + headerLen > all.length) throw new FormatException(path, "truncated header");
         String header = new String(all, headerStart, headerLen, StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
-        if (!d.find() || !o.find() || !s.find()) throw new FormatException(path, "header lacks descr, fortran_order or shape: " + header.trim());
-        if (o.group(1).equals("True")) throw new FormatException(path, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
+        if (!d.find() || !o.find() || !s.find())
+            throw new FormatException(path, "header lacks descr, fortran_order or shape: " + header.trim());
+        if (o.group(1).equals("True"))
+            throw new FormatException(path, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
         String descr = d.group(1);
         int width = switch (descr) {
             case "<f4" -> 4;
             case "<f8" -> 8;
-            default -> throw new FormatException(path, "dtype " + descr + " is not supported; use float32 ('<f4') or float64");
+            default ->
+                throw new FormatException(path, "dtype " + descr + " is not supported; use float32 ('<f4') or float64");
         };
         List<Integer> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
@@ -60,7 +62,8 @@ public final class Npy {
         int dataStart = headerStart + headerLen;
         long need = shape.numel() * width;
         if (all.length - dataStart != need) {
-            throw new FormatException(path, "holds " + (all.length - dataStart) + " data bytes, shape " + shape + " needs " + need);
+            throw new FormatException(
+                    path, "holds " + (all.length - dataStart) + " data bytes, shape " + shape + " needs " + need);
         }
         b.position(dataStart);
         float[] v = new float[shape.size()];
@@ -71,7 +74,8 @@ public final class Npy {
     public static void write(Path path, Shape shape, float[] data) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (int d : shape.dims()) dims.append(d).append(", ");
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + (shape.rank() == 1 ? dims.toString().trim() : dims.toString().replaceAll(", $", "")) + "), }";
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': ("
+                + (shape.rank() == 1 ? dims.toString().trim() : dims.toString().replaceAll(", $", "")) + "), }";
         int total = 10 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
@@ -79,7 +83,10 @@ public final class Npy {
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 out.write(MAGIC);
                 out.write(new byte[] {1, 0});
-                out.write(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) header.length()).array());
+                out.write(ByteBuffer.allocate(2)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putShort((short) header.length())
+                        .array());
                 out.write(header.getBytes(StandardCharsets.ISO_8859_1));
                 ByteBuffer buf = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
                 buf.asFloatBuffer().put(data);

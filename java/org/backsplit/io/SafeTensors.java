@@ -18,20 +18,18 @@ import java.util.Map;
 import org.backsplit.tensor.Shape;
 
 /**
- * The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
- * shape and byte range, then the raw little-endian data. We write F32; we read F32, F64, F16 and BF16
- * (converted to float), which covers what PyTorch exports.
+ * The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and
+ * byte range, then the raw little-endian data. We write F32; we read F32, F64, F16 and BF16 (converted to float), which
+ * covers what PyTorch exports.
  */
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20;
 
-    private SafeTensors() {
-    }
+    private SafeTensors() {}
 
     /** The tensors of a file, in header order, and its string metadata. */
-    public record Contents(Map<String, NamedTensor> tensors, Map<String, String> metadata) {
-    }
+    public record Contents(Map<String, NamedTensor> tensors, Map<String, String> metadata) {}
 
     public static void write(Path path, List<NamedTensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
@@ -52,7 +50,8 @@ public final class SafeTensors {
         byte[] json = headerBytes(header);
         AtomicFiles.write(path, tmp -> {
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length);
                 out.write(len.array());
                 out.write(json);
                 ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -83,10 +82,15 @@ public final class SafeTensors {
     public static Contents read(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new FormatException(path, "no such file");
         byte[] all = Files.readAllBytes(path);
-        if (all.length < 8) throw new FormatException(path, "too short for a safetensors file (" + all.length + " bytes)");
-        long headerLen = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (all.length < 8)
+            throw new FormatException(path, "too short for a safetensors file (" + all.length + " bytes)");
+        long headerLen =
+                ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > all.length) {
-            throw new FormatException(path, "header length " + headerLen + " does not fit a file of " + all.length + " bytes (truncated or not safetensors)");
+            throw new FormatException(
+                    path,
+                    "header length " + headerLen + " does not fit a file of " + all.length
+                            + " bytes (truncated or not safetensors)");
         }
         JsonNode header;
         try {
@@ -100,7 +104,8 @@ public final class SafeTensors {
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> f : header.properties()) {
             if (f.getKey().equals("__metadata__")) {
-                for (Map.Entry<String, JsonNode> m : f.getValue().properties()) metadata.put(m.getKey(), m.getValue().asText());
+                for (Map.Entry<String, JsonNode> m : f.getValue().properties())
+                    metadata.put(m.getKey(), m.getValue().asText());
                 continue;
             }
             tensors.put(f.getKey(), readTensor(path, f.getKey(), f.getValue(), all, dataStart, dataLen));
@@ -108,13 +113,16 @@ public final class SafeTensors {
         return new Contents(tensors, metadata);
     }
 
-    private static NamedTensor readTensor(Path path, String name, JsonNode e, byte[] all, long dataStart, long dataLen) throws FormatException {
+    private static NamedTensor readTensor(Path path, String name, JsonNode e, byte[] all, long dataStart, long dataLen)
+            throws FormatException {
         String dtype = e.path("dtype").asText("");
         int width = switch (dtype) {
             case "F32" -> 4;
             case "F64" -> 8;
             case "F16", "BF16" -> 2;
-            default -> throw new FormatException(path, "tensor " + name + " has dtype '" + dtype + "'; supported: F32, F64, F16, BF16");
+            default ->
+                throw new FormatException(
+                        path, "tensor " + name + " has dtype '" + dtype + "'; supported: F32, F64, F16, BF16");
         };
         JsonNode shapeNode = e.path("shape"), offsets = e.path("data_offsets");
         if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
@@ -130,13 +138,17 @@ public final class SafeTensors {
         }
         long begin = offsets.get(0).asLong(-1), end = offsets.get(1).asLong(-1);
         if (begin < 0 || end < begin || end > dataLen) {
-            throw new FormatException(path, "tensor " + name + " has byte range [" + begin + ", " + end + ") outside the "
-                    + dataLen + " data bytes (truncated file?)");
+            throw new FormatException(
+                    path,
+                    "tensor " + name + " has byte range [" + begin + ", " + end + ") outside the " + dataLen
+                            + " data bytes (truncated file?)");
         }
         if (end - begin != shape.numel() * width) {
-            throw new FormatException(path, "tensor " + name + ": " + (end - begin) + " bytes for shape " + shape + " of " + dtype);
+            throw new FormatException(
+                    path, "tensor " + name + ": " + (end - begin) + " bytes for shape " + shape + " of " + dtype);
         }
-        ByteBuffer b = ByteBuffer.wrap(all, (int) (dataStart + begin), (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(all, (int) (dataStart + begin), (int) (end - begin))
+                .order(ByteOrder.LITTLE_ENDIAN);
         float[] v = new float[shape.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = switch (dtype) {

@@ -12,9 +12,9 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Lazy;
 
 /**
- * nnU-Net's deep supervision: the Dice + CE loss on every head against the labels resized to that head
- * (nearest-exact), weighted 1/2^i from the highest resolution down, the lowest-resolution head weighted 0,
- * the weights normalised to sum 1. A head of weight 0 is left out entirely, as nnU-Net's wrapper does.
+ * nnU-Net's deep supervision: the Dice + CE loss on every head against the labels resized to that head (nearest-exact),
+ * weighted 1/2^i from the highest resolution down, the lowest-resolution head weighted 0, the weights normalised to sum
+ * 1. A head of weight 0 is left out entirely, as nnU-Net's wrapper does.
  */
 public final class DeepSupervisionLoss {
     private final LossSpec spec;
@@ -54,7 +54,8 @@ public final class DeepSupervisionLoss {
                 continue;
             }
             Tensor z = logits.get(i);
-            Tensor target = i == 0 ? labels : backend.downsampleLabels(labels, z.shape().withChannels(1));
+            Tensor target =
+                    i == 0 ? labels : backend.downsampleLabels(labels, z.shape().withChannels(1));
             LossResult r = backend.diceCrossEntropy(z, target, spec.withWeight(w[i]));
             if (target != labels) target.close();
             heads.add(r);
@@ -76,6 +77,5 @@ public final class DeepSupervisionLoss {
     }
 
     /** The weighted loss terms (read when first asked for) and each head's gradient (null for heads of weight 0). */
-    public record Result(Supplier<LossTerms> terms, List<Tensor> gradLogits) implements PendingLoss {
-    }
+    public record Result(Supplier<LossTerms> terms, List<Tensor> gradLogits) implements PendingLoss {}
 }

@@ -5,8 +5,8 @@ import java.util.Locale;
 import org.backsplit.backend.Backend;
 
 /**
- * The networks the engine trains: nnU-Net's PlainConvUNet (3D and 2D) and ResidualEncoderUNet, and MONAI's
- * SegResNet. The checkpoint records the name; the command line takes the short one.
+ * The networks the engine trains: nnU-Net's PlainConvUNet (3D and 2D) and ResidualEncoderUNet, and MONAI's SegResNet.
+ * The checkpoint records the name; the command line takes the short one.
  */
 public enum Architecture {
     UNET("unet", "PlainConvUNet"),
@@ -18,6 +18,7 @@ public enum Architecture {
     static final int[] RESENC_BLOCKS = {1, 3, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
     /** MONAI SegResNet's defaults, as the paper uses them: blocks_down (1, 2, 2, 4), blocks_up (1, 1, 1). */
     static final int[] SEGRESNET_DOWN = {1, 2, 2, 4};
+
     static final int[] SEGRESNET_UP = {1, 1, 1};
 
     private final String shortName;
@@ -48,9 +49,9 @@ public enum Architecture {
     }
 
     /**
-     * The topology on a dataset plan's kernels and strides (network axis order z, y, x; a 2D plan has 1 along
-     * z), widths min(base * 2^i, cap). SegResNet ignores them: MONAI's network is four levels of 3x3x3
-     * convolutions with stride 2 and widths base * 2^i (base = init_filters).
+     * The topology on a dataset plan's kernels and strides (network axis order z, y, x; a 2D plan has 1 along z),
+     * widths min(base * 2^i, cap). SegResNet ignores them: MONAI's network is four levels of 3x3x3 convolutions with
+     * stride 2 and widths base * 2^i (base = init_filters).
      */
     public UNetPlan plan(int inputChannels, int numClasses, int[][] kernels, int[][] strides, int base, int cap) {
         return switch (this) {
@@ -59,8 +60,10 @@ public enum Architecture {
                 int n = kernels.length;
                 int[] dec = new int[n - 1];
                 Arrays.fill(dec, 1);
-                int[] features = UNetPlan.withKernelsAndStrides(inputChannels, numClasses, base, cap, kernels, strides).features();
-                yield new UNetPlan(inputChannels, numClasses, features, kernels, strides, Arrays.copyOf(RESENC_BLOCKS, n), dec);
+                int[] features = UNetPlan.withKernelsAndStrides(inputChannels, numClasses, base, cap, kernels, strides)
+                        .features();
+                yield new UNetPlan(
+                        inputChannels, numClasses, features, kernels, strides, Arrays.copyOf(RESENC_BLOCKS, n), dec);
             }
             case SEGRESNET -> {
                 int n = SEGRESNET_DOWN.length;
@@ -71,14 +74,16 @@ public enum Architecture {
                     k[i] = new int[] {3, 3, 3};
                     s[i] = i == 0 ? new int[] {1, 1, 1} : new int[] {2, 2, 2};
                 }
-                yield new UNetPlan(inputChannels, numClasses, features, k, s, SEGRESNET_DOWN.clone(), SEGRESNET_UP.clone());
+                yield new UNetPlan(
+                        inputChannels, numClasses, features, k, s, SEGRESNET_DOWN.clone(), SEGRESNET_UP.clone());
             }
         };
     }
 
     public static Architecture ofShortName(String name) {
         for (Architecture a : values()) if (a.shortName.equals(name.toLowerCase(Locale.ROOT))) return a;
-        throw new IllegalArgumentException("unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d)");
+        throw new IllegalArgumentException(
+                "unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d)");
     }
 
     public static Architecture ofCheckpointName(String name) {

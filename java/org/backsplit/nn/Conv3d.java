@@ -8,8 +8,8 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * nn.Conv3d with padding (k-1)/2, with or without a bias; its parameters are named prefix + "weight" and
- * "bias". With the CONV_2D layout it is a 2D network's nn.Conv2d, run as a 3D convolution of depth 1.
+ * nn.Conv3d with padding (k-1)/2, with or without a bias; its parameters are named prefix + "weight" and "bias". With
+ * the CONV_2D layout it is a 2D network's nn.Conv2d, run as a 3D convolution of depth 1.
  */
 public final class Conv3d implements Layer {
     private final Backend backend;
@@ -20,22 +20,31 @@ public final class Conv3d implements Layer {
     private Tensor input;
 
     /**
-     * @param needsInputGrad false for a network's first convolution, whose input is the image: its
-     *                       backward-data pass would be wasted work
+     * @param needsInputGrad false for a network's first convolution, whose input is the image: its backward-data pass
+     *     would be wasted work
      */
     public Conv3d(Backend backend, String prefix, int in, int out, int[] kernel, int[] stride, boolean needsInputGrad) {
         this(backend, prefix, in, out, kernel, stride, true, TorchLayout.CONV, needsInputGrad);
     }
 
     /** @param layout CONV, or CONV_2D for a 2D network (kernel and stride 1 along depth) */
-    public Conv3d(Backend backend, String prefix, int in, int out, int[] kernel, int[] stride, boolean withBias, TorchLayout layout,
-                  boolean needsInputGrad) {
+    public Conv3d(
+            Backend backend,
+            String prefix,
+            int in,
+            int out,
+            int[] kernel,
+            int[] stride,
+            boolean withBias,
+            TorchLayout layout,
+            boolean needsInputGrad) {
         if (layout == TorchLayout.CONV_2D && (kernel[0] != 1 || stride[0] != 1)) {
             throw new IllegalArgumentException("a 2D convolution has kernel and stride 1 along depth");
         }
         this.backend = backend;
         this.geometry = ConvGeometry.same(kernel, stride);
-        this.weight = new Parameter(prefix + "weight", backend.zeros(new Shape(out, kernel[0], kernel[1], kernel[2], in)), layout);
+        this.weight = new Parameter(
+                prefix + "weight", backend.zeros(new Shape(out, kernel[0], kernel[1], kernel[2], in)), layout);
         this.bias = withBias ? new Parameter(prefix + "bias", backend.zeros(new Shape(out)), TorchLayout.SAME) : null;
         this.needsInputGrad = needsInputGrad;
     }

@@ -14,11 +14,14 @@ public final class ConvTranspose3d implements Layer {
     private final Parameter bias;
     private Tensor input;
 
-    /** @param layout CONV_TRANSPOSE, or CONV_TRANSPOSE_2D for a 2D network's nn.ConvTranspose2d (stride 1 along depth) */
+    /**
+     * @param layout CONV_TRANSPOSE, or CONV_TRANSPOSE_2D for a 2D network's nn.ConvTranspose2d (stride 1 along depth)
+     */
     public ConvTranspose3d(Backend backend, String prefix, int in, int out, int[] stride, TorchLayout layout) {
         this.backend = backend;
         this.stride = stride.clone();
-        this.weight = new Parameter(prefix + "weight", backend.zeros(new Shape(in, stride[0], stride[1], stride[2], out)), layout);
+        this.weight = new Parameter(
+                prefix + "weight", backend.zeros(new Shape(in, stride[0], stride[1], stride[2], out)), layout);
         this.bias = new Parameter(prefix + "bias", backend.zeros(new Shape(out)), TorchLayout.SAME);
     }
 

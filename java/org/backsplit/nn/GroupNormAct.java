@@ -2,8 +2,8 @@ package org.backsplit.nn;
 
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.backend.GroupNormGrads;
+import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -24,7 +24,8 @@ public final class GroupNormAct implements Layer {
     private Tensor out;
 
     public GroupNormAct(Backend backend, String prefix, int channels, int groups, boolean relu) {
-        if (channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
+        if (channels % groups != 0)
+            throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
         this.backend = backend;
         this.groups = groups;
         this.relu = relu;

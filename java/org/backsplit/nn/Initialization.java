@@ -6,14 +6,12 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's InitWeights_He(1e-2): kaiming_normal_(weight, a=0.01) for every convolution and transposed
- * convolution, zero biases; instance-norm scales stay 1 and shifts 0. The fan-in is computed from the
- * PyTorch shape as PyTorch does it (dim 1 times the kernel volume), which for a transposed convolution
- * [Cin, Cout, k...] means Cout * k^3.
+ * nnU-Net's InitWeights_He(1e-2): kaiming_normal_(weight, a=0.01) for every convolution and transposed convolution,
+ * zero biases; instance-norm scales stay 1 and shifts 0. The fan-in is computed from the PyTorch shape as PyTorch does
+ * it (dim 1 times the kernel volume), which for a transposed convolution [Cin, Cout, k...] means Cout * k^3.
  */
 public final class Initialization {
-    private Initialization() {
-    }
+    private Initialization() {}
 
     public static void he(Backend backend, List<Parameter> params, Rng rng, double negativeSlope) {
         double gain = Math.sqrt(2.0 / (1 + negativeSlope * negativeSlope));

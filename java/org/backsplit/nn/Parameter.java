@@ -3,8 +3,8 @@ package org.backsplit.nn;
 import org.backsplit.tensor.Tensor;
 
 /**
- * A trainable tensor with its state_dict name (as nnU-Net's PyTorch module names it), its gradient from the
- * last backward pass, and how its layout differs from PyTorch's.
+ * A trainable tensor with its state_dict name (as nnU-Net's PyTorch module names it), its gradient from the last
+ * backward pass, and how its layout differs from PyTorch's.
  */
 public final class Parameter {
     private final String name;
@@ -33,7 +33,8 @@ public final class Parameter {
     /** Replaces the value (loading weights); the shape must stay the same. */
     public void set(Tensor newValue) {
         if (!newValue.shape().equals(value.shape())) {
-            throw new IllegalArgumentException(name + ": shape " + newValue.shape() + " where " + value.shape() + " is expected");
+            throw new IllegalArgumentException(
+                    name + ": shape " + newValue.shape() + " where " + value.shape() + " is expected");
         }
         value.close();
         value = newValue;

@@ -8,12 +8,12 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
 /**
- * MONAI's SegResNet (Myronenko 2018, without the VAE branch), with MONAI's module names:
- * convInit.conv (3x3x3, no bias); down_layers.i = [stride-2 conv (i > 0; index 0), ResBlocks 1..]; per
- * decoder level i up_samples.i.0.conv (1x1x1, halving the width, no bias) then trilinear upsampling by the
- * stride (align_corners = False), plus the encoder's output at that level, then up_layers.i ResBlocks;
- * conv_final = GroupNorm (index 0), ReLU, 1x1x1 conv with bias (index 2). A ResBlock is pre-activation:
- * x + conv2(relu(norm2(conv1(relu(norm1(x)))))), group norm with 8 groups. One output, no deep supervision.
+ * MONAI's SegResNet (Myronenko 2018, without the VAE branch), with MONAI's module names: convInit.conv (3x3x3, no
+ * bias); down_layers.i = [stride-2 conv (i > 0; index 0), ResBlocks 1..]; per decoder level i up_samples.i.0.conv
+ * (1x1x1, halving the width, no bias) then trilinear upsampling by the stride (align_corners = False), plus the
+ * encoder's output at that level, then up_layers.i ResBlocks; conv_final = GroupNorm (index 0), ReLU, 1x1x1 conv with
+ * bias (index 2). A ResBlock is pre-activation: x + conv2(relu(norm2(conv1(relu(norm1(x)))))), group norm with 8
+ * groups. One output, no deep supervision.
  *
  * <p>The plan gives the widths (init_filters * 2^i), blocks_down (convsPerEncoderStage), blocks_up
  * (convsPerDecoderStage), the kernels of each level and the strides of the down convolutions (2 in MONAI).
@@ -32,6 +32,7 @@ public final class SegResNet implements SegmentationNetwork {
     private final List<Parameter> parameters = new ArrayList<>();
     /** What the last forward keeps for backward, all ours to close. */
     private Tensor init;
+
     private final List<Tensor> down = new ArrayList<>();
     private final List<Tensor> upConvOut = new ArrayList<>();
     private final List<Tensor> sums = new ArrayList<>();
@@ -44,28 +45,58 @@ public final class SegResNet implements SegmentationNetwork {
         int n = plan.stages();
         int[] f = plan.features();
         for (int s = 0; s < n; s++) {
-            if (f[s] % GROUPS != 0) throw new IllegalArgumentException("SegResNet widths must be multiples of " + GROUPS + ": " + f[s]);
+            if (f[s] % GROUPS != 0)
+                throw new IllegalArgumentException("SegResNet widths must be multiples of " + GROUPS + ": " + f[s]);
         }
         int[] one = {1, 1, 1};
-        convInit = new Conv3d(backend, "convInit.conv.", plan.inputChannels(), f[0], plan.kernels()[0], one, false, TorchLayout.CONV, false);
+        convInit = new Conv3d(
+                backend,
+                "convInit.conv.",
+                plan.inputChannels(),
+                f[0],
+                plan.kernels()[0],
+                one,
+                false,
+                TorchLayout.CONV,
+                false);
         for (int s = 0; s < n; s++) {
             List<Layer> layer = new ArrayList<>();
             if (s > 0) {
-                layer.add(new Conv3d(backend, "down_layers." + s + ".0.conv.", f[s - 1], f[s], plan.kernels()[s], plan.strides()[s], false,
-                        TorchLayout.CONV, true));
+                layer.add(new Conv3d(
+                        backend,
+                        "down_layers." + s + ".0.conv.",
+                        f[s - 1],
+                        f[s],
+                        plan.kernels()[s],
+                        plan.strides()[s],
+                        false,
+                        TorchLayout.CONV,
+                        true));
             }
-            for (int j = 0; j < plan.convsPerEncoderStage()[s]; j++) layer.add(resBlock("down_layers." + s + "." + (j + 1) + ".", f[s], plan.kernels()[s]));
+            for (int j = 0; j < plan.convsPerEncoderStage()[s]; j++)
+                layer.add(resBlock("down_layers." + s + "." + (j + 1) + ".", f[s], plan.kernels()[s]));
             downLayers.add(layer.isEmpty() ? null : new Sequential(layer));
         }
         for (int i = 0; i < n - 1; i++) {
             int level = n - 2 - i; // the encoder level this decoder level returns to
-            upConvs.add(new Conv3d(backend, "up_samples." + i + ".0.conv.", f[level + 1], f[level], one, one, false, TorchLayout.CONV, true));
+            upConvs.add(new Conv3d(
+                    backend,
+                    "up_samples." + i + ".0.conv.",
+                    f[level + 1],
+                    f[level],
+                    one,
+                    one,
+                    false,
+                    TorchLayout.CONV,
+                    true));
             List<Layer> blocks = new ArrayList<>();
-            for (int j = 0; j < plan.convsPerDecoderStage()[i]; j++) blocks.add(resBlock("up_layers." + i + "." + j + ".", f[level], plan.kernels()[level]));
+            for (int j = 0; j < plan.convsPerDecoderStage()[i]; j++)
+                blocks.add(resBlock("up_layers." + i + "." + j + ".", f[level], plan.kernels()[level]));
             upLayers.add(blocks.isEmpty() ? null : new Sequential(blocks));
         }
         finalNorm = new GroupNormAct(backend, "conv_final.0.", f[0], GROUPS, true);
-        head = new Conv3d(backend, "conv_final.2.conv.", f[0], plan.numClasses(), one, one, true, TorchLayout.CONV, true);
+        head = new Conv3d(
+                backend, "conv_final.2.conv.", f[0], plan.numClasses(), one, one, true, TorchLayout.CONV, true);
         // state_dict order: convInit, down_layers, up_layers, up_samples, conv_final (MONAI's registration order)
         convInit.collect(parameters);
         for (Layer l : downLayers) if (l != null) l.collect(parameters);
@@ -77,11 +108,31 @@ public final class SegResNet implements SegmentationNetwork {
 
     private Layer resBlock(String prefix, int channels, int[] kernel) {
         int[] one = {1, 1, 1};
-        return new Residual(backend, new Sequential(List.of(
-                new GroupNormAct(backend, prefix + "norm1.", channels, GROUPS, true),
-                new Conv3d(backend, prefix + "conv1.conv.", channels, channels, kernel, one, false, TorchLayout.CONV, true),
-                new GroupNormAct(backend, prefix + "norm2.", channels, GROUPS, true),
-                new Conv3d(backend, prefix + "conv2.conv.", channels, channels, kernel, one, false, TorchLayout.CONV, true))));
+        return new Residual(
+                backend,
+                new Sequential(List.of(
+                        new GroupNormAct(backend, prefix + "norm1.", channels, GROUPS, true),
+                        new Conv3d(
+                                backend,
+                                prefix + "conv1.conv.",
+                                channels,
+                                channels,
+                                kernel,
+                                one,
+                                false,
+                                TorchLayout.CONV,
+                                true),
+                        new GroupNormAct(backend, prefix + "norm2.", channels, GROUPS, true),
+                        new Conv3d(
+                                backend,
+                                prefix + "conv2.conv.",
+                                channels,
+                                channels,
+                                kernel,
+                                one,
+                                false,
+                                TorchLayout.CONV,
+                                true))));
     }
 
     @Override
@@ -105,8 +156,8 @@ public final class SegResNet implements SegmentationNetwork {
     }
 
     /**
-     * PyTorch's default initialisation, which MONAI keeps: kaiming_uniform_(a = sqrt(5)) for convolution weights,
-     * i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for biases; norms scale 1, shift 0.
+     * PyTorch's default initialisation, which MONAI keeps: kaiming_uniform_(a = sqrt(5)) for convolution weights, i.e.
+     * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for biases; norms scale 1, shift 0.
      */
     @Override
     public void initialize(Rng rng) {
@@ -115,9 +166,12 @@ public final class SegResNet implements SegmentationNetwork {
             if (p.layout() == TorchLayout.CONV) {
                 var torch = p.layout().torch(p.value().shape());
                 bound = 1 / Math.sqrt((double) torch.numel() / torch.dim(0));
-                p.set(backend.upload(p.layout().fromTorch(uniform(rng, torch.size(), bound), torch), p.value().shape()));
+                p.set(backend.upload(
+                        p.layout().fromTorch(uniform(rng, torch.size(), bound), torch),
+                        p.value().shape()));
             } else if (p.name().endsWith(".conv.bias")) { // follows its weight in the state_dict: the same fan-in
-                p.set(backend.upload(uniform(rng, p.value().shape().size(), bound), p.value().shape()));
+                p.set(backend.upload(
+                        uniform(rng, p.value().shape().size(), bound), p.value().shape()));
             }
         }
     }
@@ -161,7 +215,8 @@ public final class SegResNet implements SegmentationNetwork {
     @Override
     public void backward(List<Tensor> gradLogits) {
         int n = plan.stages();
-        if (gradLogits.size() != 1 || gradLogits.get(0) == null) throw new IllegalArgumentException("SegResNet has one head");
+        if (gradLogits.size() != 1 || gradLogits.get(0) == null)
+            throw new IllegalArgumentException("SegResNet has one head");
         if (features == null) throw new IllegalStateException("backward without a forward");
         Tensor dFeatures = head.backward(gradLogits.get(0));
         Tensor d = finalNorm.backward(dFeatures);
@@ -175,7 +230,8 @@ public final class SegResNet implements SegmentationNetwork {
                 d.close();
             }
             dDown[level] = dSum; // the addition passes the gradient to the skip unchanged...
-            Tensor dReduced = backend.upsampleTrilinearBackward(dSum, plan.strides()[level + 1], upConvOut.get(i).shape());
+            Tensor dReduced = backend.upsampleTrilinearBackward(
+                    dSum, plan.strides()[level + 1], upConvOut.get(i).shape());
             d = upConvs.get(i).backward(dReduced); // ...and through the upsampling to the level below
             dReduced.close();
         }

@@ -6,8 +6,8 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
 /**
- * A network that maps [N, D, H, W, channels] images to per-class logits, trained by the same loop whatever
- * its architecture. Layers keep what backward needs between forward and backward (see {@link Layer}).
+ * A network that maps [N, D, H, W, channels] images to per-class logits, trained by the same loop whatever its
+ * architecture. Layers keep what backward needs between forward and backward (see {@link Layer}).
  */
 public interface SegmentationNetwork {
 
@@ -37,8 +37,8 @@ public interface SegmentationNetwork {
     void backward(List<Tensor> gradLogits);
 
     /**
-     * The features the first head's final 1x1x1 convolution maps to logits ([N, D, H, W, F]) in the last
-     * forward: owned by the network, valid until the next forward, backward or {@link #release()}.
+     * The features the first head's final 1x1x1 convolution maps to logits ([N, D, H, W, F]) in the last forward: owned
+     * by the network, valid until the next forward, backward or {@link #release()}.
      */
     Tensor finalFeatures();
 

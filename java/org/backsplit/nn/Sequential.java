@@ -5,8 +5,8 @@ import java.util.List;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Layers applied in order (nn.Sequential): keeps the intermediate outputs until the backward pass has gone
- * through the layer that consumed them, then closes them. Its parameters are its layers', in order.
+ * Layers applied in order (nn.Sequential): keeps the intermediate outputs until the backward pass has gone through the
+ * layer that consumed them, then closes them. Its parameters are its layers', in order.
  */
 public final class Sequential implements Layer {
     private final List<Layer> layers;

@@ -17,18 +17,19 @@ import org.backsplit.io.SafeTensors;
 import org.backsplit.tensor.Shape;
 
 /**
- * Network weights as a PyTorch state_dict in safetensors, named and shaped as nnU-Net's modules name them,
- * so they move both ways between this engine and PyTorch. PyTorch's alias keys (ConvDropoutNormReLU's
- * "all_modules" and the decoder's reference to the encoder) are ignored on import.
+ * Network weights as a PyTorch state_dict in safetensors, named and shaped as nnU-Net's modules name them, so they move
+ * both ways between this engine and PyTorch. PyTorch's alias keys (ConvDropoutNormReLU's "all_modules" and the
+ * decoder's reference to the encoder) are ignored on import.
  */
 public final class StateDict {
-    private static final Pattern ENCODER_CONV = Pattern.compile("encoder\\.stages\\.(\\d+)\\.0\\.convs\\.(\\d+)\\.conv\\.weight");
-    private static final Pattern DECODER_CONV = Pattern.compile("decoder\\.stages\\.(\\d+)\\.convs\\.(\\d+)\\.conv\\.weight");
+    private static final Pattern ENCODER_CONV =
+            Pattern.compile("encoder\\.stages\\.(\\d+)\\.0\\.convs\\.(\\d+)\\.conv\\.weight");
+    private static final Pattern DECODER_CONV =
+            Pattern.compile("decoder\\.stages\\.(\\d+)\\.convs\\.(\\d+)\\.conv\\.weight");
     private static final Pattern TRANSPCONV = Pattern.compile("decoder\\.transpconvs\\.(\\d+)\\.weight");
     private static final Pattern SEG_LAYER = Pattern.compile("decoder\\.seg_layers\\.(\\d+)\\.weight");
 
-    private StateDict() {
-    }
+    private StateDict() {}
 
     /** True for the keys PyTorch adds as aliases of the same tensors. */
     public static boolean isAlias(String key) {
@@ -39,17 +40,22 @@ public final class StateDict {
         List<NamedTensor> out = new ArrayList<>();
         for (Parameter p : params) {
             float[] ours = backend.download(p.value());
-            out.add(new NamedTensor(p.name(), p.layout().torch(p.value().shape()), p.layout().toTorch(ours, p.value().shape())));
+            out.add(new NamedTensor(
+                    p.name(),
+                    p.layout().torch(p.value().shape()),
+                    p.layout().toTorch(ours, p.value().shape())));
         }
         return out;
     }
 
-    public static void save(Backend backend, List<Parameter> params, Path file, Map<String, String> metadata) throws IOException {
+    public static void save(Backend backend, List<Parameter> params, Path file, Map<String, String> metadata)
+            throws IOException {
         SafeTensors.write(file, export(backend, params), metadata);
     }
 
     /** Loads every parameter from the file's tensors; a missing, unexpected or misshapen key is an error. */
-    public static void load(Backend backend, List<Parameter> params, Map<String, NamedTensor> tensors, Path file) throws IOException {
+    public static void load(Backend backend, List<Parameter> params, Map<String, NamedTensor> tensors, Path file)
+            throws IOException {
         Map<String, NamedTensor> left = new LinkedHashMap<>();
         tensors.forEach((k, v) -> {
             if (!isAlias(k)) left.put(k, v);
@@ -59,9 +65,12 @@ public final class StateDict {
             if (t == null) throw new FormatException(file, "has no tensor '" + p.name() + "'");
             Shape expected = p.layout().torch(p.value().shape());
             if (!t.shape().equals(expected)) {
-                throw new FormatException(file, "tensor '" + p.name() + "' has shape " + t.shape() + " where the network has " + expected);
+                throw new FormatException(
+                        file,
+                        "tensor '" + p.name() + "' has shape " + t.shape() + " where the network has " + expected);
             }
-            p.set(backend.upload(p.layout().fromTorch(t.data(), t.shape()), p.value().shape()));
+            p.set(backend.upload(
+                    p.layout().fromTorch(t.data(), t.shape()), p.value().shape()));
         }
         if (!left.isEmpty()) {
             throw new FormatException(file, "has tensors the network does not: " + new TreeSet<>(left.keySet()));
@@ -71,7 +80,8 @@ public final class StateDict {
     /** True when the state_dict's convolutions are 2D ([K, C, kh, kw]): a 2D U-Net's. */
     public static boolean isPlanar(Map<String, NamedTensor> tensors) {
         for (Map.Entry<String, NamedTensor> e : tensors.entrySet()) {
-            if (ENCODER_CONV.matcher(e.getKey()).matches()) return e.getValue().shape().rank() == 4;
+            if (ENCODER_CONV.matcher(e.getKey()).matches())
+                return e.getValue().shape().rank() == 4;
         }
         return false;
     }
@@ -93,9 +103,11 @@ public final class StateDict {
             Shape s = e.getValue().shape();
             Matcher m;
             if ((m = ENCODER_CONV.matcher(k)).matches()) {
-                enc.computeIfAbsent(Integer.parseInt(m.group(1)), x -> new TreeMap<>()).put(Integer.parseInt(m.group(2)), s);
+                enc.computeIfAbsent(Integer.parseInt(m.group(1)), x -> new TreeMap<>())
+                        .put(Integer.parseInt(m.group(2)), s);
             } else if ((m = DECODER_CONV.matcher(k)).matches()) {
-                dec.computeIfAbsent(Integer.parseInt(m.group(1)), x -> new TreeMap<>()).put(Integer.parseInt(m.group(2)), s);
+                dec.computeIfAbsent(Integer.parseInt(m.group(1)), x -> new TreeMap<>())
+                        .put(Integer.parseInt(m.group(2)), s);
             } else if ((m = TRANSPCONV.matcher(k)).matches()) {
                 transp.put(Integer.parseInt(m.group(1)), s);
             } else if ((m = SEG_LAYER.matcher(k)).matches()) {
@@ -103,10 +115,14 @@ public final class StateDict {
             }
         }
         int n = enc.size();
-        if (n < 2) throw new FormatException(file, "does not hold a PlainConvUNet state_dict (found " + n + " encoder stages)");
+        if (n < 2)
+            throw new FormatException(
+                    file, "does not hold a PlainConvUNet state_dict (found " + n + " encoder stages)");
         if (dec.size() != n - 1 || transp.size() != n - 1 || seg.size() != n - 1) {
-            throw new FormatException(file, "has " + n + " encoder stages but " + dec.size() + " decoder stages, " + transp.size()
-                    + " transposed convolutions and " + seg.size() + " heads (expected " + (n - 1) + " each)");
+            throw new FormatException(
+                    file,
+                    "has " + n + " encoder stages but " + dec.size() + " decoder stages, " + transp.size()
+                            + " transposed convolutions and " + seg.size() + " heads (expected " + (n - 1) + " each)");
         }
         int[] features = new int[n], encConvs = new int[n], decConvs = new int[n - 1];
         int[][] kernels = new int[n][], strides = new int[n][];

@@ -3,10 +3,10 @@ package org.backsplit.nn;
 import org.backsplit.tensor.Shape;
 
 /**
- * How a parameter is laid out in PyTorch's state_dict versus in our backends, so weights move both ways.
- * Convolution weights are [K, C, kd, kh, kw] in PyTorch and [K, kd, kh, kw, C] here; transposed-convolution
- * weights are [Cin, Cout, kd, kh, kw] in PyTorch and [Cin, kd, kh, kw, Cout] here. A 2D network's
- * convolutions (nn.Conv2d, [K, C, kh, kw]) run here as 3D ones of depth 1 ([K, 1, kh, kw, C]). The rest is the same.
+ * How a parameter is laid out in PyTorch's state_dict versus in our backends, so weights move both ways. Convolution
+ * weights are [K, C, kd, kh, kw] in PyTorch and [K, kd, kh, kw, C] here; transposed-convolution weights are [Cin, Cout,
+ * kd, kh, kw] in PyTorch and [Cin, kd, kh, kw, Cout] here. A 2D network's convolutions (nn.Conv2d, [K, C, kh, kw]) run
+ * here as 3D ones of depth 1 ([K, 1, kh, kw, C]). The rest is the same.
  */
 public enum TorchLayout {
     SAME,

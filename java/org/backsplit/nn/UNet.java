@@ -8,12 +8,12 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's U-Nets from dynamic_network_architectures, with the same module trees so their parameters carry
- * the same state_dict names: an encoder, either PlainConvUNet's (encoder.stages.s.0.convs.j.{conv,norm}) or
- * ResidualEncoderUNet's (encoder.stem.convs.0, then encoder.stages.s.blocks.j of {@link BasicBlockD}), and
- * the UNetDecoder both share: decoder.transpconvs.s, decoder.stages.s.convs.j.{conv,norm}, decoder.seg_layers.s.
- * The decoder concatenates (upsampled, skip) in that order and has a 1x1x1 head on every stage (deep
- * supervision). A 2D U-Net is the plain one with kernels and strides 1 along depth and nn.Conv2d's layouts.
+ * nnU-Net's U-Nets from dynamic_network_architectures, with the same module trees so their parameters carry the same
+ * state_dict names: an encoder, either PlainConvUNet's (encoder.stages.s.0.convs.j.{conv,norm}) or
+ * ResidualEncoderUNet's (encoder.stem.convs.0, then encoder.stages.s.blocks.j of {@link BasicBlockD}), and the
+ * UNetDecoder both share: decoder.transpconvs.s, decoder.stages.s.convs.j.{conv,norm}, decoder.seg_layers.s. The
+ * decoder concatenates (upsampled, skip) in that order and has a 1x1x1 head on every stage (deep supervision). A 2D
+ * U-Net is the plain one with kernels and strides 1 along depth and nn.Conv2d's layouts.
  */
 public final class UNet implements SegmentationNetwork {
     private final Architecture architecture;
@@ -27,6 +27,7 @@ public final class UNet implements SegmentationNetwork {
     private final List<Parameter> parameters = new ArrayList<>();
     /** Activations of the last forward that backward still needs: encoder outputs, concatenations, decoder outputs. */
     private final List<Tensor> skips = new ArrayList<>();
+
     private final List<Tensor> ups = new ArrayList<>();
     private final List<Tensor> cats = new ArrayList<>();
     private final List<Tensor> decoded = new ArrayList<>();
@@ -37,30 +38,53 @@ public final class UNet implements SegmentationNetwork {
         List<Layer> encoder = new ArrayList<>();
         int in = plan.inputChannels();
         for (int s = 0; s < plan.stages(); s++) {
-            encoder.add(StackedConvBlocks.of(backend, "encoder.stages." + s + ".0.", plan.convsPerEncoderStage()[s], in, plan.features()[s],
-                    plan.kernels()[s], plan.strides()[s], layout, s > 0));
+            encoder.add(StackedConvBlocks.of(
+                    backend,
+                    "encoder.stages." + s + ".0.",
+                    plan.convsPerEncoderStage()[s],
+                    in,
+                    plan.features()[s],
+                    plan.kernels()[s],
+                    plan.strides()[s],
+                    layout,
+                    s > 0));
             in = plan.features()[s];
         }
         return new UNet(planar ? Architecture.UNET2D : Architecture.UNET, backend, plan, encoder, List.of(), planar);
     }
 
     /**
-     * nnU-Net's ResidualEncoderUNet: a stem convolution to the first width, then convsPerEncoderStage BasicBlockD
-     * per stage (the stride in each stage's first block), and the plain decoder with convsPerDecoderStage
-     * convolutions per stage.
+     * nnU-Net's ResidualEncoderUNet: a stem convolution to the first width, then convsPerEncoderStage BasicBlockD per
+     * stage (the stride in each stage's first block), and the plain decoder with convsPerDecoderStage convolutions per
+     * stage.
      */
     public static UNet residualEncoder(Backend backend, UNetPlan plan) {
         List<Layer> encoder = new ArrayList<>();
         List<BasicBlockD> blocks = new ArrayList<>();
         int in = plan.features()[0];
-        Layer stem = StackedConvBlocks.of(backend, "encoder.stem.", 1, plan.inputChannels(), in, plan.kernels()[0], new int[] {1, 1, 1},
-                TorchLayout.CONV, false);
+        Layer stem = StackedConvBlocks.of(
+                backend,
+                "encoder.stem.",
+                1,
+                plan.inputChannels(),
+                in,
+                plan.kernels()[0],
+                new int[] {1, 1, 1},
+                TorchLayout.CONV,
+                false);
         for (int s = 0; s < plan.stages(); s++) {
             List<Layer> stage = new ArrayList<>();
             if (s == 0) stage.add(stem);
             for (int j = 0; j < plan.convsPerEncoderStage()[s]; j++) {
-                BasicBlockD b = new BasicBlockD(backend, "encoder.stages." + s + ".blocks." + j + ".", j == 0 ? in : plan.features()[s],
-                        plan.features()[s], plan.kernels()[s], j == 0 ? plan.strides()[s] : new int[] {1, 1, 1}, true, TorchLayout.CONV);
+                BasicBlockD b = new BasicBlockD(
+                        backend,
+                        "encoder.stages." + s + ".blocks." + j + ".",
+                        j == 0 ? in : plan.features()[s],
+                        plan.features()[s],
+                        plan.kernels()[s],
+                        j == 0 ? plan.strides()[s] : new int[] {1, 1, 1},
+                        true,
+                        TorchLayout.CONV);
                 blocks.add(b);
                 stage.add(b);
             }
@@ -70,7 +94,13 @@ public final class UNet implements SegmentationNetwork {
         return new UNet(Architecture.RESENC, backend, plan, encoder, blocks, false);
     }
 
-    private UNet(Architecture architecture, Backend backend, UNetPlan plan, List<Layer> encoder, List<BasicBlockD> residualBlocks, boolean planar) {
+    private UNet(
+            Architecture architecture,
+            Backend backend,
+            UNetPlan plan,
+            List<Layer> encoder,
+            List<BasicBlockD> residualBlocks,
+            boolean planar) {
         this.architecture = architecture;
         this.backend = backend;
         this.plan = plan;
@@ -81,14 +111,36 @@ public final class UNet implements SegmentationNetwork {
         TorchLayout conv = planar ? TorchLayout.CONV_2D : TorchLayout.CONV;
         for (int s = 0; s < n - 1; s++) {
             int below = f[n - 1 - s], skip = f[n - 2 - s];
-            transpconvs.add(new ConvTranspose3d(backend, "decoder.transpconvs." + s + ".", below, skip, plan.strides()[n - 1 - s],
+            transpconvs.add(new ConvTranspose3d(
+                    backend,
+                    "decoder.transpconvs." + s + ".",
+                    below,
+                    skip,
+                    plan.strides()[n - 1 - s],
                     planar ? TorchLayout.CONV_TRANSPOSE_2D : TorchLayout.CONV_TRANSPOSE));
-            decoder.add(StackedConvBlocks.of(backend, "decoder.stages." + s + ".", plan.convsPerDecoderStage()[s], 2 * skip, skip,
-                    plan.kernels()[n - 2 - s], new int[] {1, 1, 1}, conv, true));
-            segLayers.add(new Conv3d(backend, "decoder.seg_layers." + s + ".", skip, plan.numClasses(), new int[] {1, 1, 1},
-                    new int[] {1, 1, 1}, true, conv, true));
+            decoder.add(StackedConvBlocks.of(
+                    backend,
+                    "decoder.stages." + s + ".",
+                    plan.convsPerDecoderStage()[s],
+                    2 * skip,
+                    skip,
+                    plan.kernels()[n - 2 - s],
+                    new int[] {1, 1, 1},
+                    conv,
+                    true));
+            segLayers.add(new Conv3d(
+                    backend,
+                    "decoder.seg_layers." + s + ".",
+                    skip,
+                    plan.numClasses(),
+                    new int[] {1, 1, 1},
+                    new int[] {1, 1, 1},
+                    true,
+                    conv,
+                    true));
         }
-        // state_dict order: encoder, then decoder.stages, decoder.transpconvs, decoder.seg_layers (module registration order)
+        // state_dict order: encoder, then decoder.stages, decoder.transpconvs, decoder.seg_layers (module registration
+        // order)
         for (Layer e : this.encoder) e.collect(parameters);
         for (Layer d : decoder) d.collect(parameters);
         for (ConvTranspose3d t : transpconvs) t.collect(parameters);
@@ -142,7 +194,7 @@ public final class UNet implements SegmentationNetwork {
         for (int s = 0; s < n - 1; s++) {
             Tensor up = transpconvs.get(s).forward(lres);
             Tensor cat = backend.concatChannels(up, skips.get(n - 2 - s));
-            ups.add(up);  // the concatenation may read it in place: closed with it
+            ups.add(up); // the concatenation may read it in place: closed with it
             cats.add(cat);
             lres = decoder.get(s).forward(cat);
             decoded.add(lres);
@@ -167,8 +219,8 @@ public final class UNet implements SegmentationNetwork {
     }
 
     /**
-     * Backpropagates dL/d(logits) of every head (highest resolution first, null where a head's loss weight is
-     * 0) and leaves each parameter's gradient in {@link Parameter#grad()} (null for a head outside the loss).
+     * Backpropagates dL/d(logits) of every head (highest resolution first, null where a head's loss weight is 0) and
+     * leaves each parameter's gradient in {@link Parameter#grad()} (null for a head outside the loss).
      */
     @Override
     public void backward(List<Tensor> gradLogits) {
@@ -222,9 +274,9 @@ public final class UNet implements SegmentationNetwork {
     }
 
     /**
-     * The penultimate features of the last forward: the highest-resolution decoder output that the first head
-     * maps to logits ([N, D, H, W, features of stage 0]). Owned by the network; valid until the next forward,
-     * backward or {@link #release()}.
+     * The penultimate features of the last forward: the highest-resolution decoder output that the first head maps to
+     * logits ([N, D, H, W, features of stage 0]). Owned by the network; valid until the next forward, backward or
+     * {@link #release()}.
      */
     @Override
     public Tensor finalFeatures() {
@@ -233,8 +285,8 @@ public final class UNet implements SegmentationNetwork {
     }
 
     /**
-     * Drops the activations a forward keeps for backward. Called by forward itself; call it after an
-     * inference-only forward to give the memory back at once (on a GPU).
+     * Drops the activations a forward keeps for backward. Called by forward itself; call it after an inference-only
+     * forward to give the memory back at once (on a GPU).
      */
     @Override
     public void release() {

@@ -34,9 +34,12 @@ public final class Adam implements Optimizer {
     public void step(List<Parameter> params, double lr) {
         for (Parameter p : params) {
             if (p.grad() == null) continue;
-            Tensor[] mv = moments.computeIfAbsent(p.name(), k -> new Tensor[] {backend.zeros(p.value().shape()), backend.zeros(p.value().shape())});
+            Tensor[] mv = moments.computeIfAbsent(p.name(), k -> new Tensor[] {
+                backend.zeros(p.value().shape()), backend.zeros(p.value().shape())
+            });
             int t = paramSteps.merge(p.name(), 1, Integer::sum); // PyTorch counts steps per parameter
-            backend.adamStep(p.value(), p.grad(), mv[0], mv[1], new AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, t));
+            backend.adamStep(
+                    p.value(), p.grad(), mv[0], mv[1], new AdamStep(lr, beta1, beta2, eps, weightDecay, decoupled, t));
         }
         steps++;
     }

@@ -9,8 +9,7 @@ import org.backsplit.tensor.Tensor;
 
 /** torch.nn.utils.clip_grad_norm_: scales all gradients by maxNorm / (norm + 1e-6) when that is below 1. */
 public final class GradientClipping {
-    private GradientClipping() {
-    }
+    private GradientClipping() {}
 
     /** Clips on `backend`; returns the total L2 norm before clipping, read when asked for. */
     public static PendingScalar clip(Backend backend, List<Parameter> params, double maxNorm) {

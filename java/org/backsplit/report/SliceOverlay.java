@@ -14,16 +14,15 @@ import javax.imageio.ImageIO;
 import org.backsplit.io.AtomicFiles;
 
 /**
- * One axial slice drawn side by side: the image in a grey window, then one panel per mask with the mask
- * filled over the image (target in pink, as the paper's figures draw lesions) and outlined, each titled.
+ * One axial slice drawn side by side: the image in a grey window, then one panel per mask with the mask filled over the
+ * image (target in pink, as the paper's figures draw lesions) and outlined, each titled.
  */
 public final class SliceOverlay {
     public static final int SCALE = 4;
     private static final int TITLE = 18;
     private static final Color TARGET = new Color(255, 64, 160);
 
-    private SliceOverlay() {
-    }
+    private SliceOverlay() {}
 
     /** The axial slice (z) with the most voxels in `mask`; the middle slice if the mask is empty. */
     public static int busiestSlice(float[] mask, int[] dims, float value) {
@@ -41,12 +40,21 @@ public final class SliceOverlay {
     }
 
     /**
-     * @param image  x fastest, dims {nx, ny, nz}
-     * @param masks  label maps over the same grid; voxels equal to `value` are drawn
+     * @param image x fastest, dims {nx, ny, nz}
+     * @param masks label maps over the same grid; voxels equal to `value` are drawn
      * @param titles one per panel: the image's, then one per mask
      */
-    public static void write(Path png, float[] image, int[] dims, int z, double windowLow, double windowHigh, List<float[]> masks, float value,
-                             List<String> titles) throws IOException {
+    public static void write(
+            Path png,
+            float[] image,
+            int[] dims,
+            int z,
+            double windowLow,
+            double windowHigh,
+            List<float[]> masks,
+            float value,
+            List<String> titles)
+            throws IOException {
         int nx = dims[0], ny = dims[1], w = nx * SCALE, h = ny * SCALE;
         int panels = 1 + masks.size();
         BufferedImage out = new BufferedImage(w * panels, h + TITLE, BufferedImage.TYPE_INT_RGB);
@@ -56,20 +64,29 @@ public final class SliceOverlay {
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
         for (int p = 0; p < panels; p++) {
             float[] mask = p == 0 ? null : masks.get(p - 1);
-            for (int y = 0; y < ny; y++) for (int x = 0; x < nx; x++) {
-                int i = (z * ny + y) * nx + x;
-                int grey = (int) Math.round(255 * Math.clamp((image[i] - windowLow) / (windowHigh - windowLow), 0, 1));
-                int rgb = grey << 16 | grey << 8 | grey;
-                if (mask != null && mask[i] == value) {
-                    boolean edge = x == 0 || y == 0 || x == nx - 1 || y == ny - 1 || mask[i - 1] != value || mask[i + 1] != value
-                            || mask[i - nx] != value || mask[i + nx] != value;
-                    rgb = edge ? TARGET.getRGB() : blend(grey, TARGET, 0.45);
+            for (int y = 0; y < ny; y++)
+                for (int x = 0; x < nx; x++) {
+                    int i = (z * ny + y) * nx + x;
+                    int grey =
+                            (int) Math.round(255 * Math.clamp((image[i] - windowLow) / (windowHigh - windowLow), 0, 1));
+                    int rgb = grey << 16 | grey << 8 | grey;
+                    if (mask != null && mask[i] == value) {
+                        boolean edge = x == 0
+                                || y == 0
+                                || x == nx - 1
+                                || y == ny - 1
+                                || mask[i - 1] != value
+                                || mask[i + 1] != value
+                                || mask[i - nx] != value
+                                || mask[i + nx] != value;
+                        rgb = edge ? TARGET.getRGB() : blend(grey, TARGET, 0.45);
+                    }
+                    // radiological display: rows from the top (y grows downwards), as viewers show an axial slice
+                    for (int dy = 0; dy < SCALE; dy++)
+                        for (int dx = 0; dx < SCALE; dx++) {
+                            out.setRGB(p * w + x * SCALE + dx, TITLE + (ny - 1 - y) * SCALE + dy, rgb);
+                        }
                 }
-                // radiological display: rows from the top (y grows downwards), as viewers show an axial slice
-                for (int dy = 0; dy < SCALE; dy++) for (int dx = 0; dx < SCALE; dx++) {
-                    out.setRGB(p * w + x * SCALE + dx, TITLE + (ny - 1 - y) * SCALE + dy, rgb);
-                }
-            }
             g.setColor(Color.WHITE);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             g.drawString(titles.get(p), p * w + 4, 13);
@@ -83,7 +100,8 @@ public final class SliceOverlay {
     }
 
     private static int blend(int grey, Color c, double alpha) {
-        int r = (int) (grey * (1 - alpha) + c.getRed() * alpha), gr = (int) (grey * (1 - alpha) + c.getGreen() * alpha),
+        int r = (int) (grey * (1 - alpha) + c.getRed() * alpha),
+                gr = (int) (grey * (1 - alpha) + c.getGreen() * alpha),
                 b = (int) (grey * (1 - alpha) + c.getBlue() * alpha);
         return r << 16 | gr << 8 | b;
     }

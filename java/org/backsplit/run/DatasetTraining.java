@@ -41,13 +41,12 @@ import org.backsplit.train.TrainingConfig;
 import org.backsplit.util.Progress;
 
 /**
- * A training run on a preprocessed nnU-Net dataset, as nnU-Net's trainer runs one: the fold's training cases
- * in patches with augmentation; after each epoch the validation loss and target pseudo-Dice, one log line,
- * the progress chart, checkpoint_latest (and checkpoint_best when the moving average of the target
- * pseudo-Dice improves; auxiliary classes never count); at the end checkpoint_final, the validation cases
- * predicted by sliding window in their original geometry, and their evaluation on the target classes.
- * A run killed at any moment continues with {@link #resume} from its last completed epoch and ends with
- * exactly the weights of an uninterrupted run.
+ * A training run on a preprocessed nnU-Net dataset, as nnU-Net's trainer runs one: the fold's training cases in patches
+ * with augmentation; after each epoch the validation loss and target pseudo-Dice, one log line, the progress chart,
+ * checkpoint_latest (and checkpoint_best when the moving average of the target pseudo-Dice improves; auxiliary classes
+ * never count); at the end checkpoint_final, the validation cases predicted by sliding window in their original
+ * geometry, and their evaluation on the target classes. A run killed at any moment continues with {@link #resume} from
+ * its last completed epoch and ends with exactly the weights of an uninterrupted run.
  */
 public final class DatasetTraining {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -64,10 +63,16 @@ public final class DatasetTraining {
 
     /**
      * @param preprocessed the folder `plan` wrote (plans.json and one cached file per case)
-     * @param log          receives each log line (it is also appended to the run's training_log.txt)
+     * @param log receives each log line (it is also appended to the run's training_log.txt)
      */
-    public DatasetTraining(NnUNetDataset data, Path preprocessed, RunFolder folder, RunSettings settings, Backend backend, int loaderThreads,
-                           Consumer<String> log) {
+    public DatasetTraining(
+            NnUNetDataset data,
+            Path preprocessed,
+            RunFolder folder,
+            RunSettings settings,
+            Backend backend,
+            int loaderThreads,
+            Consumer<String> log) {
         this.data = data;
         this.preprocessed = preprocessed;
         this.folder = folder;
@@ -79,41 +84,74 @@ public final class DatasetTraining {
 
     /** The settings of the run in `folder`, from its run.json. */
     /**
-     * Starts a new run (refusing to overwrite one), optionally from another network's weights, and trains it
-     * to the end.
+     * Starts a new run (refusing to overwrite one), optionally from another network's weights, and trains it to the
+     * end.
      */
     public Path start(Path initialWeights) throws IOException {
         if (Files.exists(folder.latest()) || Files.exists(folder.finalCheckpoint())) {
-            throw new IllegalStateException(folder.root() + ": holds a run already; --continue it, or choose another results folder");
+            throw new IllegalStateException(
+                    folder.root() + ": holds a run already; --continue it, or choose another results folder");
         }
         Setup s = setup(); // checks the inputs before anything is written
         Files.createDirectories(folder.root());
         folder.writeSettings(settings);
-        Files.copy(preprocessed.resolve(PlanFiles.PLANS), folder.plans(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(data.root().resolve("dataset.json"), folder.datasetJson(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                preprocessed.resolve(PlanFiles.PLANS),
+                folder.plans(),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                data.root().resolve("dataset.json"),
+                folder.datasetJson(),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(folder.log());
-        SegmentationNetwork net = settings.architecture().build(backend, NetworkConfiguration.networkPlan(settings.architecture(), s.plan, s.channels,
-                s.classes.numClasses(), settings.baseFeatures(), settings.maxFeatures()));
+        SegmentationNetwork net = settings.architecture()
+                .build(
+                        backend,
+                        NetworkConfiguration.networkPlan(
+                                settings.architecture(),
+                                s.plan,
+                                s.channels,
+                                s.classes.numClasses(),
+                                settings.baseFeatures(),
+                                settings.maxFeatures()));
         SegmentationNetwork from = initialWeights == null ? null : Checkpoint.loadNetwork(initialWeights, backend);
-        say(String.format("training %s, %s fold %s: %d training and %d validation cases, classes %s, network %s %s (%,d parameters), patch %s, batch %d",
-                data.root().getFileName(), settings.mode().toString().toLowerCase(), settings.fold() < 0 ? "all" : settings.fold(), s.train.size(),
-                s.val.size(), s.classes.classNames(), net.architecture().checkpointName(), java.util.Arrays.toString(net.plan().features()), net.parameterCount(),
-                java.util.Arrays.toString(s.plan.patchSize()), s.plan.batchSize()));
-        return train(s, batches -> {
-            Trainer t = Trainer.start(net, s.config, batches);
-            if (from != null) say("initial weights from " + initialWeights + ": " + WeightTransfer.copy(from, net));
-            return t;
-        }, new TrainingHistory());
+        say(String.format(
+                "training %s, %s fold %s: %d training and %d validation cases, classes %s, network %s %s (%,d parameters), patch %s, batch %d",
+                data.root().getFileName(),
+                settings.mode().toString().toLowerCase(),
+                settings.fold() < 0 ? "all" : settings.fold(),
+                s.train.size(),
+                s.val.size(),
+                s.classes.classNames(),
+                net.architecture().checkpointName(),
+                java.util.Arrays.toString(net.plan().features()),
+                net.parameterCount(),
+                java.util.Arrays.toString(s.plan.patchSize()),
+                s.plan.batchSize()));
+        return train(
+                s,
+                batches -> {
+                    Trainer t = Trainer.start(net, s.config, batches);
+                    if (from != null)
+                        say("initial weights from " + initialWeights + ": " + WeightTransfer.copy(from, net));
+                    return t;
+                },
+                new TrainingHistory());
     }
 
-    /** Continues the run in the folder if it has a completed epoch, else starts it (a demo re-run picks up where it stopped). */
+    /**
+     * Continues the run in the folder if it has a completed epoch, else starts it (a demo re-run picks up where it
+     * stopped).
+     */
     public Path startOrContinue() throws IOException {
-        boolean begun = Files.exists(folder.latest()) || Files.exists(folder.latest().resolveSibling("checkpoint_latest.old"))
+        boolean begun = Files.exists(folder.latest())
+                || Files.exists(folder.latest().resolveSibling("checkpoint_latest.old"))
                 || Files.exists(folder.finalCheckpoint());
         if (!begun) return start(null);
         RunSettings recorded = folder.readSettings();
         if (!recorded.equals(settings)) {
-            throw new IllegalStateException(folder.settings() + ": the run there has other settings than asked now; remove " + folder.root() + " to start again");
+            throw new IllegalStateException(folder.settings()
+                    + ": the run there has other settings than asked now; remove " + folder.root() + " to start again");
         }
         return resume();
     }
@@ -121,20 +159,26 @@ public final class DatasetTraining {
     /** Continues the run in the folder from checkpoint_latest (or finishes it if only the validation was left). */
     public Path resume() throws IOException {
         Setup s = setup();
-        if (Files.exists(folder.finalCheckpoint()) && Files.exists(folder.validation().resolve(EvaluationFiles.SUMMARY))) {
+        if (Files.exists(folder.finalCheckpoint())
+                && Files.exists(folder.validation().resolve(EvaluationFiles.SUMMARY))) {
             say(folder.root() + ": the run is complete");
             return folder.finalCheckpoint();
         }
         if (!Files.exists(folder.latest()) && !Files.exists(folder.latest().resolveSibling("checkpoint_latest.old"))) {
-            throw new FormatException(folder.latest(), "is missing: the run has no completed epoch to continue from; start it again");
+            throw new FormatException(
+                    folder.latest(), "is missing: the run has no completed epoch to continue from; start it again");
         }
-        TrainingHistory history = TrainingHistory.fromJson(Checkpoint.readExtra(folder.latest(), RunFolder.HISTORY).orElse("[]"), folder.latest());
+        TrainingHistory history = TrainingHistory.fromJson(
+                Checkpoint.readExtra(folder.latest(), RunFolder.HISTORY).orElse("[]"), folder.latest());
         writeProgress(history);
-        return train(s, batches -> {
-            Trainer t = Trainer.resume(folder.latest(), backend, batches);
-            say("continuing " + folder.root() + " at epoch " + (t.epoch() + 1) + " of " + settings.epochs());
-            return t;
-        }, history);
+        return train(
+                s,
+                batches -> {
+                    Trainer t = Trainer.resume(folder.latest(), backend, batches);
+                    say("continuing " + folder.root() + " at epoch " + (t.epoch() + 1) + " of " + settings.epochs());
+                    return t;
+                },
+                history);
     }
 
     /** Makes the trainer once its batch source exists. */
@@ -142,13 +186,19 @@ public final class DatasetTraining {
         Trainer make(org.backsplit.train.BatchSource batches) throws IOException;
     }
 
-    private record Setup(Plan plan, ClassMap classes, List<PreparedCase> train, List<PreparedCase> val, List<String> valIds, TrainingConfig config,
-                         int channels) {
-    }
+    private record Setup(
+            Plan plan,
+            ClassMap classes,
+            List<PreparedCase> train,
+            List<PreparedCase> val,
+            List<String> valIds,
+            TrainingConfig config,
+            int channels) {}
 
     private Setup setup() throws IOException {
         if (!Files.isRegularFile(preprocessed.resolve(PlanFiles.PLANS))) {
-            throw new FormatException(preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
+            throw new FormatException(
+                    preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
         }
         Plan plan = NetworkConfiguration.dataPlan(settings.architecture(), PlanFiles.readPlan(preprocessed));
         ClassMap classes = settings.classes(data.json());
@@ -166,16 +216,30 @@ public final class DatasetTraining {
         List<PreparedCase> train = Preprocessor.load(preprocessed, trainIds, classes, partial, classes.targetClasses());
         List<PreparedCase> val = Preprocessor.load(preprocessed, valIds, classes, partial, classes.targetClasses());
         LossSpec loss = classes.lossSpec(settings.batchDice(), settings.diceOnTargetsOnly());
-        TrainingConfig config = new TrainingConfig(settings.epochs(), settings.iterationsPerEpoch(), settings.optimizer(), 12, loss, settings.seed());
-        return new Setup(plan, classes, train, val, valIds, config, data.json().channelNames().size());
+        TrainingConfig config = new TrainingConfig(
+                settings.epochs(), settings.iterationsPerEpoch(), settings.optimizer(), 12, loss, settings.seed());
+        return new Setup(
+                plan,
+                classes,
+                train,
+                val,
+                valIds,
+                config,
+                data.json().channelNames().size());
     }
 
     private Path train(Setup s, TrainerFactory factory, TrainingHistory history) throws IOException {
         int[] patch = s.plan.patchSize();
         int targetClass = s.classes.targetClasses()[0];
-        try (PatchLoader loader = new PatchLoader(s.train, patch, s.plan.batchSize(), true, Augmenter.nnUNet(), settings.seed(), loaderThreads);
-             EpochValidation validation = new EpochValidation(s.val, patch, s.plan.batchSize(), s.config.loss(), settings.validationBatches(),
-                     settings.seed() + 1)) {
+        try (PatchLoader loader = new PatchLoader(
+                        s.train, patch, s.plan.batchSize(), true, Augmenter.nnUNet(), settings.seed(), loaderThreads);
+                EpochValidation validation = new EpochValidation(
+                        s.val,
+                        patch,
+                        s.plan.batchSize(),
+                        s.config.loss(),
+                        settings.validationBatches(),
+                        settings.seed() + 1)) {
             Trainer t = factory.make(new PatchBatchSource(loader));
             SegmentationNetwork net = t.network();
             while (!t.finished()) {
@@ -184,7 +248,8 @@ public final class DatasetTraining {
                 double lr = t.learningRate();
                 double sum = 0;
                 int steps = 0;
-                try (Progress bar = Progress.bar(String.format("epoch %d/%d", epoch + 1, settings.epochs()), settings.iterationsPerEpoch())) {
+                try (Progress bar = Progress.bar(
+                        String.format("epoch %d/%d", epoch + 1, settings.epochs()), settings.iterationsPerEpoch())) {
                     bar.stepTo(t.iteration());
                     while (t.epoch() == epoch) {
                         StepResult r = t.step();
@@ -203,17 +268,37 @@ public final class DatasetTraining {
                     mean += d / s.classes.targetClasses().length;
                 }
                 Double fisher = null;
-                if (settings.fisherEvery() > 0 && (epoch + 1) % settings.fisherEvery() == 0 && s.classes.numClasses() > 2) {
+                if (settings.fisherEvery() > 0
+                        && (epoch + 1) % settings.fisherEvery() == 0
+                        && s.classes.numClasses() > 2) {
                     List<PreparedCase> few = s.val.subList(0, Math.min(FISHER_CASES, s.val.size()));
-                    double ratio = FisherDiagnostic.measure(net, few, net.plan().roundUpInputSize(patch), targetClass, FISHER_MARGIN_MM,
-                            s.plan.targetSpacing()).nearTarget().ratio();
+                    double ratio = FisherDiagnostic.measure(
+                                    net,
+                                    few,
+                                    net.plan().roundUpInputSize(patch),
+                                    targetClass,
+                                    FISHER_MARGIN_MM,
+                                    s.plan.targetSpacing())
+                            .nearTarget()
+                            .ratio();
                     fisher = Double.isFinite(ratio) ? ratio : null;
                 }
-                EpochRecord record = new EpochRecord(epoch, steps == 0 ? Double.NaN : sum / steps, v.loss(), pseudo, mean, history.nextEma(mean), lr,
-                        (System.nanoTime() - started) / 1e9, fisher);
+                EpochRecord record = new EpochRecord(
+                        epoch,
+                        steps == 0 ? Double.NaN : sum / steps,
+                        v.loss(),
+                        pseudo,
+                        mean,
+                        history.nextEma(mean),
+                        lr,
+                        (System.nanoTime() - started) / 1e9,
+                        fisher);
                 boolean best = history.add(record);
                 Map<String, String> extras = Map.of(RunFolder.HISTORY, history.toJson());
-                if (best) t.save(folder.best(), extras); // before latest: a kill between the two repeats this epoch, which saves best again
+                if (best)
+                    t.save(
+                            folder.best(),
+                            extras); // before latest: a kill between the two repeats this epoch, which saves best again
                 t.save(folder.latest(), extras);
                 appendLog(record.logLine(settings.epochs()) + (best ? "  (new best)" : ""));
                 writeProgress(history);
@@ -229,28 +314,45 @@ public final class DatasetTraining {
         int[] toDataset = s.classes.datasetValues(data.json().labels(), false);
         List<Integer> labels = new ArrayList<>();
         for (int c : s.classes.targetClasses()) labels.add(toDataset[c]);
-        CasePredictor predictor = new CasePredictor(new NetworkPredictor(net), s.plan, net.plan().roundUpInputSize(s.plan.patchSize()),
-                SlidingWindow.DEFAULT_STEP, true, toDataset, Postprocessing.none());
+        CasePredictor predictor = new CasePredictor(
+                new NetworkPredictor(net),
+                s.plan,
+                net.plan().roundUpInputSize(s.plan.patchSize()),
+                SlidingWindow.DEFAULT_STEP,
+                true,
+                toDataset,
+                Postprocessing.none());
         Path out = folder.validation();
-        List<NnUNetDataset.Case> cases = data.training().stream().filter(c -> s.valIds.contains(c.id())).toList();
+        List<NnUNetDataset.Case> cases =
+                data.training().stream().filter(c -> s.valIds.contains(c.id())).toList();
         List<Path> refs = cases.stream().map(NnUNetDataset.Case::label).toList();
-        List<Path> predictions = predictor.predictFolder("validation", cases, out, data.json().fileEnding(), false, c -> null, CasePredictor.CaseDone.NONE);
+        List<Path> predictions = predictor.predictFolder(
+                "validation", cases, out, data.json().fileEnding(), false, c -> null, CasePredictor.CaseDone.NONE);
         PostprocessingChoice.Result pp = PostprocessingChoice.decide(predictions, refs, labels);
         pp.postprocessing().write(folder.root().resolve(Postprocessing.FILE));
         for (Map.Entry<Integer, double[]> e : pp.meanDiceBeforeAfter().entrySet()) {
             double[] m = e.getValue();
-            say(String.format("postprocessing, label %d: mean validation Dice %.4f as predicted, %.4f keeping the largest component only: %s",
+            say(String.format(
+                    "postprocessing, label %d: mean validation Dice %.4f as predicted, %.4f keeping the largest component only: %s",
                     e.getKey(), m[0], m[1], m[1] > m[0] ? "adopted" : "not adopted"));
         }
-        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(List.of(out), refs, labels, CaseMetrics.DEFAULT_TOLERANCE_MM).get(0);
+        List<CaseMetrics> rows = FolderEvaluation.scoreFiles(
+                        List.of(out), refs, labels, CaseMetrics.DEFAULT_TOLERANCE_MM)
+                .get(0);
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("run", folder.root().toString());
         context.put("checkpoint", "checkpoint_final");
         context.put("mode", settings.mode().toString().toLowerCase());
         context.put("targets", settings.targets());
         EvaluationFiles.write(out, rows, context);
-        double dice = rows.stream().mapToDouble(CaseMetrics::dice).filter(Double::isFinite).average().orElse(Double.NaN);
-        say(String.format("validation (%d cases, target classes): mean Dice %.4f; %s", s.valIds.size(), dice, out.resolve(EvaluationFiles.SUMMARY)));
+        double dice = rows.stream()
+                .mapToDouble(CaseMetrics::dice)
+                .filter(Double::isFinite)
+                .average()
+                .orElse(Double.NaN);
+        say(String.format(
+                "validation (%d cases, target classes): mean Dice %.4f; %s",
+                s.valIds.size(), dice, out.resolve(EvaluationFiles.SUMMARY)));
     }
 
     private void writeProgress(TrainingHistory history) throws IOException {
@@ -260,7 +362,11 @@ public final class DatasetTraining {
 
     private void appendLog(String line) throws IOException {
         log.accept(line);
-        Files.writeString(folder.log(), line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                folder.log(),
+                line + "\n",
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     private void say(String line) throws IOException {

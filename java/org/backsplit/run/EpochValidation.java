@@ -13,13 +13,12 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.train.HardDice;
 
 /**
- * nnU-Net's end-of-epoch check: the loss and the Dice of the argmax on validation patches (a third centred on
- * the targets), with true and false positives counted over all batches before dividing (its "pseudo Dice").
- * The batches are the same every epoch (no augmentation, fixed seed), so epochs compare with each other.
+ * nnU-Net's end-of-epoch check: the loss and the Dice of the argmax on validation patches (a third centred on the
+ * targets), with true and false positives counted over all batches before dividing (its "pseudo Dice"). The batches are
+ * the same every epoch (no augmentation, fixed seed), so epochs compare with each other.
  */
 final class EpochValidation implements AutoCloseable {
-    record Result(double loss, double[] dicePerClass) {
-    }
+    record Result(double loss, double[] dicePerClass) {}
 
     private final PatchLoader loader;
     private final DeepSupervisionLoss loss;
@@ -40,7 +39,8 @@ final class EpochValidation implements AutoCloseable {
             PatchLoader.HostBatch hb = loader.batch(b);
             int[] p = hb.patch();
             Shape shape = Shape.ndhwcOfXyz(hb.batchSize(), p, hb.channels());
-            try (Tensor x = backend.upload(hb.images(), shape); Tensor y = backend.upload(hb.labels(), shape.withChannels(1))) {
+            try (Tensor x = backend.upload(hb.images(), shape);
+                    Tensor y = backend.upload(hb.labels(), shape.withChannels(1))) {
                 List<Tensor> logits = net.forward(x);
                 DeepSupervisionLoss.Result r = loss.compute(backend, logits, y);
                 r.gradLogits().forEach(g -> {

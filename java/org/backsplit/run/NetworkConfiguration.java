@@ -7,17 +7,16 @@ import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Shape;
 
 /**
- * What an architecture makes of a dataset's plan (plans.json, the 3D full-resolution configuration): the plan
- * it trains and predicts with, and its network topology. Training, prediction, the Fisher diagnostic and the
- * demo all ask here, so a network never meets a patch it was not made for.
+ * What an architecture makes of a dataset's plan (plans.json, the 3D full-resolution configuration): the plan it trains
+ * and predicts with, and its network topology. Training, prediction, the Fisher diagnostic and the demo all ask here,
+ * so a network never meets a patch it was not made for.
  */
 public final class NetworkConfiguration {
-    private NetworkConfiguration() {
-    }
+    private NetworkConfiguration() {}
 
     /**
-     * The 3D U-Nets use the plan as it is; the 2D U-Net nnU-Net's 2d configuration (slices); SegResNet the plan
-     * with the patch rounded up to what its stride-2 levels divide.
+     * The 3D U-Nets use the plan as it is; the 2D U-Net nnU-Net's 2d configuration (slices); SegResNet the plan with
+     * the patch rounded up to what its stride-2 levels divide.
      */
     public static Plan dataPlan(Architecture a, Plan plan) {
         return switch (a) {
@@ -26,16 +25,29 @@ public final class NetworkConfiguration {
             case SEGRESNET -> {
                 int[] divisor = a.plan(1, 2, null, null, 8, 8).totalStride(); // z, y, x: SegResNet's topology is fixed
                 int[] patch = plan.patchSize().clone(); // x, y, z
-                for (int i = 0; i < 3; i++) patch[i] = (patch[i] + divisor[2 - i] - 1) / divisor[2 - i] * divisor[2 - i];
-                yield new Plan(plan.targetSpacing(), plan.medianShape(), patch, plan.batchSize(), plan.strides(), plan.kernels(), plan.normalization(),
-                        plan.useMaskForNorm(), plan.ctStatistics());
+                for (int i = 0; i < 3; i++)
+                    patch[i] = (patch[i] + divisor[2 - i] - 1) / divisor[2 - i] * divisor[2 - i];
+                yield new Plan(
+                        plan.targetSpacing(),
+                        plan.medianShape(),
+                        patch,
+                        plan.batchSize(),
+                        plan.strides(),
+                        plan.kernels(),
+                        plan.normalization(),
+                        plan.useMaskForNorm(),
+                        plan.ctStatistics());
             }
         };
     }
 
-    /** The sliding-window tile {x, y, z} for a trained network on a dataset's plan: its training patch, divisible by its strides. */
+    /**
+     * The sliding-window tile {x, y, z} for a trained network on a dataset's plan: its training patch, divisible by its
+     * strides.
+     */
     public static int[] tile(org.backsplit.nn.SegmentationNetwork net, Plan datasetPlan) {
-        return net.plan().roundUpInputSize(dataPlan(net.architecture(), datasetPlan).patchSize());
+        return net.plan()
+                .roundUpInputSize(dataPlan(net.architecture(), datasetPlan).patchSize());
     }
 
     /** The network for a plan from {@link #dataPlan}: its kernels and strides, widths min(base * 2^i, cap). */

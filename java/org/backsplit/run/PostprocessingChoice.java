@@ -12,20 +12,19 @@ import org.backsplit.eval.Dice;
 import org.backsplit.infer.Postprocessing;
 
 /**
- * Decides nnU-Net's postprocessing on cross-validation predictions: for each label, keeping only the largest
- * connected component is adopted when it raises the mean Dice over the cases (cases where Dice is undefined
- * both ways are left out), as nnU-Net's determine_postprocessing does per class.
+ * Decides nnU-Net's postprocessing on cross-validation predictions: for each label, keeping only the largest connected
+ * component is adopted when it raises the mean Dice over the cases (cases where Dice is undefined both ways are left
+ * out), as nnU-Net's determine_postprocessing does per class.
  */
 public final class PostprocessingChoice {
     /** The choice, and the mean Dice per label without and with the largest-component rule (for the record). */
-    public record Result(Postprocessing postprocessing, Map<Integer, double[]> meanDiceBeforeAfter) {
-    }
+    public record Result(Postprocessing postprocessing, Map<Integer, double[]> meanDiceBeforeAfter) {}
 
-    private PostprocessingChoice() {
-    }
+    private PostprocessingChoice() {}
 
     /** @param predictions and references: the same cases in the same order */
-    public static Result decide(List<Path> predictions, List<Path> references, List<Integer> labels) throws IOException {
+    public static Result decide(List<Path> predictions, List<Path> references, List<Integer> labels)
+            throws IOException {
         Map<Integer, double[]> sums = new LinkedHashMap<>();
         Map<Integer, Integer> counts = new LinkedHashMap<>();
         for (int c = 0; c < predictions.size(); c++) {

@@ -6,31 +6,47 @@ import org.backsplit.nn.Architecture;
 import org.backsplit.train.OptimizerConfig;
 
 /**
- * What a training run on a dataset is: recorded as run.json in its folder, so `--continue` and `predict` need no
- * flags repeated.
+ * What a training run on a dataset is: recorded as run.json in its folder, so `--continue` and `predict` need no flags
+ * repeated.
  *
- * @param mode                 backsplit, binary or virtual
- * @param targets              the lesion classes (dataset.json names) the model is judged on
- * @param auxiliary            the auxiliary classes in backsplit mode; empty: every other label of dataset.json
- *                             (a subset keeps training manageable with many structures, the paper's §J; the
- *                             labels left out become background)
- * @param fold                 0..4, or -1 for all cases (nnU-Net's "all": validation on the training cases)
- * @param validationBatches    validation batches per epoch for the pseudo-Dice (nnU-Net: 50)
- * @param baseFeatures         width of the first stage (nnU-Net: 32), doubling per stage up to maxFeatures (320)
- * @param diceOnTargetsOnly    soft Dice over the target classes only (auxiliary classes learned through CE)
- * @param batchDice            Dice statistics summed over the batch
- * @param marginal             cases listed in withoutAuxiliary take the marginal loss over background + auxiliary
- * @param withoutAuxiliary     case ids whose auxiliary structures are not annotated
- * @param fisherEvery          measure the Fisher ratio near the target every this many epochs (0: never)
- * @param architecture         the network (absent from a run.json written before the field existed: the 3D U-Net)
+ * @param mode backsplit, binary or virtual
+ * @param targets the lesion classes (dataset.json names) the model is judged on
+ * @param auxiliary the auxiliary classes in backsplit mode; empty: every other label of dataset.json (a subset keeps
+ *     training manageable with many structures, the paper's §J; the labels left out become background)
+ * @param fold 0..4, or -1 for all cases (nnU-Net's "all": validation on the training cases)
+ * @param validationBatches validation batches per epoch for the pseudo-Dice (nnU-Net: 50)
+ * @param baseFeatures width of the first stage (nnU-Net: 32), doubling per stage up to maxFeatures (320)
+ * @param diceOnTargetsOnly soft Dice over the target classes only (auxiliary classes learned through CE)
+ * @param batchDice Dice statistics summed over the batch
+ * @param marginal cases listed in withoutAuxiliary take the marginal loss over background + auxiliary
+ * @param withoutAuxiliary case ids whose auxiliary structures are not annotated
+ * @param fisherEvery measure the Fisher ratio near the target every this many epochs (0: never)
+ * @param architecture the network (absent from a run.json written before the field existed: the 3D U-Net)
  */
-public record RunSettings(TrainingMode mode, List<String> targets, List<String> auxiliary, int fold, int epochs, int iterationsPerEpoch, int validationBatches,
-                          long seed, int baseFeatures, int maxFeatures, boolean diceOnTargetsOnly, boolean batchDice, boolean marginal,
-                          List<String> withoutAuxiliary, OptimizerConfig optimizer, int fisherEvery, Architecture architecture) {
+public record RunSettings(
+        TrainingMode mode,
+        List<String> targets,
+        List<String> auxiliary,
+        int fold,
+        int epochs,
+        int iterationsPerEpoch,
+        int validationBatches,
+        long seed,
+        int baseFeatures,
+        int maxFeatures,
+        boolean diceOnTargetsOnly,
+        boolean batchDice,
+        boolean marginal,
+        List<String> withoutAuxiliary,
+        OptimizerConfig optimizer,
+        int fisherEvery,
+        Architecture architecture) {
 
     public RunSettings {
         targets = List.copyOf(targets);
-        auxiliary = auxiliary == null ? List.of() : List.copyOf(auxiliary); // absent from a run.json written before the field existed
+        auxiliary = auxiliary == null
+                ? List.of()
+                : List.copyOf(auxiliary); // absent from a run.json written before the field existed
         withoutAuxiliary = List.copyOf(withoutAuxiliary);
         if (architecture == null) architecture = Architecture.UNET;
         if (targets.isEmpty()) throw new IllegalArgumentException("name at least one target class");
@@ -38,7 +54,8 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
         if (epochs < 1 || iterationsPerEpoch < 1 || validationBatches < 1) {
             throw new IllegalArgumentException("epochs, iterations per epoch and validation batches must be >= 1");
         }
-        if (baseFeatures < 1 || maxFeatures < baseFeatures) throw new IllegalArgumentException("features must satisfy 1 <= base <= max");
+        if (baseFeatures < 1 || maxFeatures < baseFeatures)
+            throw new IllegalArgumentException("features must satisfy 1 <= base <= max");
     }
 
     /** nnU-Net's trainer: 1000 epochs of 250 iterations, 50 validation batches, widths 32..320, SGD; the 3D U-Net. */
@@ -56,9 +73,20 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
-        return new Builder(mode, targets).auxiliary(auxiliary).fold(fold).epochs(epochs).iterationsPerEpoch(iterationsPerEpoch)
-                .validationBatches(validationBatches).seed(seed).features(baseFeatures, maxFeatures).diceOnTargetsOnly(diceOnTargetsOnly)
-                .batchDice(batchDice).marginal(marginal).withoutAuxiliary(withoutAuxiliary).optimizer(optimizer).fisherEvery(fisherEvery)
+        return new Builder(mode, targets)
+                .auxiliary(auxiliary)
+                .fold(fold)
+                .epochs(epochs)
+                .iterationsPerEpoch(iterationsPerEpoch)
+                .validationBatches(validationBatches)
+                .seed(seed)
+                .features(baseFeatures, maxFeatures)
+                .diceOnTargetsOnly(diceOnTargetsOnly)
+                .batchDice(batchDice)
+                .marginal(marginal)
+                .withoutAuxiliary(withoutAuxiliary)
+                .optimizer(optimizer)
+                .fisherEvery(fisherEvery)
                 .architecture(architecture);
     }
 
@@ -161,8 +189,24 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
         }
 
         public RunSettings build() {
-            return new RunSettings(mode, targets, auxiliary, fold, epochs, iterationsPerEpoch, validationBatches, seed, baseFeatures, maxFeatures,
-                    diceOnTargetsOnly, batchDice, marginal, withoutAuxiliary, optimizer, fisherEvery, architecture);
+            return new RunSettings(
+                    mode,
+                    targets,
+                    auxiliary,
+                    fold,
+                    epochs,
+                    iterationsPerEpoch,
+                    validationBatches,
+                    seed,
+                    baseFeatures,
+                    maxFeatures,
+                    diceOnTargetsOnly,
+                    batchDice,
+                    marginal,
+                    withoutAuxiliary,
+                    optimizer,
+                    fisherEvery,
+                    architecture);
         }
     }
 
@@ -172,12 +216,16 @@ public record RunSettings(TrainingMode mode, List<String> targets, List<String> 
         return auxiliary.isEmpty() ? m : m + "-" + String.join("+", auxiliary);
     }
 
-    /** The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration: MODE__NETWORK__3d_fullres or __2d. */
+    /**
+     * The folder name of the configuration, as nnU-Net's Trainer__Plans__configuration: MODE__NETWORK__3d_fullres or
+     * __2d.
+     */
     public String configurationName() {
-        return modeName() + switch (architecture) {
-            case UNET2D -> "__PlainConvUNet__2d";
-            default -> "__" + architecture.checkpointName() + "__3d_fullres";
-        };
+        return modeName()
+                + switch (architecture) {
+                    case UNET2D -> "__PlainConvUNet__2d";
+                    default -> "__" + architecture.checkpointName() + "__3d_fullres";
+                };
     }
 
     /** The class layout of this run on a dataset. */

@@ -10,9 +10,8 @@ import java.util.List;
 import org.backsplit.io.FormatException;
 
 /**
- * The epochs of a run so far, and what follows from them: the moving average of the target pseudo-Dice and
- * the best epoch by it. Saved inside each checkpoint, so a resumed run picks "best" exactly as an
- * uninterrupted one would.
+ * The epochs of a run so far, and what follows from them: the moving average of the target pseudo-Dice and the best
+ * epoch by it. Saved inside each checkpoint, so a resumed run picks "best" exactly as an uninterrupted one would.
  */
 public final class TrainingHistory {
     static final double EMA_KEEP = 0.9; // nnU-Net's ema_fg_dice = 0.9 * old + 0.1 * new
@@ -54,8 +53,8 @@ public final class TrainingHistory {
 
     public static TrainingHistory fromJson(String json, Path source) throws IOException {
         try {
-            return new TrainingHistory(new ArrayList<>(JSON.readValue(json, new TypeReference<List<EpochRecord>>() {
-            })));
+            return new TrainingHistory(
+                    new ArrayList<>(JSON.readValue(json, new TypeReference<List<EpochRecord>>() {})));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new FormatException(source, "holds no readable training history: " + e.getOriginalMessage());
         }

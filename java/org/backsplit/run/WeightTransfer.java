@@ -7,14 +7,13 @@ import org.backsplit.nn.Parameter;
 import org.backsplit.nn.SegmentationNetwork;
 
 /**
- * Starts a network from another one's weights (the paper's §4.6 and §J: a binary model fine-tuned into a
- * BackSplit one). Every parameter of the same name and shape is copied. The segmentation heads may differ in
- * their number of classes: the classes both share come first in either layout (background, then the targets),
- * so their output rows are copied and the new auxiliary rows keep their fresh initialisation.
+ * Starts a network from another one's weights (the paper's §4.6 and §J: a binary model fine-tuned into a BackSplit
+ * one). Every parameter of the same name and shape is copied. The segmentation heads may differ in their number of
+ * classes: the classes both share come first in either layout (background, then the targets), so their output rows are
+ * copied and the new auxiliary rows keep their fresh initialisation.
  */
 public final class WeightTransfer {
-    private WeightTransfer() {
-    }
+    private WeightTransfer() {}
 
     /** @return how many parameters were copied whole and how many heads were grown */
     public static String copy(SegmentationNetwork from, SegmentationNetwork into) {
@@ -24,7 +23,9 @@ public final class WeightTransfer {
         int whole = 0, grown = 0;
         for (Parameter p : into.parameters()) {
             Parameter s = source.get(p.name());
-            if (s == null) throw new IllegalArgumentException("the initial weights lack " + p.name() + ": not the same network topology");
+            if (s == null)
+                throw new IllegalArgumentException(
+                        "the initial weights lack " + p.name() + ": not the same network topology");
             var want = p.value().shape();
             var have = s.value().shape();
             float[] src = from.backend().download(s.value());
@@ -36,8 +37,8 @@ public final class WeightTransfer {
             boolean head = into.isSegmentationHead(p);
             int rowsWant = want.dim(0), rowsHave = have.dim(0);
             if (!head || want.size() / rowsWant != have.size() / rowsHave) {
-                throw new IllegalArgumentException(p.name() + ": shape " + have + " in the initial weights, " + want + " here; only the "
-                        + "segmentation heads may differ (in their number of classes)");
+                throw new IllegalArgumentException(p.name() + ": shape " + have + " in the initial weights, " + want
+                        + " here; only the " + "segmentation heads may differ (in their number of classes)");
             }
             float[] dst = b.download(p.value());
             int perRow = (int) (want.size() / rowsWant);

@@ -2,8 +2,7 @@ package org.backsplit.tensor;
 
 /** Host-side moves between PyTorch's channels-first NCDHW arrays and our channels-last NDHWC. */
 public final class Layouts {
-    private Layouts() {
-    }
+    private Layouts() {}
 
     /** [N, C, D, H, W] data to [N, D, H, W, C]; returns the data, the shape is {@link #ndhwcShape}. */
     public static float[] toChannelsLast(float[] data, Shape ncdhw) {
@@ -25,7 +24,8 @@ public final class Layouts {
     }
 
     public static Shape ndhwcShape(Shape ncdhw) {
-        if (ncdhw.rank() != 5) throw new IllegalArgumentException("expected a 5D N x C x D x H x W array, got " + ncdhw);
+        if (ncdhw.rank() != 5)
+            throw new IllegalArgumentException("expected a 5D N x C x D x H x W array, got " + ncdhw);
         return Shape.ndhwc(ncdhw.dim(0), ncdhw.dim(2), ncdhw.dim(3), ncdhw.dim(4), ncdhw.dim(1));
     }
 

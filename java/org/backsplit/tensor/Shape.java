@@ -3,12 +3,12 @@ package org.backsplit.tensor;
 import java.util.Arrays;
 
 /**
- * The dimensions of a tensor, outermost first. Activations are channels-last: [N, D, H, W, C], because
- * tensor-core convolution and our CPU convolution both want the channels of one voxel contiguous.
+ * The dimensions of a tensor, outermost first. Activations are channels-last: [N, D, H, W, C], because tensor-core
+ * convolution and our CPU convolution both want the channels of one voxel contiguous.
  *
- * <p>Two axis orders meet in this engine: image files, plans and sliding windows list a grid's sizes as
- * (x, y, z), fastest first; tensors list them as (D, H, W) = (z, y, x), outermost first. The factories taking
- * `xyz` arrays below are the only places one order turns into the other.
+ * <p>Two axis orders meet in this engine: image files, plans and sliding windows list a grid's sizes as (x, y, z),
+ * fastest first; tensors list them as (D, H, W) = (z, y, x), outermost first. The factories taking `xyz` arrays below
+ * are the only places one order turns into the other.
  */
 public record Shape(int... dims) {
 
@@ -70,11 +70,25 @@ public record Shape(int... dims) {
     }
 
     // Accessors for the 5D activation layout.
-    public int n() { return dims[0]; }
-    public int d() { return dims[1]; }
-    public int h() { return dims[2]; }
-    public int w() { return dims[3]; }
-    public int c() { return dims[4]; }
+    public int n() {
+        return dims[0];
+    }
+
+    public int d() {
+        return dims[1];
+    }
+
+    public int h() {
+        return dims[2];
+    }
+
+    public int w() {
+        return dims[3];
+    }
+
+    public int c() {
+        return dims[4];
+    }
 
     /** Voxels per sample of an activation: D*H*W. */
     public int spatial() {

@@ -1,12 +1,12 @@
 package org.backsplit.tensor;
 
 /**
- * A float32 tensor whose storage belongs to the backend that made it (a Java array on the CPU, device memory
- * on a GPU). Only that backend reads or writes the storage; everyone else moves data through the backend's
- * upload and download. The tensor knows nothing of backends: code that needs one is handed it.
+ * A float32 tensor whose storage belongs to the backend that made it (a Java array on the CPU, device memory on a GPU).
+ * Only that backend reads or writes the storage; everyone else moves data through the backend's upload and download.
+ * The tensor knows nothing of backends: code that needs one is handed it.
  *
- * <p>Ownership: closing a tensor gives its storage back early; any later use fails, on every backend, so the
- * rules the GPU depends on are checked on every machine.
+ * <p>Ownership: closing a tensor gives its storage back early; any later use fails, on every backend, so the rules the
+ * GPU depends on are checked on every machine.
  */
 public abstract class Tensor implements AutoCloseable {
     private final Shape shape;
@@ -29,8 +29,7 @@ public abstract class Tensor implements AutoCloseable {
     }
 
     /** Gives the storage back; called at most once, by {@link #close()}. */
-    protected void release() {
-    }
+    protected void release() {}
 
     /** Throws when the tensor was closed: the storage may already belong to another tensor. */
     protected final void requireOpen() {

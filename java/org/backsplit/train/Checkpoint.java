@@ -25,9 +25,9 @@ import org.backsplit.tensor.Tensor;
 
 /**
  * A checkpoint is a folder: model.safetensors (the network as a PyTorch state_dict with nnU-Net's names),
- * optimizer.safetensors (momentum buffers or Adam moments by parameter name) and state.json. The folder is
- * written beside its target and swapped in by renames, so a kill at any moment leaves either the old or the
- * new checkpoint readable (the old one under NAME.old for the instant between the two renames).
+ * optimizer.safetensors (momentum buffers or Adam moments by parameter name) and state.json. The folder is written
+ * beside its target and swapped in by renames, so a kill at any moment leaves either the old or the new checkpoint
+ * readable (the old one under NAME.old for the instant between the two renames).
  */
 public final class Checkpoint {
     public static final String MODEL = "model.safetensors";
@@ -35,27 +35,37 @@ public final class Checkpoint {
     public static final String STATE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Checkpoint() {
-    }
+    private Checkpoint() {}
 
     /**
-     * Writes the checkpoint folder atomically. `extraFiles` (name -> text) travel inside it, so what a caller
-     * keeps beside the weights (a training history) can never disagree with them after a kill.
+     * Writes the checkpoint folder atomically. `extraFiles` (name -> text) travel inside it, so what a caller keeps
+     * beside the weights (a training history) can never disagree with them after a kill.
      */
-    public static void save(Path dir, SegmentationNetwork net, Map<String, Tensor> optimizerState, CheckpointState state,
-                            Map<String, String> extraFiles) throws IOException {
+    public static void save(
+            Path dir,
+            SegmentationNetwork net,
+            Map<String, Tensor> optimizerState,
+            CheckpointState state,
+            Map<String, String> extraFiles)
+            throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Path old = parent.resolve(dir.getFileName() + ".old");
         try {
             Files.createDirectories(tmp);
-            StateDict.save(net.backend(), net.parameters(), tmp.resolve(MODEL), Map.of("format", "pt", "architecture", state.architecture()));
+            StateDict.save(
+                    net.backend(),
+                    net.parameters(),
+                    tmp.resolve(MODEL),
+                    Map.of("format", "pt", "architecture", state.architecture()));
             List<NamedTensor> opt = new ArrayList<>();
-            optimizerState.forEach((k, t) -> opt.add(new NamedTensor(k, t.shape(), net.backend().download(t))));
+            optimizerState.forEach((k, t) ->
+                    opt.add(new NamedTensor(k, t.shape(), net.backend().download(t))));
             SafeTensors.write(tmp.resolve(OPTIMIZER), opt, Map.of());
             AtomicFiles.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state));
-            for (Map.Entry<String, String> e : extraFiles.entrySet()) AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
+            for (Map.Entry<String, String> e : extraFiles.entrySet())
+                AtomicFiles.writeString(tmp.resolve(e.getKey()), e.getValue());
             deleteTree(old);
             if (Files.exists(dir)) AtomicFiles.move(dir, old);
             AtomicFiles.move(tmp, dir);
@@ -81,7 +91,8 @@ public final class Checkpoint {
         } catch (IOException e) {
             throw new FormatException(file, "cannot be read: " + e.getMessage());
         }
-        if (!CheckpointState.FORMAT.equals(s.format())) throw new FormatException(file, "has format " + s.format() + ", expected " + CheckpointState.FORMAT);
+        if (!CheckpointState.FORMAT.equals(s.format()))
+            throw new FormatException(file, "has format " + s.format() + ", expected " + CheckpointState.FORMAT);
         return s;
     }
 
@@ -93,7 +104,8 @@ public final class Checkpoint {
 
     public static Map<String, Tensor> readOptimizer(Path dir, Backend backend) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (NamedTensor t : SafeTensors.read(resolve(dir).resolve(OPTIMIZER)).tensors().values()) {
+        for (NamedTensor t :
+                SafeTensors.read(resolve(dir).resolve(OPTIMIZER)).tensors().values()) {
             out.put(t.name(), backend.upload(t.data(), t.shape()));
         }
         return out;
@@ -101,7 +113,8 @@ public final class Checkpoint {
 
     /**
      * The network of a checkpoint folder (its architecture and plan from state.json), or of a bare .safetensors
-     * state_dict of nnU-Net's PlainConvUNet exported from PyTorch, 3D or 2D (its plan rebuilt from the weights' shapes).
+     * state_dict of nnU-Net's PlainConvUNet exported from PyTorch, 3D or 2D (its plan rebuilt from the weights'
+     * shapes).
      */
     public static SegmentationNetwork loadNetwork(Path path, Backend backend) throws IOException {
         Path weights;

@@ -3,10 +3,17 @@ package org.backsplit.train;
 import org.backsplit.nn.UNetPlan;
 
 /**
- * What state.json in a checkpoint holds besides the tensors: the network plan, the run's settings, where
- * the run stands (the next epoch and iteration to run) and the random generator's state.
+ * What state.json in a checkpoint holds besides the tensors: the network plan, the run's settings, where the run stands
+ * (the next epoch and iteration to run) and the random generator's state.
  */
-public record CheckpointState(String format, String architecture, UNetPlan plan, TrainingConfig config, int epoch, int iteration,
-                              long optimizerSteps, long[] rng) {
+public record CheckpointState(
+        String format,
+        String architecture,
+        UNetPlan plan,
+        TrainingConfig config,
+        int epoch,
+        int iteration,
+        long optimizerSteps,
+        long[] rng) {
     public static final String FORMAT = "backsplit-checkpoint/1";
 }

@@ -1,9 +1,9 @@
 package org.backsplit.train;
 
 /**
- * Dice of the argmax prediction per class (nnU-Net's "pseudo Dice"), from host arrays: logits
- * [voxels x K] channels-last and labels [voxels]. Counts can be accumulated over many batches before
- * dividing, as nnU-Net's validation does. NaN for a class absent from both.
+ * Dice of the argmax prediction per class (nnU-Net's "pseudo Dice"), from host arrays: logits [voxels x K]
+ * channels-last and labels [voxels]. Counts can be accumulated over many batches before dividing, as nnU-Net's
+ * validation does. NaN for a class absent from both.
  */
 public final class HardDice {
     private final long[] tp, fp, fn;

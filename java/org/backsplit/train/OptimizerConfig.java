@@ -6,11 +6,11 @@ import org.backsplit.optim.Optimizer;
 import org.backsplit.optim.Sgd;
 
 /**
- * Which optimizer and its hyperparameters. nnU-Net: SGD, lr 0.01, momentum 0.99, Nesterov, weight decay 3e-5.
- * The paper's SegResNet runs use Adam (lr 1e-4, weight decay 1e-5, eps 1e-5).
+ * Which optimizer and its hyperparameters. nnU-Net: SGD, lr 0.01, momentum 0.99, Nesterov, weight decay 3e-5. The
+ * paper's SegResNet runs use Adam (lr 1e-4, weight decay 1e-5, eps 1e-5).
  */
-public record OptimizerConfig(String kind, double initialLr, double momentum, double weightDecay, double beta1, double beta2,
-                              double eps) {
+public record OptimizerConfig(
+        String kind, double initialLr, double momentum, double weightDecay, double beta1, double beta2, double eps) {
 
     public OptimizerConfig {
         if (!kind.equals("sgd") && !kind.equals("adam") && !kind.equals("adamw")) {
@@ -22,7 +22,10 @@ public record OptimizerConfig(String kind, double initialLr, double momentum, do
         return new OptimizerConfig("sgd", 0.01, 0.99, 3e-5, 0, 0, 0);
     }
 
-    /** What each network's reference trains it with: SGD as nnU-Net for its U-Nets, Adam as the paper's §D.3 for SegResNet. */
+    /**
+     * What each network's reference trains it with: SGD as nnU-Net for its U-Nets, Adam as the paper's §D.3 for
+     * SegResNet.
+     */
     public static OptimizerConfig forArchitecture(org.backsplit.nn.Architecture architecture) {
         return architecture == org.backsplit.nn.Architecture.SEGRESNET ? adam(1e-4, 1e-5, 1e-5, false) : nnUNetSgd();
     }

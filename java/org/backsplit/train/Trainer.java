@@ -11,9 +11,9 @@ import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's training iteration: a batch, forward, deep-supervised DC+CE, backward, gradient clipping, an
- * optimizer step at the poly learning rate of the current epoch. Everything random draws from one Rng whose
- * state is checkpointed, so a run resumed from a checkpoint continues exactly as if never interrupted.
+ * nnU-Net's training iteration: a batch, forward, deep-supervised DC+CE, backward, gradient clipping, an optimizer step
+ * at the poly learning rate of the current epoch. Everything random draws from one Rng whose state is checkpointed, so
+ * a run resumed from a checkpoint continues exactly as if never interrupted.
  */
 public final class Trainer {
     private final SegmentationNetwork net;
@@ -25,7 +25,14 @@ public final class Trainer {
     private int epoch;
     private int iteration;
 
-    private Trainer(SegmentationNetwork net, TrainingConfig config, Optimizer optimizer, BatchSource data, Rng rng, int epoch, int iteration) {
+    private Trainer(
+            SegmentationNetwork net,
+            TrainingConfig config,
+            Optimizer optimizer,
+            BatchSource data,
+            Rng rng,
+            int epoch,
+            int iteration) {
         this.net = net;
         this.config = config;
         this.optimizer = optimizer;
@@ -58,8 +65,20 @@ public final class Trainer {
 
     /** Saves the run; `extraFiles` (name -> text) are written inside the checkpoint folder, atomically with it. */
     public void save(Path checkpoint, java.util.Map<String, String> extraFiles) throws IOException {
-        Checkpoint.save(checkpoint, net, optimizer.stateTensors(), new CheckpointState(CheckpointState.FORMAT, net.architecture().checkpointName(),
-                net.plan(), config, epoch, iteration, optimizer.steps(), rng.state()), extraFiles);
+        Checkpoint.save(
+                checkpoint,
+                net,
+                optimizer.stateTensors(),
+                new CheckpointState(
+                        CheckpointState.FORMAT,
+                        net.architecture().checkpointName(),
+                        net.plan(),
+                        config,
+                        epoch,
+                        iteration,
+                        optimizer.steps(),
+                        rng.state()),
+                extraFiles);
     }
 
     public boolean finished() {
@@ -75,12 +94,20 @@ public final class Trainer {
         Batch batch = data.next(net.backend(), rng, (long) epoch * config.iterationsPerEpoch() + iteration);
         double lr = learningRate();
         TrainingStep.Outcome o;
-        try (Tensor images = batch.images(); Tensor labels = batch.labels()) {
+        try (Tensor images = batch.images();
+                Tensor labels = batch.labels()) {
             o = step.run(images, labels, lr, TrainingStep.PhaseListener.NONE);
         }
         // loss and norm are read after the optimizer's kernels are queued: no wait inside the step
         DeepSupervisionLoss.Result r = o.loss();
-        StepResult result = new StepResult(epoch, iteration, r.loss(), r.crossEntropy(), r.dice(), o.gradNorm().get(), lr);
+        StepResult result = new StepResult(
+                epoch,
+                iteration,
+                r.loss(),
+                r.crossEntropy(),
+                r.dice(),
+                o.gradNorm().get(),
+                lr);
         if (++iteration == config.iterationsPerEpoch()) {
             iteration = 0;
             epoch++;

@@ -10,28 +10,29 @@ import org.backsplit.optim.Optimizer;
 import org.backsplit.tensor.Tensor;
 
 /**
- * One training iteration on a batch, the only place it is written: forward, deep-supervised DC+CE,
- * backward, gradient clipping, an optimizer step. The trainer runs it; the step benchmark runs it with a
- * listener that waits for the device at each phase's end, so its per-phase times are real.
+ * One training iteration on a batch, the only place it is written: forward, deep-supervised DC+CE, backward, gradient
+ * clipping, an optimizer step. The trainer runs it; the step benchmark runs it with a listener that waits for the
+ * device at each phase's end, so its per-phase times are real.
  */
 public final class TrainingStep {
     /** The parts of a step, in order. */
     public enum Phase {
-        FORWARD, LOSS, BACKWARD, OPTIMIZER
+        FORWARD,
+        LOSS,
+        BACKWARD,
+        OPTIMIZER
     }
 
     /** Told when each phase's work has been issued (not finished: a GPU runs behind the host). */
     @FunctionalInterface
     public interface PhaseListener {
-        PhaseListener NONE = phase -> {
-        };
+        PhaseListener NONE = phase -> {};
 
         void ended(Phase phase);
     }
 
     /** The loss terms and the gradient norm before clipping, both read when first asked for. */
-    public record Outcome(DeepSupervisionLoss.Result loss, PendingScalar gradNorm) {
-    }
+    public record Outcome(DeepSupervisionLoss.Result loss, PendingScalar gradNorm) {}
 
     private final SegmentationNetwork net;
     private final DeepSupervisionLoss loss;

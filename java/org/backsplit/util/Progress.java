@@ -5,8 +5,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A live progress bar with ETA on the terminal (stderr). When stderr is not a terminal (a log file, CI, a
- * test) nothing is drawn: the one-line-per-epoch log carries the progress there.
+ * A live progress bar with ETA on the terminal (stderr). When stderr is not a terminal (a log file, CI, a test) nothing
+ * is drawn: the one-line-per-epoch log carries the progress there.
  */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
@@ -19,8 +19,13 @@ public final class Progress implements AutoCloseable {
         java.io.Console console = System.console();
         boolean live = console != null && console.isTerminal() && System.getenv("BACKSPLIT_NO_PROGRESS") == null;
         if (!live) return new Progress(null);
-        return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250).build());
+        return new Progress(new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .setUpdateIntervalMillis(250)
+                .build());
     }
 
     public void step() {

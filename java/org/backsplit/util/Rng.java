@@ -1,8 +1,8 @@
 package org.backsplit.util;
 
 /**
- * xoshiro256** with state that can be saved and restored, so a resumed training run draws exactly the numbers
- * an uninterrupted run would have drawn (java.util.Random cannot export its state).
+ * xoshiro256** with state that can be saved and restored, so a resumed training run draws exactly the numbers an
+ * uninterrupted run would have drawn (java.util.Random cannot export its state).
  */
 public final class Rng {
     private final long[] s = new long[4];

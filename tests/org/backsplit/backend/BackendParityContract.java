@@ -16,11 +16,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every operation of a float32 backend (the candidate) against an oracle backend on the same random inputs:
- * odd sizes, channel counts that are not multiples of 8, batch 1 and 2, stride 2, anisotropic kernels, the
- * ignore label. Tolerances are float32 rounding of sums of up to a few thousand terms, relative to the
- * largest value of the tensor; they hold whether the oracle is the double reference or the float CPU
- * backend. Each subclass names its pair.
+ * Every operation of a float32 backend (the candidate) against an oracle backend on the same random inputs: odd sizes,
+ * channel counts that are not multiples of 8, batch 1 and 2, stride 2, anisotropic kernels, the ignore label.
+ * Tolerances are float32 rounding of sums of up to a few thousand terms, relative to the largest value of the tensor;
+ * they hold whether the oracle is the double reference or the float CPU backend. Each subclass names its pair.
  */
 abstract class BackendParityContract {
     private static final double CONV_TOL = 2e-5;
@@ -55,28 +54,41 @@ abstract class BackendParityContract {
         Random rnd = new Random(21);
         ConvGeometry g = c.geometry();
         Shape ys = g.outShape(c.x(), c.k());
-        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)), w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
+        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)),
+                w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
         double[] b = roundToFloat(gaussian(rnd, c.k(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         Shape bs = new Shape(c.k());
 
-        Tensor yRef = oracle.conv3d(oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), g);
-        Tensor yCpu = candidate.conv3d(candidate.uploadExact(x, c.x()), candidate.uploadExact(w, c.weight()), candidate.uploadExact(b, bs), g);
+        Tensor yRef = oracle.conv3d(
+                oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), g);
+        Tensor yCpu = candidate.conv3d(
+                candidate.uploadExact(x, c.x()), candidate.uploadExact(w, c.weight()), candidate.uploadExact(b, bs), g);
         assertEquals(yRef.shape(), yCpu.shape());
         assertRelClose(c.name() + " forward", oracle.downloadExact(yRef), candidateValues(yCpu), CONV_TOL);
 
-        assertRelClose(c.name() + " backward data",
-                oracle.downloadExact(oracle.conv3dBackwardData(oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), g, c.x())),
-                candidateValues(candidate.conv3dBackwardData(candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), g, c.x())), CONV_TOL);
+        assertRelClose(
+                c.name() + " backward data",
+                oracle.downloadExact(oracle.conv3dBackwardData(
+                        oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), g, c.x())),
+                candidateValues(candidate.conv3dBackwardData(
+                        candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), g, c.x())),
+                CONV_TOL);
 
         WeightGrads gr = oracle.conv3dBackwardWeight(oracle.uploadExact(x, c.x()), oracle.uploadExact(dy, ys), g, true);
-        WeightGrads gc = candidate.conv3dBackwardWeight(candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), g, true);
-        assertRelClose(c.name() + " backward weight", oracle.downloadExact(gr.weight()), candidateValues(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
+        WeightGrads gc =
+                candidate.conv3dBackwardWeight(candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), g, true);
+        assertRelClose(
+                c.name() + " backward weight",
+                oracle.downloadExact(gr.weight()),
+                candidateValues(gc.weight()),
+                CONV_TOL);
+        assertRelClose(
+                c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
     }
 
     /**
-     * A convolution of a channel concatenation (the U-Net's skip connection), all passes, the input gradient
-     * split back: a backend may keep the concatenation as two tensors (CUDA does) and must give the same.
+     * A convolution of a channel concatenation (the U-Net's skip connection), all passes, the input gradient split
+     * back: a backend may keep the concatenation as two tensors (CUDA does) and must give the same.
      */
     @ParameterizedTest(name = "stride {0}")
     @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
@@ -89,15 +101,24 @@ abstract class BackendParityContract {
         double[] w = roundToFloat(gaussian(rnd, ws.size(), 0.2)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         java.util.List<double[][]> results = new java.util.ArrayList<>();
         for (Backend be : new Backend[] {oracle, candidate}) {
-            Tensor ta = be.uploadExact(a, sa), tb = be.uploadExact(b, sb), tw = be.uploadExact(w, ws), tdy = be.uploadExact(dy, ys);
+            Tensor ta = be.uploadExact(a, sa),
+                    tb = be.uploadExact(b, sb),
+                    tw = be.uploadExact(w, ws),
+                    tdy = be.uploadExact(dy, ys);
             Tensor cat = be.concatChannels(ta, tb);
             Tensor y = be.conv3d(cat, tw, null, g);
             WeightGrads gw = be.conv3dBackwardWeight(cat, tdy, g, false);
             Tensor[] parts = be.splitChannels(be.conv3dBackwardData(tdy, tw, g, cat), 5);
-            results.add(new double[][] {be.downloadExact(y), be.downloadExact(gw.weight()), be.downloadExact(parts[0]), be.downloadExact(parts[1])});
+            results.add(new double[][] {
+                be.downloadExact(y),
+                be.downloadExact(gw.weight()),
+                be.downloadExact(parts[0]),
+                be.downloadExact(parts[1])
+            });
         }
         String[] what = {"forward", "backward weight", "backward data, first part", "backward data, second part"};
-        for (int i = 0; i < what.length; i++) assertRelClose("concatenation " + what[i], results.get(0)[i], results.get(1)[i], CONV_TOL);
+        for (int i = 0; i < what.length; i++)
+            assertRelClose("concatenation " + what[i], results.get(0)[i], results.get(1)[i], CONV_TOL);
     }
 
     static Stream<OpCases.Transposed> transposed() {
@@ -110,19 +131,38 @@ abstract class BackendParityContract {
         Random rnd = new Random(22);
         int[] s = c.stride();
         Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co());
-        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)), w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
+        double[] x = roundToFloat(gaussian(rnd, c.x().size(), 1)),
+                w = roundToFloat(gaussian(rnd, c.weight().size(), 0.2));
         double[] b = roundToFloat(gaussian(rnd, c.co(), 0.5)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         Shape bs = new Shape(c.co());
-        assertRelClose(c.name() + " forward",
-                oracle.downloadExact(oracle.convTranspose3d(oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), s)),
-                candidateValues(candidate.convTranspose3d(candidate.uploadExact(x, c.x()), candidate.uploadExact(w, c.weight()), candidate.uploadExact(b, bs), s)), CONV_TOL);
-        assertRelClose(c.name() + " backward data",
-                oracle.downloadExact(oracle.convTranspose3dBackwardData(oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), s)),
-                candidateValues(candidate.convTranspose3dBackwardData(candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), s)), CONV_TOL);
-        WeightGrads gr = oracle.convTranspose3dBackwardWeight(oracle.uploadExact(x, c.x()), oracle.uploadExact(dy, ys), s, true);
-        WeightGrads gc = candidate.convTranspose3dBackwardWeight(candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), s, true);
-        assertRelClose(c.name() + " backward weight", oracle.downloadExact(gr.weight()), candidateValues(gc.weight()), CONV_TOL);
-        assertRelClose(c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
+        assertRelClose(
+                c.name() + " forward",
+                oracle.downloadExact(oracle.convTranspose3d(
+                        oracle.uploadExact(x, c.x()), oracle.uploadExact(w, c.weight()), oracle.uploadExact(b, bs), s)),
+                candidateValues(candidate.convTranspose3d(
+                        candidate.uploadExact(x, c.x()),
+                        candidate.uploadExact(w, c.weight()),
+                        candidate.uploadExact(b, bs),
+                        s)),
+                CONV_TOL);
+        assertRelClose(
+                c.name() + " backward data",
+                oracle.downloadExact(oracle.convTranspose3dBackwardData(
+                        oracle.uploadExact(dy, ys), oracle.uploadExact(w, c.weight()), s)),
+                candidateValues(candidate.convTranspose3dBackwardData(
+                        candidate.uploadExact(dy, ys), candidate.uploadExact(w, c.weight()), s)),
+                CONV_TOL);
+        WeightGrads gr =
+                oracle.convTranspose3dBackwardWeight(oracle.uploadExact(x, c.x()), oracle.uploadExact(dy, ys), s, true);
+        WeightGrads gc = candidate.convTranspose3dBackwardWeight(
+                candidate.uploadExact(x, c.x()), candidate.uploadExact(dy, ys), s, true);
+        assertRelClose(
+                c.name() + " backward weight",
+                oracle.downloadExact(gr.weight()),
+                candidateValues(gc.weight()),
+                CONV_TOL);
+        assertRelClose(
+                c.name() + " backward bias", oracle.downloadExact(gr.bias()), candidateValues(gc.bias()), CONV_TOL);
     }
 
     static Stream<Shape> normShapes() {
@@ -137,20 +177,54 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        GroupNormOutput fr = oracle.groupNorm(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), s.c(), 1e-5);
-        GroupNormOutput fc = candidate.groupNorm(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), s.c(), 1e-5);
+        GroupNormOutput fr = oracle.groupNorm(
+                oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), s.c(), 1e-5);
+        GroupNormOutput fc = candidate.groupNorm(
+                candidate.uploadExact(x, s),
+                candidate.uploadExact(gamma, cs),
+                candidate.uploadExact(beta, cs),
+                s.c(),
+                1e-5);
         assertRelClose("norm forward " + s, oracle.downloadExact(fr.y()), candidateValues(fc.y()), 1e-5);
-        GroupNormGrads gr = oracle.groupNormBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, s.c());
-        GroupNormGrads gc = candidate.groupNormBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), fc, s.c());
+        GroupNormGrads gr = oracle.groupNormBackward(
+                oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, s.c());
+        GroupNormGrads gc = candidate.groupNormBackward(
+                candidate.uploadExact(dy, s), candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), fc, s.c());
         assertRelClose("norm dx " + s, oracle.downloadExact(gr.dx()), candidateValues(gc.dx()), 1e-4);
         assertRelClose("norm dgamma " + s, oracle.downloadExact(gr.dgamma()), candidateValues(gc.dgamma()), 1e-5);
         assertRelClose("norm dbeta " + s, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
 
-        GroupNormOutput lr = oracle.groupNormLeakyRelu(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
-        GroupNormOutput lc = candidate.groupNormLeakyRelu(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), s.c(), 1e-5, 0.01);
+        GroupNormOutput lr = oracle.groupNormLeakyRelu(
+                oracle.uploadExact(x, s),
+                oracle.uploadExact(gamma, cs),
+                oracle.uploadExact(beta, cs),
+                s.c(),
+                1e-5,
+                0.01);
+        GroupNormOutput lc = candidate.groupNormLeakyRelu(
+                candidate.uploadExact(x, s),
+                candidate.uploadExact(gamma, cs),
+                candidate.uploadExact(beta, cs),
+                s.c(),
+                1e-5,
+                0.01);
         assertRelClose("norm+lrelu forward " + s, oracle.downloadExact(lr.y()), candidateValues(lc.y()), 1e-5);
-        GroupNormGrads hr = oracle.groupNormLeakyReluBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), lr.y(), oracle.uploadExact(gamma, cs), lr, s.c(), 0.01);
-        GroupNormGrads hc = candidate.groupNormLeakyReluBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), lc.y(), candidate.uploadExact(gamma, cs), lc, s.c(), 0.01);
+        GroupNormGrads hr = oracle.groupNormLeakyReluBackward(
+                oracle.uploadExact(dy, s),
+                oracle.uploadExact(x, s),
+                lr.y(),
+                oracle.uploadExact(gamma, cs),
+                lr,
+                s.c(),
+                0.01);
+        GroupNormGrads hc = candidate.groupNormLeakyReluBackward(
+                candidate.uploadExact(dy, s),
+                candidate.uploadExact(x, s),
+                lc.y(),
+                candidate.uploadExact(gamma, cs),
+                lc,
+                s.c(),
+                0.01);
         assertRelClose("norm+lrelu dx " + s, oracle.downloadExact(hr.dx()), candidateValues(hc.dx()), 1e-4);
         assertRelClose("norm+lrelu dgamma " + s, oracle.downloadExact(hr.dgamma()), candidateValues(hc.dgamma()), 1e-5);
         assertRelClose("norm+lrelu dbeta " + s, oracle.downloadExact(hr.dbeta()), candidateValues(hc.dbeta()), 1e-5);
@@ -173,11 +247,23 @@ abstract class BackendParityContract {
         double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), gamma = roundToFloat(gaussian(rnd, s.c(), 1));
         double[] beta = roundToFloat(gaussian(rnd, s.c(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
-        GroupNormOutput fr = oracle.groupNorm(oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), groups, 1e-5);
-        GroupNormOutput fc = candidate.groupNorm(candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), candidate.uploadExact(beta, cs), groups, 1e-5);
+        GroupNormOutput fr = oracle.groupNorm(
+                oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), oracle.uploadExact(beta, cs), groups, 1e-5);
+        GroupNormOutput fc = candidate.groupNorm(
+                candidate.uploadExact(x, s),
+                candidate.uploadExact(gamma, cs),
+                candidate.uploadExact(beta, cs),
+                groups,
+                1e-5);
         assertRelClose("group norm forward " + s, oracle.downloadExact(fr.y()), candidateValues(fc.y()), 1e-5);
-        GroupNormGrads gr = oracle.groupNormBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, groups);
-        GroupNormGrads gc = candidate.groupNormBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s), candidate.uploadExact(gamma, cs), fc, groups);
+        GroupNormGrads gr = oracle.groupNormBackward(
+                oracle.uploadExact(dy, s), oracle.uploadExact(x, s), oracle.uploadExact(gamma, cs), fr, groups);
+        GroupNormGrads gc = candidate.groupNormBackward(
+                candidate.uploadExact(dy, s),
+                candidate.uploadExact(x, s),
+                candidate.uploadExact(gamma, cs),
+                fc,
+                groups);
         assertRelClose("group norm dx " + s, oracle.downloadExact(gr.dx()), candidateValues(gc.dx()), 1e-4);
         assertRelClose("group norm dgamma " + s, oracle.downloadExact(gr.dgamma()), candidateValues(gc.dgamma()), 1e-5);
         assertRelClose("group norm dbeta " + s, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
@@ -199,14 +285,26 @@ abstract class BackendParityContract {
         Shape upsampled = Shape.ndhwc(s.n(), s.d() * k[0], s.h() * k[1], s.w() * k[2], s.c());
         double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dp = roundToFloat(gaussian(rnd, pooled.size(), 1));
         double[] du = roundToFloat(gaussian(rnd, upsampled.size(), 1));
-        assertRelClose("avg pool " + s, oracle.downloadExact(oracle.avgPool3d(oracle.uploadExact(x, s), k)),
-                candidateValues(candidate.avgPool3d(candidate.uploadExact(x, s), k)), ELEMENTWISE_TOL);
-        assertRelClose("avg pool backward " + s, oracle.downloadExact(oracle.avgPool3dBackward(oracle.uploadExact(dp, pooled), k, s)),
-                candidateValues(candidate.avgPool3dBackward(candidate.uploadExact(dp, pooled), k, s)), ELEMENTWISE_TOL);
-        assertRelClose("upsample " + s, oracle.downloadExact(oracle.upsampleTrilinear(oracle.uploadExact(x, s), k)),
-                candidateValues(candidate.upsampleTrilinear(candidate.uploadExact(x, s), k)), ELEMENTWISE_TOL);
-        assertRelClose("upsample backward " + s, oracle.downloadExact(oracle.upsampleTrilinearBackward(oracle.uploadExact(du, upsampled), k, s)),
-                candidateValues(candidate.upsampleTrilinearBackward(candidate.uploadExact(du, upsampled), k, s)), 1e-5);
+        assertRelClose(
+                "avg pool " + s,
+                oracle.downloadExact(oracle.avgPool3d(oracle.uploadExact(x, s), k)),
+                candidateValues(candidate.avgPool3d(candidate.uploadExact(x, s), k)),
+                ELEMENTWISE_TOL);
+        assertRelClose(
+                "avg pool backward " + s,
+                oracle.downloadExact(oracle.avgPool3dBackward(oracle.uploadExact(dp, pooled), k, s)),
+                candidateValues(candidate.avgPool3dBackward(candidate.uploadExact(dp, pooled), k, s)),
+                ELEMENTWISE_TOL);
+        assertRelClose(
+                "upsample " + s,
+                oracle.downloadExact(oracle.upsampleTrilinear(oracle.uploadExact(x, s), k)),
+                candidateValues(candidate.upsampleTrilinear(candidate.uploadExact(x, s), k)),
+                ELEMENTWISE_TOL);
+        assertRelClose(
+                "upsample backward " + s,
+                oracle.downloadExact(oracle.upsampleTrilinearBackward(oracle.uploadExact(du, upsampled), k, s)),
+                candidateValues(candidate.upsampleTrilinearBackward(candidate.uploadExact(du, upsampled), k, s)),
+                1e-5);
     }
 
     @Test
@@ -215,22 +313,35 @@ abstract class BackendParityContract {
         Shape s = Shape.ndhwc(2, 9, 7, 5, 6), s2 = s.withChannels(3);
         double[] x = roundToFloat(gaussian(rnd, s.size(), 1)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
         double[] x2 = roundToFloat(gaussian(rnd, s2.size(), 1));
-        Tensor yR = oracle.leakyRelu(oracle.uploadExact(x, s), 0.01), yC = candidate.leakyRelu(candidate.uploadExact(x, s), 0.01);
+        Tensor yR = oracle.leakyRelu(oracle.uploadExact(x, s), 0.01),
+                yC = candidate.leakyRelu(candidate.uploadExact(x, s), 0.01);
         assertRelClose("leaky relu", oracle.downloadExact(yR), candidateValues(yC), ELEMENTWISE_TOL);
-        assertRelClose("leaky relu backward", oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), yR, 0.01)),
-                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), yC, 0.01)), ELEMENTWISE_TOL);
-        Tensor rR = oracle.leakyRelu(oracle.uploadExact(x, s), 0), rC = candidate.leakyRelu(candidate.uploadExact(x, s), 0);
+        assertRelClose(
+                "leaky relu backward",
+                oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), yR, 0.01)),
+                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), yC, 0.01)),
+                ELEMENTWISE_TOL);
+        Tensor rR = oracle.leakyRelu(oracle.uploadExact(x, s), 0),
+                rC = candidate.leakyRelu(candidate.uploadExact(x, s), 0);
         assertRelClose("relu", oracle.downloadExact(rR), candidateValues(rC), ELEMENTWISE_TOL);
-        assertRelClose("relu backward", oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), rR, 0)),
-                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), rC, 0)), ELEMENTWISE_TOL);
+        assertRelClose(
+                "relu backward",
+                oracle.downloadExact(oracle.leakyReluBackward(oracle.uploadExact(dy, s), rR, 0)),
+                candidateValues(candidate.leakyReluBackward(candidate.uploadExact(dy, s), rC, 0)),
+                ELEMENTWISE_TOL);
         Tensor cat = candidate.concatChannels(candidate.uploadExact(x, s), candidate.uploadExact(x2, s2));
-        assertArrayEquals(oracle.downloadExact(oracle.concatChannels(oracle.uploadExact(x, s), oracle.uploadExact(x2, s2))), candidateValues(cat));
+        assertArrayEquals(
+                oracle.downloadExact(oracle.concatChannels(oracle.uploadExact(x, s), oracle.uploadExact(x2, s2))),
+                candidateValues(cat));
         assertArrayEquals(x, candidateValues(candidate.uploadExact(x, s)), "upload/download round trip");
         Tensor[] parts = candidate.splitChannels(cat, 6);
         assertArrayEquals(x, candidateValues(parts[0]));
         assertArrayEquals(x2, candidateValues(parts[1]));
-        assertRelClose("add", oracle.downloadExact(oracle.add(oracle.uploadExact(x, s), oracle.uploadExact(dy, s))),
-                candidateValues(candidate.add(candidate.uploadExact(x, s), candidate.uploadExact(dy, s))), ELEMENTWISE_TOL);
+        assertRelClose(
+                "add",
+                oracle.downloadExact(oracle.add(oracle.uploadExact(x, s), oracle.uploadExact(dy, s))),
+                candidateValues(candidate.add(candidate.uploadExact(x, s), candidate.uploadExact(dy, s))),
+                ELEMENTWISE_TOL);
     }
 
     static Stream<Arguments> losses() {
@@ -246,15 +357,18 @@ abstract class BackendParityContract {
     @MethodSource("losses")
     void diceCrossEntropy(Shape s, boolean batchDice, int ignore, int[] diceClasses, int merged) {
         Random rnd = new Random(25);
-        LossSpec spec = ReferenceGradientTest.lossSpec(s, batchDice, ignore, diceClasses, merged).withWeight(0.5);
+        LossSpec spec = ReferenceGradientTest.lossSpec(s, batchDice, ignore, diceClasses, merged)
+                .withWeight(0.5);
         Shape ls = s.withChannels(1);
-        double[] z = roundToFloat(gaussian(rnd, s.size(), 3)), lab = ReferenceGradientTest.lossLabels(rnd, ls.size(), s.c(), ignore, merged);
+        double[] z = roundToFloat(gaussian(rnd, s.size(), 3)),
+                lab = ReferenceGradientTest.lossLabels(rnd, ls.size(), s.c(), ignore, merged);
         LossResult r = oracle.diceCrossEntropy(oracle.uploadExact(z, s), oracle.uploadExact(lab, ls), spec);
         LossResult c = candidate.diceCrossEntropy(candidate.uploadExact(z, s), candidate.uploadExact(lab, ls), spec);
         assertEquals(r.loss(), c.loss(), 1e-6 * Math.max(1, Math.abs(r.loss())));
         assertEquals(r.crossEntropy(), c.crossEntropy(), 1e-6 * Math.max(1, r.crossEntropy()));
         assertEquals(r.dice(), c.dice(), 1e-6);
-        assertRelClose("loss gradient " + s, oracle.downloadExact(r.gradLogits()), candidateValues(c.gradLogits()), 1e-5);
+        assertRelClose(
+                "loss gradient " + s, oracle.downloadExact(r.gradLogits()), candidateValues(c.gradLogits()), 1e-5);
     }
 
     @Test
@@ -262,7 +376,8 @@ abstract class BackendParityContract {
         Random rnd = new Random(26);
         Shape s = Shape.ndhwc(2, 9, 16, 7, 1), t = Shape.ndhwc(2, 5, 8, 4, 1);
         double[] lab = labels(rnd, s.size(), 5, -1, 0);
-        assertArrayEquals(oracle.downloadExact(oracle.downsampleLabels(oracle.uploadExact(lab, s), t)),
+        assertArrayEquals(
+                oracle.downloadExact(oracle.downsampleLabels(oracle.uploadExact(lab, s), t)),
                 candidateValues(candidate.downsampleLabels(candidate.uploadExact(lab, s), t)));
     }
 
@@ -271,7 +386,10 @@ abstract class BackendParityContract {
         Random rnd = new Random(27);
         Shape s = new Shape(1000);
         double[] p = roundToFloat(gaussian(rnd, 1000, 1)), g = roundToFloat(gaussian(rnd, 1000, 1));
-        Tensor pr = oracle.uploadExact(p, s), br = oracle.zeros(s), pc = candidate.uploadExact(p, s), bc = candidate.zeros(s);
+        Tensor pr = oracle.uploadExact(p, s),
+                br = oracle.zeros(s),
+                pc = candidate.uploadExact(p, s),
+                bc = candidate.zeros(s);
         for (int step = 0; step < 3; step++) {
             SgdStep st = new SgdStep(0.01, 0.99, 3e-5, true, step == 0);
             oracle.sgdStep(pr, oracle.uploadExact(g, s), br, st);
@@ -288,7 +406,10 @@ abstract class BackendParityContract {
             }
             assertRelClose("adam decoupled=" + decoupled, oracle.downloadExact(ar), candidateValues(ac), 1e-6);
         }
-        assertEquals(oracle.sumOfSquares(oracle.uploadExact(g, s)), candidate.sumOfSquares(candidate.uploadExact(g, s)), 1e-9 * 1000);
+        assertEquals(
+                oracle.sumOfSquares(oracle.uploadExact(g, s)),
+                candidate.sumOfSquares(candidate.uploadExact(g, s)),
+                1e-9 * 1000);
     }
 
     /** Gradient clipping over tensors of several sizes (one spans many sum blocks): above and below the limit. */
@@ -308,7 +429,8 @@ abstract class BackendParityContract {
         double expectedNorm = 0;
         for (double[] g : values) for (double v : g) expectedNorm += v * v;
         expectedNorm = Math.sqrt(expectedNorm);
-        double normRef = oracle.clipGradNorm(rs, maxNorm).get(), normCpu = candidate.clipGradNorm(cs, maxNorm).get();
+        double normRef = oracle.clipGradNorm(rs, maxNorm).get(),
+                normCpu = candidate.clipGradNorm(cs, maxNorm).get();
         assertEquals(expectedNorm, normRef, 1e-12 * expectedNorm);
         assertEquals(expectedNorm, normCpu, 1e-9 * expectedNorm);
         double coef = Math.min(1, maxNorm / (expectedNorm + 1e-6));
@@ -336,7 +458,8 @@ abstract class BackendParityContract {
         Tensor w = candidate.uploadExact(roundToFloat(gaussian(rnd, c.weight().size(), 0.2)), c.weight());
         Tensor dy = candidate.uploadExact(roundToFloat(gaussian(rnd, ys.size(), 1)), ys);
         Shape ns = OpCases.NORM_SHAPES.get(2), cs = new Shape(ns.c());
-        Tensor nx = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.size(), 1)), ns), gamma = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.c(), 1)), cs);
+        Tensor nx = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.size(), 1)), ns),
+                gamma = candidate.uploadExact(roundToFloat(gaussian(rnd, ns.c(), 1)), cs);
         Shape ls = Shape.ndhwc(2, 20, 21, 22, 4);
         Tensor z = candidate.uploadExact(roundToFloat(gaussian(rnd, ls.size(), 3)), ls);
         Tensor lab = candidate.uploadExact(labels(rnd, ls.size() / 4, 4, 4, 0.1), ls.withChannels(1));
@@ -346,11 +469,18 @@ abstract class BackendParityContract {
             GroupNormOutput nf = candidate.groupNorm(nx, gamma, gamma, ns.c(), 1e-5);
             LossResult lr = candidate.diceCrossEntropy(z, lab, spec);
             double[][] out = {
-                candidateValues(candidate.conv3dBackwardWeight(x, dy, g, true).weight()), candidateValues(candidate.conv3dBackwardData(dy, w, g, c.x())),
-                candidateValues(nf.y()), candidateValues(candidate.groupNormBackward(nx, nx, gamma, nf, ns.c()).dgamma()), candidateValues(lr.gradLogits()),
-                {lr.loss(), candidate.sumOfSquares(z)}};
+                candidateValues(candidate.conv3dBackwardWeight(x, dy, g, true).weight()),
+                candidateValues(candidate.conv3dBackwardData(dy, w, g, c.x())),
+                candidateValues(nf.y()),
+                candidateValues(
+                        candidate.groupNormBackward(nx, nx, gamma, nf, ns.c()).dgamma()),
+                candidateValues(lr.gradLogits()),
+                {lr.loss(), candidate.sumOfSquares(z)}
+            };
             if (first == null) first = out;
-            else for (int i = 0; i < out.length; i++) assertArrayEquals(first[i], out[i], "output " + i + " differs between runs");
+            else
+                for (int i = 0; i < out.length; i++)
+                    assertArrayEquals(first[i], out[i], "output " + i + " differs between runs");
         }
     }
 }

@@ -5,8 +5,7 @@ import org.backsplit.tensor.Shape;
 
 /** The shapes every backend op is checked on: odd sizes, stride 2, anisotropic kernels, batch 1 and 2. */
 public final class OpCases {
-    private OpCases() {
-    }
+    private OpCases() {}
 
     public record Conv(String name, Shape x, int k, int[] kernel, int[] stride) {
         public ConvGeometry geometry() {
@@ -36,21 +35,31 @@ public final class OpCases {
 
     /** Small enough for finite differences on every element of the weights. */
     public static final List<Conv> SMALL_CONVS = List.of(
-            new Conv("3x3x3 stride 1, odd sizes", Shape.ndhwc(1, 5, 6, 7, 3), 4, new int[] {3, 3, 3}, new int[] {1, 1, 1}),
-            new Conv("3x3x3 stride 2, batch 2", Shape.ndhwc(2, 7, 5, 6, 2), 3, new int[] {3, 3, 3}, new int[] {2, 2, 2}),
-            new Conv("1x3x3 stride 1x2x2 (anisotropic)", Shape.ndhwc(1, 3, 7, 6, 3), 2, new int[] {1, 3, 3}, new int[] {1, 2, 2}),
+            new Conv("3x3x3 stride 1, odd sizes", Shape.ndhwc(1, 5, 6, 7, 3), 4, new int[] {3, 3, 3}, new int[] {1, 1, 1
+            }),
+            new Conv(
+                    "3x3x3 stride 2, batch 2", Shape.ndhwc(2, 7, 5, 6, 2), 3, new int[] {3, 3, 3}, new int[] {2, 2, 2}),
+            new Conv("1x3x3 stride 1x2x2 (anisotropic)", Shape.ndhwc(1, 3, 7, 6, 3), 2, new int[] {1, 3, 3}, new int[] {
+                1, 2, 2
+            }),
             new Conv("3x3x3 stride 2x1x2", Shape.ndhwc(2, 5, 4, 5, 2), 3, new int[] {3, 3, 3}, new int[] {2, 1, 2}),
             new Conv("1x1x1 head", Shape.ndhwc(2, 4, 3, 5, 5), 3, new int[] {1, 1, 1}, new int[] {1, 1, 1}));
 
     /** Realistic channel counts for the float kernels: vector tails (40), one input channel, a wide layer. */
     public static final List<Conv> WIDE_CONVS = List.of(
             new Conv("C1->32 3x3x3", Shape.ndhwc(2, 9, 8, 7, 1), 32, new int[] {3, 3, 3}, new int[] {1, 1, 1}),
-            new Conv("C32->40 3x3x3 stride 2", Shape.ndhwc(1, 9, 10, 11, 32), 40, new int[] {3, 3, 3}, new int[] {2, 2, 2}),
+            new Conv(
+                    "C32->40 3x3x3 stride 2", Shape.ndhwc(1, 9, 10, 11, 32), 40, new int[] {3, 3, 3}, new int[] {2, 2, 2
+                    }),
             new Conv("C40->32 1x3x3", Shape.ndhwc(2, 3, 9, 9, 40), 32, new int[] {1, 3, 3}, new int[] {1, 1, 1}),
             new Conv("C64->3 1x1x1", Shape.ndhwc(2, 6, 7, 5, 64), 3, new int[] {1, 1, 1}, new int[] {1, 1, 1}),
-            new Conv("C320->320 3x3x3 at 3^3", Shape.ndhwc(1, 3, 3, 3, 320), 320, new int[] {3, 3, 3}, new int[] {1, 1, 1}),
+            new Conv(
+                    "C320->320 3x3x3 at 3^3", Shape.ndhwc(1, 3, 3, 3, 320), 320, new int[] {3, 3, 3}, new int[] {1, 1, 1
+                    }),
             // several GEMM tiles in every direction, and weight gradients split over voxel slices on the GPU
-            new Conv("C24->72 3x3x3, many tiles", Shape.ndhwc(2, 12, 11, 13, 24), 72, new int[] {3, 3, 3}, new int[] {1, 1, 1}));
+            new Conv("C24->72 3x3x3, many tiles", Shape.ndhwc(2, 12, 11, 13, 24), 72, new int[] {3, 3, 3}, new int[] {
+                1, 1, 1
+            }));
 
     public static final List<Transposed> SMALL_TRANSPOSED = List.of(
             new Transposed("2x2x2, batch 2", Shape.ndhwc(2, 3, 2, 3, 3), 2, new int[] {2, 2, 2}),
@@ -63,6 +72,9 @@ public final class OpCases {
 
     /** Odd channel counts take the scalar loops, multiples of 8 the vector loops (one and several blocks). */
     public static final List<Shape> NORM_SHAPES = List.of(
-            Shape.ndhwc(1, 3, 4, 5, 3), Shape.ndhwc(2, 5, 3, 3, 4), Shape.ndhwc(2, 17, 19, 18, 40),
-            Shape.ndhwc(2, 9, 11, 13, 8), Shape.ndhwc(1, 21, 22, 23, 32));
+            Shape.ndhwc(1, 3, 4, 5, 3),
+            Shape.ndhwc(2, 5, 3, 3, 4),
+            Shape.ndhwc(2, 17, 19, 18, 40),
+            Shape.ndhwc(2, 9, 11, 13, 8),
+            Shape.ndhwc(1, 21, 22, 23, 32));
 }

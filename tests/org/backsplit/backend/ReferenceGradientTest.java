@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every backward pass of the double-precision reference backend against central finite differences of
- * L = sum(r * op(inputs)) with a random r. The float backends are then checked against this oracle.
+ * Every backward pass of the double-precision reference backend against central finite differences of L = sum(r *
+ * op(inputs)) with a random r. The float backends are then checked against this oracle.
  */
 class ReferenceGradientTest {
     private final ReferenceBackend ref = new ReferenceBackend();
@@ -41,12 +41,16 @@ class ReferenceGradientTest {
         Random rnd = new Random(1);
         ConvGeometry g = c.geometry();
         Shape ys = g.outShape(c.x(), c.k());
-        double[] x = gaussian(rnd, c.x().size(), 1), w = gaussian(rnd, c.weight().size(), 0.5), b = gaussian(rnd, c.k(), 0.5);
+        double[] x = gaussian(rnd, c.x().size(), 1),
+                w = gaussian(rnd, c.weight().size(), 0.5),
+                b = gaussian(rnd, c.k(), 0.5);
         double[] r = gaussian(rnd, ys.size(), 1);
-        GradCheck.Fn f = in -> dot(r, down(ref.conv3d(up(in[0], c.x()), up(in[1], c.weight()), up(in[2], new Shape(c.k())), g)));
+        GradCheck.Fn f =
+                in -> dot(r, down(ref.conv3d(up(in[0], c.x()), up(in[1], c.weight()), up(in[2], new Shape(c.k())), g)));
         double[] dx = down(ref.conv3dBackwardData(up(r, ys), up(w, c.weight()), g, c.x()));
         WeightGrads gw = ref.conv3dBackwardWeight(up(x, c.x()), up(r, ys), g, true);
-        GradCheck.check(c.name(), f, new double[][] {x, w, b}, new double[][] {dx, down(gw.weight()), down(gw.bias())}, 400, 7);
+        GradCheck.check(
+                c.name(), f, new double[][] {x, w, b}, new double[][] {dx, down(gw.weight()), down(gw.bias())}, 400, 7);
     }
 
     static Stream<OpCases.Transposed> transposed() {
@@ -59,12 +63,16 @@ class ReferenceGradientTest {
         Random rnd = new Random(2);
         int[] s = c.stride();
         Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co());
-        double[] x = gaussian(rnd, c.x().size(), 1), w = gaussian(rnd, c.weight().size(), 0.5), b = gaussian(rnd, c.co(), 0.5);
+        double[] x = gaussian(rnd, c.x().size(), 1),
+                w = gaussian(rnd, c.weight().size(), 0.5),
+                b = gaussian(rnd, c.co(), 0.5);
         double[] r = gaussian(rnd, ys.size(), 1);
-        GradCheck.Fn f = in -> dot(r, down(ref.convTranspose3d(up(in[0], c.x()), up(in[1], c.weight()), up(in[2], new Shape(c.co())), s)));
+        GradCheck.Fn f = in -> dot(
+                r, down(ref.convTranspose3d(up(in[0], c.x()), up(in[1], c.weight()), up(in[2], new Shape(c.co())), s)));
         double[] dx = down(ref.convTranspose3dBackwardData(up(r, ys), up(w, c.weight()), s));
         WeightGrads gw = ref.convTranspose3dBackwardWeight(up(x, c.x()), up(r, ys), s, true);
-        GradCheck.check(c.name(), f, new double[][] {x, w, b}, new double[][] {dx, down(gw.weight()), down(gw.bias())}, 400, 8);
+        GradCheck.check(
+                c.name(), f, new double[][] {x, w, b}, new double[][] {dx, down(gw.weight()), down(gw.bias())}, 400, 8);
     }
 
     @Test
@@ -75,11 +83,19 @@ class ReferenceGradientTest {
             double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, s.c(), 1), beta = gaussian(rnd, s.c(), 1);
             for (int i = 0; i < x.length; i++) x[i] += 3; // a mean far from zero
             double[] r = gaussian(rnd, s.size(), 1);
-            GradCheck.Fn f = in -> dot(r, down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5).y()));
+            GradCheck.Fn f = in -> dot(
+                    r,
+                    down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5)
+                            .y()));
             GroupNormOutput fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), s.c(), 1e-5);
             GroupNormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, s.c());
-            GradCheck.check("instance norm " + s, f, new double[][] {x, gamma, beta},
-                    new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 9);
+            GradCheck.check(
+                    "instance norm " + s,
+                    f,
+                    new double[][] {x, gamma, beta},
+                    new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())},
+                    200,
+                    9);
         }
     }
 
@@ -87,12 +103,23 @@ class ReferenceGradientTest {
     void instanceNormFusedWithLeakyRelu() {
         Shape s = Shape.ndhwc(2, 3, 4, 3, 3), cs = new Shape(3);
         Random rnd = new Random(13);
-        double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, 3, 1), beta = gaussian(rnd, 3, 1), r = gaussian(rnd, s.size(), 1);
-        GradCheck.Fn f = in -> dot(r, down(ref.groupNormLeakyRelu(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5, 0.01).y()));
+        double[] x = gaussian(rnd, s.size(), 2),
+                gamma = gaussian(rnd, 3, 1),
+                beta = gaussian(rnd, 3, 1),
+                r = gaussian(rnd, s.size(), 1);
+        GradCheck.Fn f = in -> dot(
+                r,
+                down(ref.groupNormLeakyRelu(up(in[0], s), up(in[1], cs), up(in[2], cs), s.c(), 1e-5, 0.01)
+                        .y()));
         GroupNormOutput fw = ref.groupNormLeakyRelu(up(x, s), up(gamma, cs), up(beta, cs), s.c(), 1e-5, 0.01);
         GroupNormGrads g = ref.groupNormLeakyReluBackward(up(r, s), up(x, s), fw.y(), up(gamma, cs), fw, s.c(), 0.01);
-        GradCheck.check("instance norm + LeakyReLU", f, new double[][] {x, gamma, beta},
-                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 14);
+        GradCheck.check(
+                "instance norm + LeakyReLU",
+                f,
+                new double[][] {x, gamma, beta},
+                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())},
+                200,
+                14);
     }
 
     @Test
@@ -118,13 +145,24 @@ class ReferenceGradientTest {
     void groupNorm(Shape s, int groups) {
         Random rnd = new Random(15);
         Shape cs = new Shape(s.c());
-        double[] x = gaussian(rnd, s.size(), 2), gamma = gaussian(rnd, s.c(), 1), beta = gaussian(rnd, s.c(), 1), r = gaussian(rnd, s.size(), 1);
+        double[] x = gaussian(rnd, s.size(), 2),
+                gamma = gaussian(rnd, s.c(), 1),
+                beta = gaussian(rnd, s.c(), 1),
+                r = gaussian(rnd, s.size(), 1);
         for (int i = 0; i < x.length; i++) x[i] += 3;
-        GradCheck.Fn f = in -> dot(r, down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), groups, 1e-5).y()));
+        GradCheck.Fn f = in -> dot(
+                r,
+                down(ref.groupNorm(up(in[0], s), up(in[1], cs), up(in[2], cs), groups, 1e-5)
+                        .y()));
         GroupNormOutput fw = ref.groupNorm(up(x, s), up(gamma, cs), up(beta, cs), groups, 1e-5);
         GroupNormGrads g = ref.groupNormBackward(up(r, s), up(x, s), up(gamma, cs), fw, groups);
-        GradCheck.check("group norm " + s + " / " + groups, f, new double[][] {x, gamma, beta},
-                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())}, 200, 16);
+        GradCheck.check(
+                "group norm " + s + " / " + groups,
+                f,
+                new double[][] {x, gamma, beta},
+                new double[][] {down(g.dx()), down(g.dgamma()), down(g.dbeta())},
+                200,
+                16);
     }
 
     /** Group norm's statistics span a group's channels: with one group every channel sees the same mean. */
@@ -133,9 +171,11 @@ class ReferenceGradientTest {
         Shape s = Shape.ndhwc(1, 1, 1, 2, 4), cs = new Shape(4);
         double[] x = {0, 10, 2, 30, 4, 50, 6, 70}; // voxel 0: channels 0..3, voxel 1: channels 0..3
         double[] ones = {1, 1, 1, 1}, zeros = new double[4];
-        double[] y = down(ref.groupNorm(up(x, s), up(ones, cs), up(zeros, cs), 2, 0).y());
+        double[] y =
+                down(ref.groupNorm(up(x, s), up(ones, cs), up(zeros, cs), 2, 0).y());
         // group {0,1}: values 0, 10, 4, 50 -> mean 16, population std sqrt(386)
-        double sd = Math.sqrt(((0 - 16) * (0 - 16) + (10 - 16) * (10 - 16) + (4 - 16) * (4 - 16) + (50 - 16) * (50 - 16)) / 4.0);
+        double sd = Math.sqrt(
+                ((0 - 16) * (0 - 16) + (10 - 16) * (10 - 16) + (4 - 16) * (4 - 16) + (50 - 16) * (50 - 16)) / 4.0);
         assertEquals((0 - 16) / sd, y[0], 1e-12);
         assertEquals((50 - 16) / sd, y[5], 1e-12);
     }
@@ -175,7 +215,13 @@ class ReferenceGradientTest {
         Shape ys = Shape.ndhwc(s.n(), s.d() / k[0], s.h() / k[1], s.w() / k[2], s.c());
         double[] x = gaussian(rnd, s.size(), 1), r = gaussian(rnd, ys.size(), 1);
         GradCheck.Fn f = in -> dot(r, down(ref.avgPool3d(up(in[0], s), k)));
-        GradCheck.check("avg pool " + s, f, new double[][] {x}, new double[][] {down(ref.avgPool3dBackward(up(r, ys), k, s))}, 1000, 30);
+        GradCheck.check(
+                "avg pool " + s,
+                f,
+                new double[][] {x},
+                new double[][] {down(ref.avgPool3dBackward(up(r, ys), k, s))},
+                1000,
+                30);
     }
 
     static Stream<Arguments> upsamplings() {
@@ -192,18 +238,26 @@ class ReferenceGradientTest {
         Shape ys = Shape.ndhwc(s.n(), s.d() * scale[0], s.h() * scale[1], s.w() * scale[2], s.c());
         double[] x = gaussian(rnd, s.size(), 1), r = gaussian(rnd, ys.size(), 1);
         GradCheck.Fn f = in -> dot(r, down(ref.upsampleTrilinear(up(in[0], s), scale)));
-        GradCheck.check("upsample " + s, f, new double[][] {x},
-                new double[][] {down(ref.upsampleTrilinearBackward(up(r, ys), scale, s))}, 1000, 32);
+        GradCheck.check(
+                "upsample " + s,
+                f,
+                new double[][] {x},
+                new double[][] {down(ref.upsampleTrilinearBackward(up(r, ys), scale, s))},
+                1000,
+                32);
     }
 
     /** Values torch.nn.Upsample(scale_factor=2, mode='trilinear') gives: [0, 1] -> [0, 0.25, 0.75, 1] per axis. */
     @Test
     void trilinearUpsamplingMatchesTorchOnALine() {
-        double[] y = down(ref.upsampleTrilinear(up(new double[] {0, 1}, Shape.ndhwc(1, 1, 1, 2, 1)), new int[] {1, 1, 2}));
+        double[] y =
+                down(ref.upsampleTrilinear(up(new double[] {0, 1}, Shape.ndhwc(1, 1, 1, 2, 1)), new int[] {1, 1, 2}));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 0.25, 0.75, 1}, y, 1e-12);
-        double[] z = down(ref.upsampleTrilinear(up(new double[] {0, 4, 8}, Shape.ndhwc(1, 3, 1, 1, 1)), new int[] {2, 1, 1}));
+        double[] z = down(
+                ref.upsampleTrilinear(up(new double[] {0, 4, 8}, Shape.ndhwc(1, 3, 1, 1, 1)), new int[] {2, 1, 1}));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 1, 3, 5, 7, 8}, z, 1e-12);
-        double[] p = down(ref.avgPool3d(up(new double[] {1, 2, 3, 4, 5}, Shape.ndhwc(1, 1, 1, 5, 1)), new int[] {1, 1, 2}));
+        double[] p =
+                down(ref.avgPool3d(up(new double[] {1, 2, 3, 4, 5}, Shape.ndhwc(1, 1, 1, 5, 1)), new int[] {1, 1, 2}));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1.5, 3.5}, p, 1e-12);
     }
 
@@ -220,11 +274,19 @@ class ReferenceGradientTest {
     static Stream<Arguments> losses() {
         return Stream.of(
                 Arguments.of("batch dice, 3 classes", Shape.ndhwc(2, 3, 4, 3, 3), true, -1, new int[] {1, 2}, -1),
-                Arguments.of("per-sample dice, ignore label", Shape.ndhwc(2, 3, 3, 4, 4), false, 4, new int[] {1, 2, 3}, -1),
+                Arguments.of(
+                        "per-sample dice, ignore label", Shape.ndhwc(2, 3, 3, 4, 4), false, 4, new int[] {1, 2, 3}, -1),
                 Arguments.of("target-only dice, batch 1", Shape.ndhwc(1, 4, 3, 3, 4), true, 9, new int[] {1}, -1),
                 Arguments.of("two classes", Shape.ndhwc(1, 3, 3, 3, 2), false, -1, new int[] {1}, -1),
-                Arguments.of("marginal loss (merged label), batch dice", Shape.ndhwc(2, 3, 3, 4, 5), true, 7, new int[] {1, 2, 3, 4}, 6),
-                Arguments.of("marginal loss, per-sample dice", Shape.ndhwc(2, 3, 4, 3, 4), false, -1, new int[] {1, 3}, 5));
+                Arguments.of(
+                        "marginal loss (merged label), batch dice",
+                        Shape.ndhwc(2, 3, 3, 4, 5),
+                        true,
+                        7,
+                        new int[] {1, 2, 3, 4},
+                        6),
+                Arguments.of(
+                        "marginal loss, per-sample dice", Shape.ndhwc(2, 3, 4, 3, 4), false, -1, new int[] {1, 3}, 5));
     }
 
     /** Labels in [0, K), with the ignore label and the merged label (classes 0 and K-1 merged) mixed in. */
@@ -247,24 +309,27 @@ class ReferenceGradientTest {
         Shape ls = s.withChannels(1);
         double[] z = gaussian(rnd, s.size(), 2), lab = lossLabels(rnd, ls.size(), s.c(), ignore, merged);
         Tensor labels = up(lab, ls);
-        GradCheck.Fn f = in -> 0.75 * ref.diceCrossEntropy(up(in[0], s), labels, spec).loss();
+        GradCheck.Fn f =
+                in -> 0.75 * ref.diceCrossEntropy(up(in[0], s), labels, spec).loss();
         LossResult r = ref.diceCrossEntropy(up(z, s), labels, spec);
         assertEquals(r.loss(), r.crossEntropy() - r.dice(), 1e-12);
         GradCheck.check(name, f, new double[][] {z}, new double[][] {down(r.gradLogits())}, 1000, 12);
     }
 
     /**
-     * The marginal loss never teaches a missing auxiliary label as background: a voxel of a case without
-     * auxiliary labels that the network calls auxiliary costs (almost) nothing, where the naive labelling
-     * (missing = background, the paper's Fig. 3 right) costs a lot.
+     * The marginal loss never teaches a missing auxiliary label as background: a voxel of a case without auxiliary
+     * labels that the network calls auxiliary costs (almost) nothing, where the naive labelling (missing = background,
+     * the paper's Fig. 3 right) costs a lot.
      */
     @Test
     void marginalLossDoesNotPunishAuxiliaryPredictionsInPartialCases() {
         Shape s = Shape.ndhwc(1, 1, 1, 1, 3); // background, lesion, auxiliary
         Tensor z = up(new double[] {0, 0, 10}, s);
         LossSpec ceOnly = new LossSpec(3, new int[] {1}, -1, false, 1e-5, 1, 0, 1, -1, new int[0]);
-        double naive = ref.diceCrossEntropy(z, up(new double[] {0}, s.withChannels(1)), ceOnly).crossEntropy();
-        double marginal = ref.diceCrossEntropy(z, up(new double[] {3}, s.withChannels(1)), ceOnly.withMergedLabel(3, new int[] {0, 2}))
+        double naive = ref.diceCrossEntropy(z, up(new double[] {0}, s.withChannels(1)), ceOnly)
+                .crossEntropy();
+        double marginal = ref.diceCrossEntropy(
+                        z, up(new double[] {3}, s.withChannels(1)), ceOnly.withMergedLabel(3, new int[] {0, 2}))
                 .crossEntropy();
         assertEquals(10.0, naive, 1e-3);
         assertEquals(0.0, marginal, 1e-4);

@@ -15,9 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CUDA convolutions with TF32 tensor cores against the double reference, every pass, on the parity
- * cases: within TF32's accuracy (inputs rounded to 10 mantissa bits: about 1e-3 of the tensor's scale),
- * and measurably less exact than the fp32 path (so the tensor-core path is the one that ran).
+ * The CUDA convolutions with TF32 tensor cores against the double reference, every pass, on the parity cases: within
+ * TF32's accuracy (inputs rounded to 10 mantissa bits: about 1e-3 of the tensor's scale), and measurably less exact
+ * than the fp32 path (so the tensor-core path is the one that ran).
  */
 abstract class Tf32ParityContract {
     private static final double TF32_TOL = 5e-3, FP32_TOL = 2e-5;
@@ -53,7 +53,8 @@ abstract class Tf32ParityContract {
         } finally {
             gpu.usePrecision(before);
         }
-        assertTrue(tf32Error > 4 * fp32Error && tf32Error > 1e-6,
+        assertTrue(
+                tf32Error > 4 * fp32Error && tf32Error > 1e-6,
                 what + ": TF32 error " + tf32Error + " vs fp32 " + fp32Error + " - the tensor-core path did not run");
     }
 
@@ -65,10 +66,16 @@ abstract class Tf32ParityContract {
         Shape ys = g.outShape(c.x(), c.k()), bs = new Shape(c.k());
         double[] x = rounded(rnd, c.x().size(), 1), w = rounded(rnd, c.weight().size(), 0.2);
         double[] b = rounded(rnd, c.k(), 0.5), dy = rounded(rnd, ys.size(), 1);
-        check(c.name() + " forward", be -> be.conv3d(be.uploadExact(x, c.x()), be.uploadExact(w, c.weight()), be.uploadExact(b, bs), g));
-        check(c.name() + " backward data", be -> be.conv3dBackwardData(be.uploadExact(dy, ys), be.uploadExact(w, c.weight()), g, c.x()));
-        check(c.name() + " backward weight",
-                be -> be.conv3dBackwardWeight(be.uploadExact(x, c.x()), be.uploadExact(dy, ys), g, false).weight());
+        check(
+                c.name() + " forward",
+                be -> be.conv3d(be.uploadExact(x, c.x()), be.uploadExact(w, c.weight()), be.uploadExact(b, bs), g));
+        check(
+                c.name() + " backward data",
+                be -> be.conv3dBackwardData(be.uploadExact(dy, ys), be.uploadExact(w, c.weight()), g, c.x()));
+        check(
+                c.name() + " backward weight",
+                be -> be.conv3dBackwardWeight(be.uploadExact(x, c.x()), be.uploadExact(dy, ys), g, false)
+                        .weight());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -76,12 +83,20 @@ abstract class Tf32ParityContract {
     void transposedConvolutionInTf32(OpCases.Transposed c) {
         Random rnd = new Random(32);
         int[] s = c.stride();
-        Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co()), bs = new Shape(c.co());
+        Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co()),
+                bs = new Shape(c.co());
         double[] x = rounded(rnd, c.x().size(), 1), w = rounded(rnd, c.weight().size(), 0.2);
         double[] b = rounded(rnd, c.co(), 0.5), dy = rounded(rnd, ys.size(), 1);
-        check(c.name() + " forward", be -> be.convTranspose3d(be.uploadExact(x, c.x()), be.uploadExact(w, c.weight()), be.uploadExact(b, bs), s));
-        check(c.name() + " backward data", be -> be.convTranspose3dBackwardData(be.uploadExact(dy, ys), be.uploadExact(w, c.weight()), s));
-        check(c.name() + " backward weight",
-                be -> be.convTranspose3dBackwardWeight(be.uploadExact(x, c.x()), be.uploadExact(dy, ys), s, false).weight());
+        check(
+                c.name() + " forward",
+                be -> be.convTranspose3d(
+                        be.uploadExact(x, c.x()), be.uploadExact(w, c.weight()), be.uploadExact(b, bs), s));
+        check(
+                c.name() + " backward data",
+                be -> be.convTranspose3dBackwardData(be.uploadExact(dy, ys), be.uploadExact(w, c.weight()), s));
+        check(
+                c.name() + " backward weight",
+                be -> be.convTranspose3dBackwardWeight(be.uploadExact(x, c.x()), be.uploadExact(dy, ys), s, false)
+                        .weight());
     }
 }

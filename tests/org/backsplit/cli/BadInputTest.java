@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Bad input ends with one clear line naming the file and the problem, and a non-zero exit; never a bare stack trace. */
+/**
+ * Bad input ends with one clear line naming the file and the problem, and a non-zero exit; never a bare stack trace.
+ */
 class BadInputTest {
 
-    private record Outcome(int code, String err) {
-    }
+    private record Outcome(int code, String err) {}
 
     private static Outcome run(String... args) {
         StringWriter err = new StringWriter();
@@ -39,7 +40,8 @@ class BadInputTest {
     }
 
     private static Outcome plan(Path dataset, Path dir) {
-        return run("plan", dataset.toString(), "--preprocessed", dir.resolve("pre").toString());
+        return run(
+                "plan", dataset.toString(), "--preprocessed", dir.resolve("pre").toString());
     }
 
     @Test
@@ -63,7 +65,9 @@ class BadInputTest {
     @Test
     void imageAndLabelWithDifferentGeometry(@TempDir Path dir) throws Exception {
         Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3);
-        NiftiImage other = new NiftiImage(new int[] {4, 5, 7}, NiftiDatatype.UINT8, new float[140], NiftiGeometry.ofSpacing(new double[] {1, 1, 1}));
+        NiftiImage other = new NiftiImage(
+                new int[] {4, 5, 7}, NiftiDatatype.UINT8, new float[140], NiftiGeometry.ofSpacing(new double[] {1, 1, 1
+                }));
         Nifti.write(ds.resolve("labelsTr/case01.nii.gz"), other, new float[140], NiftiDatatype.UINT8);
         assertClearError(plan(ds, dir), "case01", "dimensions");
     }
@@ -92,16 +96,42 @@ class BadInputTest {
     @Test
     void trainingWithoutAPlanOrWithAnUnknownTarget(@TempDir Path dir) throws Exception {
         Path ds = NnUNetDatasetTest.makeDataset(dir.resolve("ds"), 3);
-        Outcome noPlan = run("train", ds.toString(), "--preprocessed", dir.resolve("pre").toString(), "--results", dir.resolve("r").toString(),
-                "--targets", "lesion", "--device", "cpu");
+        Outcome noPlan = run(
+                "train",
+                ds.toString(),
+                "--preprocessed",
+                dir.resolve("pre").toString(),
+                "--results",
+                dir.resolve("r").toString(),
+                "--targets",
+                "lesion",
+                "--device",
+                "cpu");
         assertClearError(noPlan, "plans.json", "backsplit plan");
         Outcome planned = plan(ds, dir);
         assertEquals(0, planned.code(), planned.err());
-        Outcome unknown = run("train", ds.toString(), "--preprocessed", dir.resolve("pre").toString(), "--results", dir.resolve("r").toString(),
-                "--targets", "tumour", "--device", "cpu");
+        Outcome unknown = run(
+                "train",
+                ds.toString(),
+                "--preprocessed",
+                dir.resolve("pre").toString(),
+                "--results",
+                dir.resolve("r").toString(),
+                "--targets",
+                "tumour",
+                "--device",
+                "cpu");
         assertClearError(unknown, "tumour");
-        Outcome nothingToContinue = run("train", ds.toString(), "--preprocessed", dir.resolve("pre").toString(), "--results", dir.resolve("r").toString(),
-                "--continue", "--device", "cpu");
+        Outcome nothingToContinue = run(
+                "train",
+                ds.toString(),
+                "--preprocessed",
+                dir.resolve("pre").toString(),
+                "--results",
+                dir.resolve("r").toString(),
+                "--continue",
+                "--device",
+                "cpu");
         assertClearError(nothingToContinue, "run.json");
     }
 }

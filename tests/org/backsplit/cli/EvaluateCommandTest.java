@@ -20,7 +20,10 @@ import picocli.CommandLine;
 
 /** `backsplit evaluate`: per-case rows and a summary, worked out by hand; missing files named. */
 class EvaluateCommandTest {
-    private static final NiftiImage GRID = new NiftiImage(new int[] {6, 5, 4}, NiftiDatatype.UINT8, new float[120],
+    private static final NiftiImage GRID = new NiftiImage(
+            new int[] {6, 5, 4},
+            NiftiDatatype.UINT8,
+            new float[120],
             NiftiGeometry.ofSpacing(new double[] {0.5, 1.0, 2.0})); // 1 mm^3 voxels
 
     private static int run(StringWriter err, String... args) {
@@ -35,16 +38,29 @@ class EvaluateCommandTest {
         Path ref = Files.createDirectories(dir.resolve("ref")), pred = Files.createDirectories(dir.resolve("pred"));
         float[] r = new float[120], p = new float[120];
         r[0] = r[1] = r[2] = 1; // one lesion of 3 voxels
-        p[1] = p[2] = 1;        // overlaps it in 2
-        p[119] = 1;             // a false positive far away
-        r[60] = 2;              // another label, not scored
+        p[1] = p[2] = 1; // overlaps it in 2
+        p[119] = 1; // a false positive far away
+        r[60] = 2; // another label, not scored
         Nifti.write(ref.resolve("a.nii.gz"), GRID, r, NiftiDatatype.UINT8);
         Nifti.write(pred.resolve("a.nii.gz"), GRID, p, NiftiDatatype.UINT8);
         Nifti.write(ref.resolve("b.nii.gz"), GRID, new float[120], NiftiDatatype.UINT8); // both empty
         Nifti.write(pred.resolve("b.nii.gz"), GRID, new float[120], NiftiDatatype.UINT8);
         StringWriter err = new StringWriter();
         Path out = dir.resolve("out");
-        assertEquals(0, run(err, "evaluate", "--pred", pred.toString(), "--ref", ref.toString(), "--labels", "1", "--out", out.toString()), err.toString());
+        assertEquals(
+                0,
+                run(
+                        err,
+                        "evaluate",
+                        "--pred",
+                        pred.toString(),
+                        "--ref",
+                        ref.toString(),
+                        "--labels",
+                        "1",
+                        "--out",
+                        out.toString()),
+                err.toString());
         List<String> csv = Files.readAllLines(out.resolve("per_case.csv"));
         assertEquals(3, csv.size());
         assertTrue(csv.get(0).startsWith("case,label,dice,hd95,nsd,reference_ml,predicted_ml"), csv.get(0));
@@ -62,13 +78,20 @@ class EvaluateCommandTest {
         assertEquals("NaN", b[2], "both empty: Dice undefined, written as NaN");
         assertEquals("Infinity", b[3], "both empty: HD95 infinite, as the reference");
         assertEquals("NaN", b[4], "both empty: NSD undefined");
-        JsonNode s = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("labels").get("1");
+        JsonNode s = new ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile())
+                .get("labels")
+                .get("1");
         assertEquals(2.0 / 3, s.get("dice_mean").asDouble(), 1e-12, "the undefined case is left out of the mean");
         assertEquals(1, s.get("dice_undefined_cases").asInt());
         assertEquals(hd95, s.get("hd95_mean").asDouble(), 1e-12, "the infinite case is left out of the mean");
         assertEquals(1, s.get("hd95_infinite_cases").asInt());
         double diagonal = Math.sqrt(Math.pow(6 * 0.5, 2) + Math.pow(5 * 1.0, 2) + Math.pow(4 * 2.0, 2));
-        assertEquals((hd95 + diagonal) / 2, s.get("hd95_mean_with_penalty").asDouble(), 1e-12, "the image diagonal as the penalty");
+        assertEquals(
+                (hd95 + diagonal) / 2,
+                s.get("hd95_mean_with_penalty").asDouble(),
+                1e-12,
+                "the image diagonal as the penalty");
         assertEquals(nsd, s.get("nsd_mean").asDouble(), 1e-12);
         assertEquals(1, s.get("nsd_undefined_cases").asInt());
         assertEquals(0.5, s.get("lesion_precision").asDouble(), 1e-12);
@@ -80,7 +103,22 @@ class EvaluateCommandTest {
         Path ref = Files.createDirectories(dir.resolve("ref")), pred = Files.createDirectories(dir.resolve("pred"));
         Nifti.write(ref.resolve("c.nii.gz"), GRID, new float[120], NiftiDatatype.UINT8);
         StringWriter err = new StringWriter();
-        assertEquals(1, run(err, "evaluate", "--pred", pred.toString(), "--ref", ref.toString(), "--labels", "1", "--out", dir.resolve("o").toString()));
-        assertTrue(err.toString().contains(pred.resolve("c.nii.gz").toString()) && err.toString().contains("missing"), err.toString());
+        assertEquals(
+                1,
+                run(
+                        err,
+                        "evaluate",
+                        "--pred",
+                        pred.toString(),
+                        "--ref",
+                        ref.toString(),
+                        "--labels",
+                        "1",
+                        "--out",
+                        dir.resolve("o").toString()));
+        assertTrue(
+                err.toString().contains(pred.resolve("c.nii.gz").toString())
+                        && err.toString().contains("missing"),
+                err.toString());
     }
 }

@@ -23,11 +23,21 @@ class ForwardCommandTest {
 
     @Test
     void forwardOnAPyTorchStateDictGivesPyTorchsLogits(@TempDir Path dir) throws Exception {
-        Map<String, NamedTensor> io = SafeTensors.read(FIXTURES.resolve("unet_io.safetensors")).tensors();
+        Map<String, NamedTensor> io =
+                SafeTensors.read(FIXTURES.resolve("unet_io.safetensors")).tensors();
         Path input = dir.resolve("x.npy");
         Npy.write(input, io.get("input").shape(), io.get("input").data());
-        int code = Main.commandLine().execute("forward", "--checkpoint", FIXTURES.resolve("unet_state_dict.safetensors").toString(),
-                "--input", input.toString(), "--output", dir.resolve("out").toString(), "--threads", "2");
+        int code = Main.commandLine()
+                .execute(
+                        "forward",
+                        "--checkpoint",
+                        FIXTURES.resolve("unet_state_dict.safetensors").toString(),
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        dir.resolve("out").toString(),
+                        "--threads",
+                        "2");
         assertEquals(0, code);
         for (int h = 0; h < 2; h++) {
             NamedTensor ours = Npy.read(dir.resolve("out/logits_" + h + ".npy"));
@@ -44,31 +54,48 @@ class ForwardCommandTest {
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
-        int code = cl.execute("forward", "--checkpoint", junk.toString(), "--input", dir.resolve("missing.npy").toString(),
-                "--output", dir.toString());
+        int code = cl.execute(
+                "forward",
+                "--checkpoint",
+                junk.toString(),
+                "--input",
+                dir.resolve("missing.npy").toString(),
+                "--output",
+                dir.toString());
         assertEquals(1, code);
         assertTrue(err.toString().contains("junk.safetensors") && err.toString().contains("too short"), err.toString());
         Path truncated = dir.resolve("trunc.safetensors");
         byte[] good = Files.readAllBytes(FIXTURES.resolve("unet_state_dict.safetensors"));
         Files.write(truncated, java.util.Arrays.copyOf(good, good.length / 2));
         err.getBuffer().setLength(0);
-        code = cl.execute("forward", "--checkpoint", truncated.toString(), "--input", "x.npy", "--output", dir.toString());
+        code = cl.execute(
+                "forward", "--checkpoint", truncated.toString(), "--input", "x.npy", "--output", dir.toString());
         assertEquals(1, code);
-        assertTrue(err.toString().contains("trunc.safetensors") && err.toString().contains("truncated"), err.toString());
+        assertTrue(
+                err.toString().contains("trunc.safetensors") && err.toString().contains("truncated"), err.toString());
     }
 
     @Test
     void explicitCudaWithoutAGpuFailsLoudly(@TempDir Path dir) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(org.backsplit.backend.cuda.CudaBackend.unavailableReason() != null,
-                "this machine has a GPU");
-        Map<String, NamedTensor> io = SafeTensors.read(FIXTURES.resolve("unet_io.safetensors")).tensors();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.backsplit.backend.cuda.CudaBackend.unavailableReason() != null, "this machine has a GPU");
+        Map<String, NamedTensor> io =
+                SafeTensors.read(FIXTURES.resolve("unet_io.safetensors")).tensors();
         Path input = dir.resolve("x.npy");
         Npy.write(input, io.get("input").shape(), io.get("input").data());
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
-        int code = cl.execute("forward", "--device", "cuda", "--checkpoint", FIXTURES.resolve("unet_state_dict.safetensors").toString(),
-                "--input", input.toString(), "--output", dir.resolve("out").toString());
+        int code = cl.execute(
+                "forward",
+                "--device",
+                "cuda",
+                "--checkpoint",
+                FIXTURES.resolve("unet_state_dict.safetensors").toString(),
+                "--input",
+                input.toString(),
+                "--output",
+                dir.resolve("out").toString());
         assertEquals(1, code);
         assertTrue(err.toString().contains("--device cuda"), err.toString());
         assertTrue(!Files.exists(dir.resolve("out/logits_0.npy")), "nothing written on the CPU instead");
@@ -86,7 +113,8 @@ class ForwardCommandTest {
             System.setOut(old);
         }
         assertEquals(0, code);
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
         assertEquals("[6,5,4]", json.get("shape").toString());
         assertEquals("uint16", json.get("datatype").asText());
         assertEquals(1.2, json.get("spacing").get(1).asDouble(), 1e-6);

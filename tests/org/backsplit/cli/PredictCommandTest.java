@@ -42,25 +42,46 @@ class PredictCommandTest {
             StringWriter err = new StringWriter();
             CommandLine cl = Main.commandLine();
             cl.setErr(new PrintWriter(err));
-            List<String> args = new java.util.ArrayList<>(List.of("predict", "--checkpoint", keepAux ? ckpt + "," + ckpt : ckpt.toString(), "--input", ds.resolve("imagesTr").toString(),
-                    "--output", out.toString(), "--dataset-json", ds.resolve("dataset.json").toString(), "--plans", plans.toString(),
-                    "--targets", "lesion", "--device", "cpu", "--threads", "2"));
+            List<String> args = new java.util.ArrayList<>(List.of(
+                    "predict",
+                    "--checkpoint",
+                    keepAux ? ckpt + "," + ckpt : ckpt.toString(),
+                    "--input",
+                    ds.resolve("imagesTr").toString(),
+                    "--output",
+                    out.toString(),
+                    "--dataset-json",
+                    ds.resolve("dataset.json").toString(),
+                    "--plans",
+                    plans.toString(),
+                    "--targets",
+                    "lesion",
+                    "--device",
+                    "cpu",
+                    "--threads",
+                    "2"));
             if (keepAux) args.add("--keep-auxiliary");
             assertEquals(0, cl.execute(args.toArray(String[]::new)), err.toString());
             Set<Float> values = new TreeSet<>();
             for (String id : List.of("case00", "case01")) {
-                NiftiImage image = Nifti.read(ds.resolve("imagesTr/" + id + "_0000.nii.gz")), seg = Nifti.read(out.resolve(id + ".nii.gz"));
+                NiftiImage image = Nifti.read(ds.resolve("imagesTr/" + id + "_0000.nii.gz")),
+                        seg = Nifti.read(out.resolve(id + ".nii.gz"));
                 assertArrayEquals(image.dims(), seg.dims());
                 assertArrayEquals(image.spacing(), seg.spacing(), 1e-6);
                 for (int r = 0; r < 4; r++) assertArrayEquals(image.affine()[r], seg.affine()[r], 1e-6);
                 for (float v : seg.data()) values.add(v);
             }
             assertTrue(Set.of(0f, 1f, 2f).containsAll(values), "label values of dataset.json only: " + values);
-            if (!keepAux) assertTrue(!values.contains(2f), "auxiliary classes are background unless asked for: " + values);
+            if (!keepAux)
+                assertTrue(!values.contains(2f), "auxiliary classes are background unless asked for: " + values);
         }
         // the second run was an ensemble of the same network twice: where it says lesion, so did the single network
         for (String id : List.of("case00", "case01")) {
-            float[] single = Nifti.read(dir.resolve("outfalse/" + id + ".nii.gz")).data(), pair = Nifti.read(dir.resolve("outtrue/" + id + ".nii.gz")).data();
+            float[]
+                    single =
+                            Nifti.read(dir.resolve("outfalse/" + id + ".nii.gz"))
+                                    .data(),
+                    pair = Nifti.read(dir.resolve("outtrue/" + id + ".nii.gz")).data();
             for (int i = 0; i < single.length; i++) assertEquals(single[i] == 1f, pair[i] == 1f, "voxel " + i);
         }
     }
@@ -75,9 +96,31 @@ class PredictCommandTest {
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
-        assertEquals(0, cl.execute("predict", "--checkpoint", ckpt.toString(), "--input", ds.resolve("imagesTr").toString(), "--output", out.toString(),
-                "--dataset-json", ds.resolve("dataset.json").toString(), "--plans", plans.toString(), "--targets", "lesion", "--keep-auxiliary",
-                "--save-probabilities", "--postprocessing", pp.toString(), "--device", "cpu", "--threads", "1"), err.toString());
+        assertEquals(
+                0,
+                cl.execute(
+                        "predict",
+                        "--checkpoint",
+                        ckpt.toString(),
+                        "--input",
+                        ds.resolve("imagesTr").toString(),
+                        "--output",
+                        out.toString(),
+                        "--dataset-json",
+                        ds.resolve("dataset.json").toString(),
+                        "--plans",
+                        plans.toString(),
+                        "--targets",
+                        "lesion",
+                        "--keep-auxiliary",
+                        "--save-probabilities",
+                        "--postprocessing",
+                        pp.toString(),
+                        "--device",
+                        "cpu",
+                        "--threads",
+                        "1"),
+                err.toString());
         for (String id : List.of("case00", "case01")) {
             NiftiImage seg = Nifti.read(out.resolve(id + ".nii.gz"));
             int[] d = {seg.dims()[0], seg.dims()[1], seg.dims()[2]};
@@ -91,7 +134,11 @@ class PredictCommandTest {
             for (int label = 1; label <= 2; label++) {
                 boolean[] m = new boolean[v];
                 for (int i = 0; i < v; i++) m[i] = seg.data()[i] == label;
-                assertTrue(org.backsplit.data.geometry.ConnectedComponents.label(m, d).count() <= 1, id + ": at most one component of label " + label);
+                assertTrue(
+                        org.backsplit.data.geometry.ConnectedComponents.label(m, d)
+                                        .count()
+                                <= 1,
+                        id + ": at most one component of label " + label);
             }
         }
     }

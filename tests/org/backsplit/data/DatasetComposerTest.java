@@ -27,9 +27,12 @@ class DatasetComposerTest {
         Path src = dir.resolve("src");
         Files.createDirectories(src.resolve("imagesTr"));
         Files.createDirectories(src.resolve("labelsTr"));
-        Files.writeString(src.resolve("dataset.json"),
+        Files.writeString(
+                src.resolve("dataset.json"),
                 "{\"channel_names\": {\"0\": \"CT\"}, \"labels\": {\"background\": 0, \"tumor\": 1}, \"numTraining\": 3, \"file_ending\": \".nii.gz\"}");
-        NiftiImage grid = new NiftiImage(new int[] {4, 4, 2}, NiftiDatatype.FLOAT32, new float[32], NiftiGeometry.ofSpacing(new double[] {1, 1, 2}));
+        NiftiImage grid = new NiftiImage(
+                new int[] {4, 4, 2}, NiftiDatatype.FLOAT32, new float[32], NiftiGeometry.ofSpacing(new double[] {1, 1, 2
+                }));
         for (int c = 0; c < 3; c++) {
             float[] img = new float[32], lesion = new float[32], liver = new float[32];
             for (int i = 0; i < 32; i++) {
@@ -48,8 +51,14 @@ class DatasetComposerTest {
         selection.put("liver", "liver");
         LabelComposer composer = new LabelComposer(List.of("tumor"), selection);
         Path out = dir.resolve("composed");
-        DatasetComposer.Report r = DatasetComposer.compose(NnUNetDataset.open(src), composer, List.of("tumor"),
-                id -> id.equals("case2") ? new AuxiliarySource.None() : new AuxiliarySource.MaskFolder(dir.resolve("organs/" + id), ".nii.gz"), out);
+        DatasetComposer.Report r = DatasetComposer.compose(
+                NnUNetDataset.open(src),
+                composer,
+                List.of("tumor"),
+                id -> id.equals("case2")
+                        ? new AuxiliarySource.None()
+                        : new AuxiliarySource.MaskFolder(dir.resolve("organs/" + id), ".nii.gz"),
+                out);
 
         assertEquals(List.of("case2"), r.casesWithoutAuxiliary());
         assertEquals(3L, r.voxels().get("tumor"));
@@ -59,7 +68,9 @@ class DatasetComposerTest {
         composed.verify();
         assertEquals(3, composed.json().numClasses());
         JsonNode json = new ObjectMapper().readTree(out.resolve("dataset.json").toFile());
-        assertEquals("case2", json.get("backsplit").get("cases_without_auxiliary").get(0).asText());
+        assertEquals(
+                "case2",
+                json.get("backsplit").get("cases_without_auxiliary").get(0).asText());
         assertEquals(2, json.get("labels").get("liver").asInt());
         assertTrue(Files.exists(out.resolve("composition_report.json")));
         float[] lab = Nifti.read(out.resolve("labelsTr/case0.nii.gz")).data();

@@ -47,11 +47,17 @@ class LabelComposerTest {
         selection.put("kidney_right", "kidney");
         LabelComposer c = new LabelComposer(List.of("tumor"), selection);
         assertEquals(Map.of("background", 0, "tumor", 1, "liver", 2, "kidney", 3), c.labels());
-        LabelComposer.Result r = c.compose("case1", lesion,
-                new AuxiliarySource.LabelMap(organs, Map.of(1, "liver", 2, "kidney_left", 3, "kidney_right", 4, "spleen")));
-        assertArrayEquals(new float[] {2, 1, 1, 3, 0, 0}, r.labels()); // voxel 1: tumor over liver; 2: tumor over kidney
+        LabelComposer.Result r = c.compose(
+                "case1",
+                lesion,
+                new AuxiliarySource.LabelMap(
+                        organs, Map.of(1, "liver", 2, "kidney_left", 3, "kidney_right", 4, "spleen")));
+        assertArrayEquals(
+                new float[] {2, 1, 1, 3, 0, 0}, r.labels()); // voxel 1: tumor over liver; 2: tumor over kidney
         assertEquals(2, r.report().auxUnderLesion());
-        assertEquals(Map.of("background", 2L, "tumor", 2L, "liver", 1L, "kidney", 1L), r.report().voxels());
+        assertEquals(
+                Map.of("background", 2L, "tumor", 2L, "liver", 1L, "kidney", 1L),
+                r.report().voxels());
         assertTrue(r.report().auxiliaryAnnotated());
     }
 
@@ -66,8 +72,8 @@ class LabelComposerTest {
         selection.put("liver", "liver");
         selection.put("gallbladder", "gallbladder");
         selection.put("pancreas", "pancreas");
-        LabelComposer.Result r = new LabelComposer(List.of("lesion"), selection).compose("case7", lesion,
-                new AuxiliarySource.MaskFolder(masks, ".nii.gz"));
+        LabelComposer.Result r = new LabelComposer(List.of("lesion"), selection)
+                .compose("case7", lesion, new AuxiliarySource.MaskFolder(masks, ".nii.gz"));
         assertArrayEquals(new float[] {2, 2, 3, 1}, r.labels());
         assertEquals(1, r.report().auxOverlaps());
         assertEquals(List.of("pancreas"), r.report().missingStructures());
@@ -86,13 +92,20 @@ class LabelComposerTest {
         Path aux = dir.resolve("aux.nii");
         Nifti.write(aux, image(new int[] {3, 3, 3}, values, coarse), values, NiftiDatatype.UINT8);
         LabelComposer c = new LabelComposer(List.of("lesion"), ordered("a", "a", "b", "b"));
-        float[] out = c.compose("case", lesion, new AuxiliarySource.LabelMap(aux, Map.of(1, "a", 2, "b"))).labels();
+        float[] out = c.compose("case", lesion, new AuxiliarySource.LabelMap(aux, Map.of(1, "a", 2, "b")))
+                .labels();
         for (int k = 0; k < 8; k++)
             for (int j = 0; j < 8; j++)
                 for (int i = 0; i < 8; i++) {
                     // world (i, j, k) lies at source index (x + 0.5) / 2, nearest voxel by rounding; outside 3^3 is 0
-                    int si = (int) Math.round((i + 0.5) / 2), sj = (int) Math.round((j + 0.5) / 2), sk = (int) Math.round((k + 0.5) / 2);
-                    float want = si > 2 || sj > 2 || sk > 2 ? 0 : (values[(sk * 3 + sj) * 3 + si] == 1 ? c.labels().get("a") : c.labels().get("b"));
+                    int si = (int) Math.round((i + 0.5) / 2),
+                            sj = (int) Math.round((j + 0.5) / 2),
+                            sk = (int) Math.round((k + 0.5) / 2);
+                    float want = si > 2 || sj > 2 || sk > 2
+                            ? 0
+                            : (values[(sk * 3 + sj) * 3 + si] == 1
+                                    ? c.labels().get("a")
+                                    : c.labels().get("b"));
                     assertEquals(want, out[(k * 8 + j) * 8 + i], "voxel " + i + "," + j + "," + k);
                 }
     }
@@ -100,11 +113,17 @@ class LabelComposerTest {
     @Test
     void aCaseWithoutAuxiliaryLabelsKeepsItsLesionAndIsMarkedPartial() throws Exception {
         NiftiImage lesion = image(new int[] {3, 1, 1}, new float[] {0, 1, 0}, UNIT);
-        LabelComposer.Result r = new LabelComposer(List.of("lesion"), ordered("liver", "liver")).compose("c", lesion, new AuxiliarySource.None());
+        LabelComposer.Result r = new LabelComposer(List.of("lesion"), ordered("liver", "liver"))
+                .compose("c", lesion, new AuxiliarySource.None());
         assertArrayEquals(new float[] {0, 1, 0}, r.labels());
         assertFalse(r.report().auxiliaryAnnotated());
         assertTrue(r.report().missingStructures().isEmpty());
-        assertThrows(IllegalArgumentException.class, () -> new LabelComposer(List.of("lesion"), ordered("x", "x"))
-                .compose("bad", image(new int[] {2, 1, 1}, new float[] {0, 2}, UNIT), new AuxiliarySource.None()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LabelComposer(List.of("lesion"), ordered("x", "x"))
+                        .compose(
+                                "bad",
+                                image(new int[] {2, 1, 1}, new float[] {0, 2}, UNIT),
+                                new AuxiliarySource.None()));
     }
 }

@@ -27,9 +27,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The NIfTI reader against nibabel (tests/fixtures/make_nifti_fixture.py): nibabel's own test images
- * (NIfTI-1 and -2, big- and little-endian, gz, 3D and 4D) and three written by nibabel here (qform only with
- * scaling, no form at all, NIfTI-2 uint16). Then write-read round trips and the error paths.
+ * The NIfTI reader against nibabel (tests/fixtures/make_nifti_fixture.py): nibabel's own test images (NIfTI-1 and -2,
+ * big- and little-endian, gz, 3D and 4D) and three written by nibabel here (qform only with scaling, no form at all,
+ * NIfTI-2 uint16). Then write-read round trips and the error paths.
  */
 class NiftiTest {
     private static final Path LOCAL = Path.of("tests/resources/nifti");
@@ -37,12 +37,15 @@ class NiftiTest {
     static Stream<Arguments> images() throws Exception {
         // nibabel's resampled image holds NaN voxels, so the expected values do too
         ObjectMapper json = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
         JsonNode root = json.readTree(LOCAL.resolve("expected.json").toFile());
         List<Arguments> out = new ArrayList<>();
         for (JsonNode e : root.get("images")) {
-            Path file = e.get("local").asBoolean() ? LOCAL.resolve(e.get("file").asText())
-                    : Path.of(root.get("data_dir").asText()).resolve(e.get("file").asText());
+            Path file = e.get("local").asBoolean()
+                    ? LOCAL.resolve(e.get("file").asText())
+                    : Path.of(root.get("data_dir").asText())
+                            .resolve(e.get("file").asText());
             out.add(Arguments.of(e.get("file").asText(), file, e));
         }
         return out.stream();
@@ -74,8 +77,13 @@ class NiftiTest {
         close(e.get("sum").asDouble(), sum, 1e-6, "sum");
         close(e.get("min").asDouble(), min, 1e-6, "min");
         close(e.get("max").asDouble(), max, 1e-6, "max");
-        e.get("samples").properties().forEach(s -> close(s.getValue().asDouble(), img.data()[Integer.parseInt(s.getKey())], 1e-6,
-                "voxel " + s.getKey()));
+        e.get("samples")
+                .properties()
+                .forEach(s -> close(
+                        s.getValue().asDouble(),
+                        img.data()[Integer.parseInt(s.getKey())],
+                        1e-6,
+                        "voxel " + s.getKey()));
     }
 
     /** Equal within tol relative to max(1, |want|); NaN (an image with NaN voxels) must stay NaN. */

@@ -21,8 +21,10 @@ public class NnUNetDatasetTest {
             {"channel_names": {"0": "CT", "1": "PET"}, "labels": {"background": 0, "lesion": 1, "liver": 2, "ignore": 3},
              "numTraining": 3, "file_ending": ".nii.gz"}""";
 
-    private static final NiftiImage GRID = new NiftiImage(new int[] {4, 5, 6}, NiftiDatatype.FLOAT32, new float[120],
-            NiftiGeometry.ofSpacing(new double[] {0.8, 0.8, 3.0}));
+    private static final NiftiImage GRID = new NiftiImage(
+            new int[] {4, 5, 6}, NiftiDatatype.FLOAT32, new float[120], NiftiGeometry.ofSpacing(new double[] {
+                0.8, 0.8, 3.0
+            }));
 
     /** Writes a dataset of `cases` cases, two channels each, labels with values 0..3. */
     public static Path makeDataset(Path dir, int cases) throws Exception {
@@ -36,7 +38,11 @@ public class NnUNetDatasetTest {
                 lab[i] = (i + c) % 4;
             }
             for (int ch = 0; ch < 2; ch++) {
-                Nifti.write(dir.resolve(String.format("imagesTr/case%02d_%04d.nii.gz", c, ch)), GRID, img, NiftiDatatype.FLOAT32);
+                Nifti.write(
+                        dir.resolve(String.format("imagesTr/case%02d_%04d.nii.gz", c, ch)),
+                        GRID,
+                        img,
+                        NiftiDatatype.FLOAT32);
             }
             Nifti.write(dir.resolve(String.format("labelsTr/case%02d.nii.gz", c)), GRID, lab, NiftiDatatype.UINT8);
         }
@@ -76,8 +82,10 @@ public class NnUNetDatasetTest {
         expectOnVerify(d, "case00.nii.gz", "label value 3.0");
 
         d = makeDataset(dir.resolve("f"), 3);
-        NiftiImage other = new NiftiImage(new int[] {4, 5, 6}, NiftiDatatype.FLOAT32, new float[120],
-                NiftiGeometry.ofSpacing(new double[] {0.8, 0.9, 3.0}));
+        NiftiImage other = new NiftiImage(
+                new int[] {4, 5, 6}, NiftiDatatype.FLOAT32, new float[120], NiftiGeometry.ofSpacing(new double[] {
+                    0.8, 0.9, 3.0
+                }));
         Nifti.write(d.resolve("imagesTr/case01_0000.nii.gz"), other, new float[120], NiftiDatatype.FLOAT32);
         expectOnVerify(d, "case01_0000.nii.gz", "different geometry");
 

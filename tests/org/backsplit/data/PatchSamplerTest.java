@@ -16,7 +16,11 @@ class PatchSamplerTest {
     void theLastThirdOfABatchIsForcedOntoForeground() {
         assertFalse(PatchSampler.forceForeground(0, 2));
         assertTrue(PatchSampler.forceForeground(1, 2)); // round(2 * 0.67) = 1
-        assertEquals(2, java.util.stream.IntStream.range(0, 6).filter(j -> PatchSampler.forceForeground(j, 6)).count()); // round(4.02) = 4
+        assertEquals(
+                2,
+                java.util.stream.IntStream.range(0, 6)
+                        .filter(j -> PatchSampler.forceForeground(j, 6))
+                        .count()); // round(4.02) = 4
     }
 
     @Test
@@ -35,7 +39,8 @@ class PatchSamplerTest {
             for (float v : p[1]) found |= v == 1;
             assertTrue(found, "a forced patch holds the target voxel");
             int[] corner = s.corner(c, false, rng);
-            for (int a = 0; a < 3; a++) assertTrue(corner[a] >= 0 && corner[a] + 16 <= dims[a], "random patches stay inside a larger image");
+            for (int a = 0; a < 3; a++)
+                assertTrue(corner[a] >= 0 && corner[a] + 16 <= dims[a], "random patches stay inside a larger image");
         }
     }
 

@@ -16,7 +16,8 @@ class PreprocessTest {
         // 6^3 volume: a hollow 3^3 cube of 7s at [1, 4) with an enclosed zero at (2, 2, 2), and a lone 5 at (4, 4, 4)
         int[] dims = {6, 6, 6};
         float[] img = new float[216], lab = new float[216];
-        for (int z = 1; z < 4; z++) for (int y = 1; y < 4; y++) for (int x = 1; x < 4; x++) img[(z * 6 + y) * 6 + x] = 7;
+        for (int z = 1; z < 4; z++)
+            for (int y = 1; y < 4; y++) for (int x = 1; x < 4; x++) img[(z * 6 + y) * 6 + x] = 7;
         img[(2 * 6 + 2) * 6 + 2] = 0;
         img[(4 * 6 + 4) * 6 + 4] = 5;
         lab[(1 * 6 + 1) * 6 + 1] = 1;

@@ -16,14 +16,16 @@ class ResamplingTest {
     /** Against scipy.ndimage.map_coordinates(order=3, mode='mirror') (tests/fixtures/make_resampling_fixture.py). */
     @Test
     void cubicMatchesScipy() throws Exception {
-        for (JsonNode c : new ObjectMapper().readTree(Path.of("tests/resources/cubic_resampling.json").toFile())) {
+        for (JsonNode c : new ObjectMapper()
+                .readTree(Path.of("tests/resources/cubic_resampling.json").toFile())) {
             int[] dims = new int[3], nd = new int[3];
             for (int a = 0; a < 3; a++) {
                 dims[a] = c.get("dims").get(a).asInt();
                 nd[a] = c.get("new").get(a).asInt();
             }
             float[] data = new float[c.get("data").size()];
-            for (int i = 0; i < data.length; i++) data[i] = (float) c.get("data").get(i).asDouble();
+            for (int i = 0; i < data.length; i++)
+                data[i] = (float) c.get("data").get(i).asDouble();
             float[] out = Resampling.resize(data, dims, nd, CUBIC);
             for (int i = 0; i < out.length; i++) {
                 assertEquals(c.get("expected").get(i).asDouble(), out[i], 2e-6, "voxel " + i + " of " + c.get("dims"));
@@ -35,8 +37,10 @@ class ResamplingTest {
     void sameSizeIsTheIdentityAndConstantsStayConstant() {
         float[] v = {3, -1, 4, 1, -5, 9, 2, 6};
         for (Order o : Order.values()) {
-            assertArrayEquals(v, Resampling.resize(v, new int[] {8, 1, 1}, new int[] {8, 1, 1}, new Order[] {o, o, o}), 1e-6f);
-            float[] c = Resampling.resize(new float[] {2, 2, 2, 2, 2}, new int[] {5, 1, 1}, new int[] {13, 1, 1}, new Order[] {o, o, o});
+            assertArrayEquals(
+                    v, Resampling.resize(v, new int[] {8, 1, 1}, new int[] {8, 1, 1}, new Order[] {o, o, o}), 1e-6f);
+            float[] c = Resampling.resize(
+                    new float[] {2, 2, 2, 2, 2}, new int[] {5, 1, 1}, new int[] {13, 1, 1}, new Order[] {o, o, o});
             for (float x : c) assertEquals(2f, x, 1e-6f);
         }
     }
@@ -44,20 +48,34 @@ class ResamplingTest {
     @Test
     void linearAndNearestByHand() {
         // 4 -> 2: centres at 0.5 and 2.5
-        assertArrayEquals(new float[] {1.5f, 3.5f},
-                Resampling.resize(new float[] {1, 2, 3, 4}, new int[] {4, 1, 1}, new int[] {2, 1, 1}, new Order[] {Order.LINEAR, Order.LINEAR, Order.LINEAR}), 1e-6f);
+        assertArrayEquals(
+                new float[] {1.5f, 3.5f},
+                Resampling.resize(new float[] {1, 2, 3, 4}, new int[] {4, 1, 1}, new int[] {2, 1, 1}, new Order[] {
+                    Order.LINEAR, Order.LINEAR, Order.LINEAR
+                }),
+                1e-6f);
         // 2 -> 4: sources -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1)
-        assertArrayEquals(new float[] {1, 1.25f, 1.75f, 2},
-                Resampling.resize(new float[] {1, 2}, new int[] {2, 1, 1}, new int[] {4, 1, 1}, new Order[] {Order.LINEAR, Order.LINEAR, Order.LINEAR}), 1e-6f);
-        assertArrayEquals(new float[] {1, 1, 2, 2},
-                Resampling.resize(new float[] {1, 2}, new int[] {2, 1, 1}, new int[] {4, 1, 1}, new Order[] {Order.NEAREST, Order.NEAREST, Order.NEAREST}), 0f);
+        assertArrayEquals(
+                new float[] {1, 1.25f, 1.75f, 2},
+                Resampling.resize(new float[] {1, 2}, new int[] {2, 1, 1}, new int[] {4, 1, 1}, new Order[] {
+                    Order.LINEAR, Order.LINEAR, Order.LINEAR
+                }),
+                1e-6f);
+        assertArrayEquals(
+                new float[] {1, 1, 2, 2},
+                Resampling.resize(new float[] {1, 2}, new int[] {2, 1, 1}, new int[] {4, 1, 1}, new Order[] {
+                    Order.NEAREST, Order.NEAREST, Order.NEAREST
+                }),
+                0f);
     }
 
     @Test
     void labelsPerLabelLinearWithAThreshold() {
         // labels 0 0 2 2 2 1 -> 3 voxels sampled at 0.5, 2.5, 4.5. Label by label, ascending: 0's mask gives 1, 0, 0;
-        // 1's gives 0, 0, 0.5 (>= 0.5: voxel 2 becomes 1); 2's gives 0, 1, 0.5 (voxels 1 and 2 become 2, the later label wins)
-        float[] out = Resampling.labels(new float[] {0, 0, 2, 2, 2, 1}, new int[] {6, 1, 1}, new int[] {3, 1, 1}, new double[] {1, 1, 1});
+        // 1's gives 0, 0, 0.5 (>= 0.5: voxel 2 becomes 1); 2's gives 0, 1, 0.5 (voxels 1 and 2 become 2, the later
+        // label wins)
+        float[] out = Resampling.labels(
+                new float[] {0, 0, 2, 2, 2, 1}, new int[] {6, 1, 1}, new int[] {3, 1, 1}, new double[] {1, 1, 1});
         assertArrayEquals(new float[] {0, 2, 2}, out);
     }
 

@@ -18,15 +18,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SplitsTest {
 
-    /** numpy's RandomState(12345).shuffle(np.arange(n)), recorded with numpy (tests/resources/numpy_shuffle_12345.json). */
+    /**
+     * numpy's RandomState(12345).shuffle(np.arange(n)), recorded with numpy (tests/resources/numpy_shuffle_12345.json).
+     */
     @Test
     void shufflesExactlyAsNumpy() throws Exception {
-        JsonNode expected = new ObjectMapper().readTree(Path.of("tests/resources/numpy_shuffle_12345.json").toFile());
+        JsonNode expected = new ObjectMapper()
+                .readTree(Path.of("tests/resources/numpy_shuffle_12345.json").toFile());
         for (String n : new String[] {"5", "10", "37", "100", "401"}) {
             int[] a = new int[Integer.parseInt(n)];
             for (int i = 0; i < a.length; i++) a[i] = i;
             new NumpyRandomState(12345).shuffle(a);
-            for (int i = 0; i < a.length; i++) assertEquals(expected.get(n).get(i).asInt(), a[i], "n=" + n + " position " + i);
+            for (int i = 0; i < a.length; i++)
+                assertEquals(expected.get(n).get(i).asInt(), a[i], "n=" + n + " position " + i);
         }
     }
 

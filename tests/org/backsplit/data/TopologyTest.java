@@ -18,13 +18,17 @@ class TopologyTest {
         for (int i = 1; i < 6; i++) assertArrayEquals(new int[] {2, 2, 2}, t.strides()[i]);
         for (int[] k : t.kernels()) assertArrayEquals(new int[] {3, 3, 3}, k);
         assertArrayEquals(new int[] {128, 128, 128}, t.patch());
-        assertEquals(31_197_204L, org.backsplit.nn.Architecture.UNET.build(new org.backsplit.backend.cpu.CpuBackend(1), plan(t, 1, 4)).parameterCount());
+        assertEquals(
+                31_197_204L,
+                org.backsplit.nn.Architecture.UNET
+                        .build(new org.backsplit.backend.cpu.CpuBackend(1), plan(t, 1, 4))
+                        .parameterCount());
     }
 
     /**
-     * KiTS-like: 0.8 x 0.8 x 3.0 mm, patch 224 x 224 x 40. Round 1 pools x, y only (z is 3.75 times coarser) with
-     * 1x3x3 kernels; then z is within 2x: rounds 2-4 pool all axes (z: 40 -> 20 -> 10 -> 5); round 5 pools x, y
-     * (z has 5 < 8 voxels left); then x, y have 7 < 8. Patch divisible by 32 in-plane and 8 along z.
+     * KiTS-like: 0.8 x 0.8 x 3.0 mm, patch 224 x 224 x 40. Round 1 pools x, y only (z is 3.75 times coarser) with 1x3x3
+     * kernels; then z is within 2x: rounds 2-4 pool all axes (z: 40 -> 20 -> 10 -> 5); round 5 pools x, y (z has 5 < 8
+     * voxels left); then x, y have 7 < 8. Patch divisible by 32 in-plane and 8 along z.
      */
     @Test
     void anisotropicKitsLikeSpacing() {
@@ -53,7 +57,8 @@ class TopologyTest {
     void patchesArePaddedToTheTotalStride() {
         Topology t = Topology.of(new double[] {1, 1, 1}, new int[] {100, 90, 70});
         for (int a = 0; a < 3; a++) assertEquals(0, t.patch()[a] % t.divisibleBy()[a]);
-        // 100 -> 50 -> 25 -> 13 -> 7, 90 -> 45 -> 23 -> 12 -> 6, 70 -> 35 -> 18 -> 9 -> 5: four pools per axis, multiples of 16
+        // 100 -> 50 -> 25 -> 13 -> 7, 90 -> 45 -> 23 -> 12 -> 6, 70 -> 35 -> 18 -> 9 -> 5: four pools per axis,
+        // multiples of 16
         assertArrayEquals(new int[] {112, 96, 80}, t.patch());
     }
 }

@@ -23,7 +23,7 @@ class LesionWiseTest {
         boolean[] m = new boolean[64];
         m[idx(d, 0, 0, 0)] = m[idx(d, 1, 1, 1)] = true; // corner contact: one object
         m[idx(d, 3, 0, 0)] = m[idx(d, 3, 1, 1)] = true; // edge contact: one object
-        m[idx(d, 0, 3, 3)] = true;                      // two voxels from (1,1,1): apart
+        m[idx(d, 0, 3, 3)] = true; // two voxels from (1,1,1): apart
         ConnectedComponents.Labels l = ConnectedComponents.label(m, d);
         assertEquals(3, l.count());
         assertEquals(l.labels()[idx(d, 0, 0, 0)], l.labels()[idx(d, 1, 1, 1)]);
@@ -64,15 +64,17 @@ class LesionWiseTest {
             q.add(s);
             while (!q.isEmpty()) {
                 int i = q.poll(), x = i % d[0], y = (i / d[0]) % d[1], z = i / (d[0] * d[1]);
-                for (int dz = -1; dz <= 1; dz++) for (int dy = -1; dy <= 1; dy++) for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx, yy = y + dy, zz = z + dz;
-                    if (xx < 0 || yy < 0 || zz < 0 || xx >= d[0] || yy >= d[1] || zz >= d[2]) continue;
-                    int j = idx(d, xx, yy, zz);
-                    if (m[j] && lab[j] == 0) {
-                        lab[j] = next;
-                        q.add(j);
-                    }
-                }
+                for (int dz = -1; dz <= 1; dz++)
+                    for (int dy = -1; dy <= 1; dy++)
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int xx = x + dx, yy = y + dy, zz = z + dz;
+                            if (xx < 0 || yy < 0 || zz < 0 || xx >= d[0] || yy >= d[1] || zz >= d[2]) continue;
+                            int j = idx(d, xx, yy, zz);
+                            if (m[j] && lab[j] == 0) {
+                                lab[j] = next;
+                                q.add(j);
+                            }
+                        }
             }
         }
         return lab;
@@ -114,11 +116,17 @@ class LesionWiseTest {
     }
 
     private static LesionWise roundVolumes(LesionWise l) {
-        return new LesionWise(l.truePositiveLesions(), l.falseNegativeLesions(), l.truePositivePredictions(), l.falsePositiveLesions(),
-                Math.round(l.falsePositiveMl() * 1e6) / 1e6, Math.round(l.falseNegativeMl() * 1e6) / 1e6);
+        return new LesionWise(
+                l.truePositiveLesions(),
+                l.falseNegativeLesions(),
+                l.truePositivePredictions(),
+                l.falsePositiveLesions(),
+                Math.round(l.falsePositiveMl() * 1e6) / 1e6,
+                Math.round(l.falseNegativeMl() * 1e6) / 1e6);
     }
 
     private static void box(boolean[] m, int[] d, int x0, int y0, int z0, int n) {
-        for (int z = z0; z < z0 + n; z++) for (int y = y0; y < y0 + n; y++) for (int x = x0; x < x0 + n; x++) m[idx(d, x, y, z)] = true;
+        for (int z = z0; z < z0 + n; z++)
+            for (int y = y0; y < y0 + n; y++) for (int x = x0; x < x0 + n; x++) m[idx(d, x, y, z)] = true;
     }
 }

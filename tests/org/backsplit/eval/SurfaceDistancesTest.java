@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * HD and NSD against the values the reference implementation's own tests state (DeepMind's surface-distance,
- * its 3D cases: two single voxels 2 mm apart at spacing (3, 2, 1); two slabs that differ by one slice at spacing
- * (2, 1, 1) touching the image border; empty masks), plus cases worked out by hand.
+ * HD and NSD against the values the reference implementation's own tests state (DeepMind's surface-distance, its 3D
+ * cases: two single voxels 2 mm apart at spacing (3, 2, 1); two slabs that differ by one slice at spacing (2, 1, 1)
+ * touching the image border; empty masks), plus cases worked out by hand.
  */
 class SurfaceDistancesTest {
 
@@ -34,10 +34,12 @@ class SurfaceDistancesTest {
     void twoSlabsShiftedByOneSliceAtTheImageBorder() {
         int[] d = {100, 100, 100};
         boolean[] gt = new boolean[100 * 100 * 100], pred = new boolean[gt.length];
-        for (int z = 0; z < 100; z++) for (int y = 0; y < 100; y++) for (int x = 0; x < 51; x++) {
-            pred[idx(d, x, y, z)] = true;
-            gt[idx(d, x, y, z)] = x < 50;
-        }
+        for (int z = 0; z < 100; z++)
+            for (int y = 0; y < 100; y++)
+                for (int x = 0; x < 51; x++) {
+                    pred[idx(d, x, y, z)] = true;
+                    gt[idx(d, x, y, z)] = x < 50;
+                }
         SurfaceDistances s = SurfaceDistances.of(gt, pred, d, new double[] {2, 1, 1});
         assertArrayEquals(new double[] {0.322, 0.339}, s.averageDistances(), 1e-3);
         assertEquals(2.0, s.hausdorff(100), 1e-3);
@@ -63,10 +65,11 @@ class SurfaceDistancesTest {
         // x = 6, 7 (prediction); half of each surface coincides with the other's, half is 1 mm away
         int[] d = {12, 10, 10};
         boolean[] gt = new boolean[12 * 10 * 10], pred = new boolean[gt.length];
-        for (int z = 2; z < 8; z++) for (int y = 2; y < 8; y++) {
-            gt[idx(d, 5, y, z)] = true;
-            pred[idx(d, 6, y, z)] = true;
-        }
+        for (int z = 2; z < 8; z++)
+            for (int y = 2; y < 8; y++) {
+                gt[idx(d, 5, y, z)] = true;
+                pred[idx(d, 6, y, z)] = true;
+            }
         SurfaceDistances s = SurfaceDistances.of(gt, pred, d, new double[] {1, 1, 1});
         assertEquals(1.0, s.hausdorff(95), 1e-12);
         assertEquals(1.0, s.hausdorff(100), 1e-12);
@@ -81,7 +84,9 @@ class SurfaceDistancesTest {
         boolean[] one = new boolean[16 * 16 * 16], none = new boolean[one.length];
         one[idx(d, 5, 6, 7)] = true;
         double[] sp = {3, 2, 1};
-        SurfaceDistances missed = SurfaceDistances.of(one, none, d, sp), spurious = SurfaceDistances.of(none, one, d, sp), empty = SurfaceDistances.of(none, none, d, sp);
+        SurfaceDistances missed = SurfaceDistances.of(one, none, d, sp),
+                spurious = SurfaceDistances.of(none, one, d, sp),
+                empty = SurfaceDistances.of(none, none, d, sp);
         assertEquals(Double.POSITIVE_INFINITY, missed.hausdorff(95));
         assertEquals(0.0, missed.surfaceDice(1));
         assertEquals(Double.POSITIVE_INFINITY, spurious.hausdorff(95));
@@ -94,7 +99,8 @@ class SurfaceDistancesTest {
     void identicalMasksAndAnIsolatedVoxelsArea() {
         int[] d = {9, 8, 7};
         boolean[] m = new boolean[9 * 8 * 7];
-        for (int z = 2; z < 5; z++) for (int y = 1; y < 6; y++) for (int x = 3; x < 8; x++) m[idx(d, x, y, z)] = true; // touches nothing
+        for (int z = 2; z < 5; z++)
+            for (int y = 1; y < 6; y++) for (int x = 3; x < 8; x++) m[idx(d, x, y, z)] = true; // touches nothing
         SurfaceDistances s = SurfaceDistances.of(m, m, d, new double[] {0.7, 1.3, 2.5});
         assertEquals(0.0, s.hausdorff(100));
         assertEquals(1.0, s.surfaceDice(0));
@@ -110,10 +116,14 @@ class SurfaceDistancesTest {
 
     @Test
     void aConfigurationAndItsComplementHaveTheSameSurfaceAsTheReferenceTableStates() {
-        // rows of the reference table's second half (codes 241, 244, 248, 250, 252), which the table here derives by complement
-        assertArrayEquals(new double[][] {{-0.5, 0, 0}, {-0.25, 0.25, 0.25}, {-0.125, 0.125, 0.125}}, SurfelTable.BY_CODE[241]);
-        assertArrayEquals(new double[][] {{0.5, 0, 0}, {-0.25, -0.25, 0.25}, {-0.125, -0.125, 0.125}}, SurfelTable.BY_CODE[244]);
-        assertArrayEquals(new double[][] {{0.5, 0, 0}, {0.25, 0.25, 0.25}, {0.125, 0.125, 0.125}}, SurfelTable.BY_CODE[248]);
+        // rows of the reference table's second half (codes 241, 244, 248, 250, 252), which the table here derives by
+        // complement
+        assertArrayEquals(
+                new double[][] {{-0.5, 0, 0}, {-0.25, 0.25, 0.25}, {-0.125, 0.125, 0.125}}, SurfelTable.BY_CODE[241]);
+        assertArrayEquals(
+                new double[][] {{0.5, 0, 0}, {-0.25, -0.25, 0.25}, {-0.125, -0.125, 0.125}}, SurfelTable.BY_CODE[244]);
+        assertArrayEquals(
+                new double[][] {{0.5, 0, 0}, {0.25, 0.25, 0.25}, {0.125, 0.125, 0.125}}, SurfelTable.BY_CODE[248]);
         assertArrayEquals(new double[][] {{-0.25, 0, -0.25}, {0.25, 0, 0.25}}, SurfelTable.BY_CODE[250]);
         assertArrayEquals(new double[][] {{-0.25, -0.25, 0}, {0.25, 0.25, 0}}, SurfelTable.BY_CODE[252]);
         assertArrayEquals(new double[][] {{0, 0, 0}}, SurfelTable.BY_CODE[255]);

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.device.Devices;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.backend.device.Devices;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
@@ -37,27 +37,34 @@ class EmbeddingExampleTest {
     @Test
     void readmeExampleRuns(@TempDir Path dir) throws Exception {
         // --- README example begins ---
-        Backend cpu = new CpuBackend();                                      // all cores
-        UNetPlan plan = UNetPlan.isotropic(1, 3, 3, 8, 32);                  // 1 channel in, 3 classes, 3 stages 8..32
-        SegmentationNetwork net = Architecture.UNET.build(cpu, plan);     // or RESENC, SEGRESNET, UNET2D
+        Backend cpu = new CpuBackend(); // all cores
+        UNetPlan plan = UNetPlan.isotropic(1, 3, 3, 8, 32); // 1 channel in, 3 classes, 3 stages 8..32
+        SegmentationNetwork net = Architecture.UNET.build(cpu, plan); // or RESENC, SEGRESNET, UNET2D
 
-        Shape shape = Shape.ndhwc(2, 16, 16, 16, 1);                         // [N, D, H, W, C], channels last
+        Shape shape = Shape.ndhwc(2, 16, 16, 16, 1); // [N, D, H, W, C], channels last
         float[] image = new float[shape.size()], labels = new float[shape.size()];
-        for (int i = 0; i < image.length; i++) {                             // your data here
+        for (int i = 0; i < image.length; i++) { // your data here
             labels[i] = (i / 7) % 3;
             image[i] = labels[i] + 0.1f * (float) Math.sin(i);
         }
         Tensor x = cpu.upload(image, shape), y = cpu.upload(labels, shape);
 
-        TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12,
-                LossSpec.nnUNet(3, true, -1), 42);                           // epochs, iterations, SGD, clip, DC+CE, seed
-        Trainer trainer = Trainer.start(net, config,                         // a batch source returns new tensors
-        (backend, rng, step) -> new Batch(backend.upload(image, shape), backend.upload(labels, shape)));
+        TrainingConfig config = new TrainingConfig(
+                2,
+                5,
+                OptimizerConfig.nnUNetSgd(),
+                12,
+                LossSpec.nnUNet(3, true, -1),
+                42); // epochs, iterations, SGD, clip, DC+CE, seed
+        Trainer trainer = Trainer.start(
+                net,
+                config, // a batch source returns new tensors
+                (backend, rng, step) -> new Batch(backend.upload(image, shape), backend.upload(labels, shape)));
         while (!trainer.finished()) System.out.println(trainer.step());
-        trainer.save(dir.resolve("checkpoint_final"));                        // model.safetensors + optimizer + state.json
+        trainer.save(dir.resolve("checkpoint_final")); // model.safetensors + optimizer + state.json
 
         SegmentationNetwork loaded = Checkpoint.loadNetwork(dir.resolve("checkpoint_final"), cpu);
-        List<Tensor> logits = loaded.forward(x);                             // every head, full resolution first
+        List<Tensor> logits = loaded.forward(x); // every head, full resolution first
         // --- README example ends ---
         assertEquals(Shape.ndhwc(2, 16, 16, 16, 3), logits.get(0).shape());
         assertTrue(trainer.finished());
@@ -70,20 +77,40 @@ class EmbeddingExampleTest {
         org.backsplit.data.synthetic.SyntheticAbdomen.write(raw, 5, 1, 3);
         org.backsplit.data.NnUNetDataset data = org.backsplit.data.NnUNetDataset.open(raw);
         org.backsplit.data.plan.Planning.planAndPreprocess(data, dir.resolve("pre"), new int[] {16, 16, 16}, 2);
-        org.backsplit.run.RunSettings settings = org.backsplit.run.RunSettings.builder(org.backsplit.data.TrainingMode.BACKSPLIT, List.of("lesion"))
-                .epochs(1).iterationsPerEpoch(2).validationBatches(1).seed(1).features(4, 8).diceOnTargetsOnly(true).fisherEvery(0).build();
-        org.backsplit.run.RunFolder folder = org.backsplit.run.RunFolder.of(dir.resolve("results"), "Dataset905_Embed", settings);
-        new org.backsplit.run.DatasetTraining(data, dir.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> { }).start(null);
-        Path run = folder.root(), image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"), segmentation = dir.resolve("abdomen_005_seg.nii.gz");
+        org.backsplit.run.RunSettings settings = org.backsplit.run.RunSettings.builder(
+                        org.backsplit.data.TrainingMode.BACKSPLIT, List.of("lesion"))
+                .epochs(1)
+                .iterationsPerEpoch(2)
+                .validationBatches(1)
+                .seed(1)
+                .features(4, 8)
+                .diceOnTargetsOnly(true)
+                .fisherEvery(0)
+                .build();
+        org.backsplit.run.RunFolder folder =
+                org.backsplit.run.RunFolder.of(dir.resolve("results"), "Dataset905_Embed", settings);
+        new org.backsplit.run.DatasetTraining(
+                        data, dir.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> {})
+                .start(null);
+        Path run = folder.root(),
+                image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"),
+                segmentation = dir.resolve("abdomen_005_seg.nii.gz");
 
         // --- README segmentation example begins ---
-        Backend backend = Devices.open("auto", null, System.err);                 // the GPU when there is one, else all CPU cores
-        SegmentationNetwork trained = Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend); // any architecture
-        Plan plan = PlanFiles.readPlan(run);                                        // the plan it was trained with (run/plans.json)
-        int[] writtenValue = {0, 1, 0, 0, 0, 0};                                    // training class -> label written: the lesion only
-        CasePredictor predictor = new CasePredictor(new NetworkPredictor(trained), plan, NetworkConfiguration.tile(trained, plan),
-                SlidingWindow.DEFAULT_STEP, true, writtenValue, Postprocessing.read(run.resolve(Postprocessing.FILE)));
-        predictor.predict(List.of(image), segmentation);                            // one file per channel in; NIfTI out, in the image's grid
+        Backend backend = Devices.open("auto", null, System.err); // the GPU when there is one, else all CPU cores
+        SegmentationNetwork trained =
+                Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend); // any architecture
+        Plan plan = PlanFiles.readPlan(run); // the plan it was trained with (run/plans.json)
+        int[] writtenValue = {0, 1, 0, 0, 0, 0}; // training class -> label written: the lesion only
+        CasePredictor predictor = new CasePredictor(
+                new NetworkPredictor(trained),
+                plan,
+                NetworkConfiguration.tile(trained, plan),
+                SlidingWindow.DEFAULT_STEP,
+                true,
+                writtenValue,
+                Postprocessing.read(run.resolve(Postprocessing.FILE)));
+        predictor.predict(List.of(image), segmentation); // one file per channel in; NIfTI out, in the image's grid
         // --- README segmentation example ends ---
         assertArrayEquals(Nifti.read(image).dims(), Nifti.read(segmentation).dims());
     }

@@ -39,10 +39,14 @@ class FisherDiagnosticTest {
     @Test
     void sumsOverAllVoxelsAndNearTheTarget() {
         PreparedCase c = randomCase(new int[] {8, 8, 8}, (4 * 8 + 4) * 8 + 4);
-        FisherDiagnostic.Result r = FisherDiagnostic.measure(network(), List.of(c), new int[] {8, 8, 8}, 1, 1.0, new double[] {1, 1, 1});
+        FisherDiagnostic.Result r =
+                FisherDiagnostic.measure(network(), List.of(c), new int[] {8, 8, 8}, 1, 1.0, new double[] {1, 1, 1});
         assertEquals(512, r.all().voxels());
         assertEquals(7, r.nearTarget().voxels(), "the voxel and its 6 face neighbours lie within 1 mm");
-        assertEquals(r.all().traceY(), r.all().traceZ() + r.all().traceMissing(), 1e-9 * r.all().traceY());
+        assertEquals(
+                r.all().traceY(),
+                r.all().traceZ() + r.all().traceMissing(),
+                1e-9 * r.all().traceY());
         assertTrue(r.all().ratio() > 1 && r.nearTarget().ratio() > 1);
         assertEquals(3, r.all().ranking(1).length);
         double sum = 0;
@@ -55,12 +59,15 @@ class FisherDiagnosticTest {
         int[] dims = {12, 10, 9};
         int target = (8 * 10 + 7) * 12 + 7; // x = 7, y = 7, z = 8: a face from the first tile's border
         PreparedCase c = randomCase(dims, target);
-        FisherDiagnostic.Result r = FisherDiagnostic.measure(network(), List.of(c), new int[] {8, 8, 8}, 1, 2.0, new double[] {1, 1, 1});
+        FisherDiagnostic.Result r =
+                FisherDiagnostic.measure(network(), List.of(c), new int[] {8, 8, 8}, 1, 2.0, new double[] {1, 1, 1});
         assertEquals(12 * 10 * 9, r.all().voxels());
         int near = 0; // brute force over the whole case: voxels within 2 mm of (7, 7, 8)
-        for (int z = 0; z < dims[2]; z++) for (int y = 0; y < dims[1]; y++) for (int x = 0; x < dims[0]; x++) {
-            if ((x - 7) * (x - 7) + (y - 7) * (y - 7) + (z - 8) * (z - 8) <= 4) near++;
-        }
+        for (int z = 0; z < dims[2]; z++)
+            for (int y = 0; y < dims[1]; y++)
+                for (int x = 0; x < dims[0]; x++) {
+                    if ((x - 7) * (x - 7) + (y - 7) * (y - 7) + (z - 8) * (z - 8) <= 4) near++;
+                }
         assertEquals(near, r.nearTarget().voxels());
     }
 

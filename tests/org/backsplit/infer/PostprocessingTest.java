@@ -17,7 +17,8 @@ class PostprocessingTest {
     private static final int[] D = {10, 10, 4};
 
     private static void box(float[] m, int x0, int y0, int x1, int y1, float v) {
-        for (int z = 1; z < 3; z++) for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) m[(z * D[1] + y) * D[0] + x] = v;
+        for (int z = 1; z < 3; z++)
+            for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) m[(z * D[1] + y) * D[0] + x] = v;
     }
 
     private static int count(float[] m, float v) {
@@ -29,9 +30,9 @@ class PostprocessingTest {
     @Test
     void keepsTheLargestComponentOfTheListedLabelsOnly() throws Exception {
         float[] m = new float[400];
-        box(m, 0, 0, 4, 4, 1);  // 32 voxels
-        box(m, 7, 7, 9, 9, 1);  // 8 voxels, not touching
-        box(m, 0, 7, 2, 9, 2);  // another label, kept as it is
+        box(m, 0, 0, 4, 4, 1); // 32 voxels
+        box(m, 7, 7, 9, 9, 1); // 8 voxels, not touching
+        box(m, 0, 7, 2, 9, 2); // another label, kept as it is
         box(m, 5, 0, 6, 1, 2);
         Postprocessing pp = new Postprocessing(List.of(1));
         pp.apply(m, D);
@@ -45,18 +46,20 @@ class PostprocessingTest {
 
     @Test
     void crossValidationAdoptsItOnlyWhereItRaisesDice(@TempDir Path dir) throws Exception {
-        NiftiImage grid = new NiftiImage(D.clone(), NiftiDatatype.UINT8, new float[400], NiftiGeometry.ofSpacing(new double[] {1, 1, 1}));
+        NiftiImage grid = new NiftiImage(
+                D.clone(), NiftiDatatype.UINT8, new float[400], NiftiGeometry.ofSpacing(new double[] {1, 1, 1}));
         float[] ref = new float[400], pred = new float[400];
-        box(ref, 0, 0, 4, 4, 1);       // label 1: one lesion, found, plus a false-positive blob -> the rule helps
+        box(ref, 0, 0, 4, 4, 1); // label 1: one lesion, found, plus a false-positive blob -> the rule helps
         box(pred, 0, 0, 4, 4, 1);
         box(pred, 7, 7, 9, 9, 1);
-        box(ref, 0, 6, 3, 9, 2);       // label 2: two true lesions, both found -> the rule hurts
+        box(ref, 0, 6, 3, 9, 2); // label 2: two true lesions, both found -> the rule hurts
         box(ref, 6, 0, 8, 2, 2);
         box(pred, 0, 6, 3, 9, 2);
         box(pred, 6, 0, 8, 2, 2);
         Nifti.write(dir.resolve("p.nii.gz"), grid, pred, NiftiDatatype.UINT8);
         Nifti.write(dir.resolve("r.nii.gz"), grid, ref, NiftiDatatype.UINT8);
-        PostprocessingChoice.Result r = PostprocessingChoice.decide(List.of(dir.resolve("p.nii.gz")), List.of(dir.resolve("r.nii.gz")), List.of(1, 2));
+        PostprocessingChoice.Result r = PostprocessingChoice.decide(
+                List.of(dir.resolve("p.nii.gz")), List.of(dir.resolve("r.nii.gz")), List.of(1, 2));
         assertEquals(List.of(1), r.postprocessing().largestComponentOnly());
         assertEquals(2.0 * 32 / (32 + 40), r.meanDiceBeforeAfter().get(1)[0], 1e-12);
         assertEquals(1.0, r.meanDiceBeforeAfter().get(1)[1], 1e-12);

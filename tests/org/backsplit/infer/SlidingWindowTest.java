@@ -59,14 +59,18 @@ class SlidingWindowTest {
     @Test
     void mirroringAveragesEachAxisBothWays() {
         int[] dims = {10, 6, 6}, tile = {6, 6, 6};
-        float[] out = SlidingWindow.predict(new PositionInTile(), new float[][] {new float[360]}, dims, tile, 0.5, true);
+        float[] out =
+                SlidingWindow.predict(new PositionInTile(), new float[][] {new float[360]}, dims, tile, 0.5, true);
         for (float v : out) assertEquals(2.5f, v, 1e-5, "x and 5 - x averaged"); // (tile - 1) / 2
-        float[] plain = SlidingWindow.predict(new PositionInTile(), new float[][] {new float[360]}, dims, tile, 0.5, false);
+        float[] plain =
+                SlidingWindow.predict(new PositionInTile(), new float[][] {new float[360]}, dims, tile, 0.5, false);
         assertEquals(0f, plain[0], 1e-6, "the image corner is seen only by the first tile's corner");
         assertEquals(5f, plain[9], 1e-6, "and the far x corner only by the last tile's");
     }
 
-    /** A one-slice tile (the 2D U-Net) is mirrored in-plane only: 4 forwards per tile, not 8; the average stays exact. */
+    /**
+     * A one-slice tile (the 2D U-Net) is mirrored in-plane only: 4 forwards per tile, not 8; the average stays exact.
+     */
     @Test
     void aOneSliceTileIsMirroredInPlaneOnly() {
         int[] calls = {0};
@@ -84,7 +88,8 @@ class SlidingWindowTest {
         };
         float[] image = new float[6 * 6 * 3];
         for (int i = 0; i < image.length; i++) image[i] = i;
-        float[] out = SlidingWindow.predict(counting, new float[][] {image}, new int[] {6, 6, 3}, new int[] {6, 6, 1}, 0.5, true);
+        float[] out = SlidingWindow.predict(
+                counting, new float[][] {image}, new int[] {6, 6, 3}, new int[] {6, 6, 1}, 0.5, true);
         assertEquals(3 * 4, calls[0], "3 slices, each once, x 4 in-plane mirrorings");
         for (int i = 0; i < image.length; i++) assertEquals(image[i], out[i], 1e-4);
         calls[0] = 0;
@@ -104,7 +109,8 @@ class SlidingWindowTest {
             float expected = (img[i % 2][i / 2] + (i % 2 == 0 ? 1f : -1f)) / 2;
             assertEquals(expected, both[i], 1e-5);
         }
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
                 () -> new EnsemblePredictor(List.of(a, new Constant(new float[] {1f, 2f, 3f}))));
     }
 
@@ -114,7 +120,8 @@ class SlidingWindowTest {
         assertArrayEquals(new int[] {0}, SlidingWindow.starts(64, 64, 0.5));
         assertArrayEquals(new int[] {0, 1}, SlidingWindow.starts(65, 64, 0.5));
         assertArrayEquals(new int[] {0, 2, 3}, SlidingWindow.starts(7, 4, 0.5));
-        assertArrayEquals(new int[] {0, 2, 5}, SlidingWindow.starts(9, 4, 1.0), "2.5 rounds half to even, as Python's round");
+        assertArrayEquals(
+                new int[] {0, 2, 5}, SlidingWindow.starts(9, 4, 1.0), "2.5 rounds half to even, as Python's round");
     }
 
     @Test
@@ -137,9 +144,14 @@ class SlidingWindowTest {
             for (boolean mirror : new boolean[] {false, true}) {
                 float[] out = SlidingWindow.predict(new Identity(2), img, dims, tile, 0.5, mirror);
                 assertEquals(2 * v, out.length);
-                for (int i = 0; i < v; i++) for (int c = 0; c < 2; c++) {
-                    assertEquals(img[c][i], out[i * 2 + c], 1e-5, "dims " + java.util.Arrays.toString(dims) + " mirror " + mirror);
-                }
+                for (int i = 0; i < v; i++)
+                    for (int c = 0; c < 2; c++) {
+                        assertEquals(
+                                img[c][i],
+                                out[i * 2 + c],
+                                1e-5,
+                                "dims " + java.util.Arrays.toString(dims) + " mirror " + mirror);
+                    }
             }
         }
     }
@@ -147,8 +159,13 @@ class SlidingWindowTest {
     @Test
     void aConstantNetworkStitchesToThatConstant() {
         int[] dims = {19, 11, 7};
-        float[] out = SlidingWindow.predict(new Constant(new float[] {0.25f, -3f, 7f}), new float[][] {new float[19 * 11 * 7]}, dims,
-                new int[] {8, 8, 4}, 0.5, true);
+        float[] out = SlidingWindow.predict(
+                new Constant(new float[] {0.25f, -3f, 7f}),
+                new float[][] {new float[19 * 11 * 7]},
+                dims,
+                new int[] {8, 8, 4},
+                0.5,
+                true);
         for (int i = 0; i < out.length; i++) {
             float expected = i % 3 == 0 ? 0.25f : i % 3 == 1 ? -3f : 7f;
             assertEquals(expected, out[i], 1e-6 * Math.abs(expected), "float sums of weighted logits: a few ulps");
@@ -166,7 +183,8 @@ class SlidingWindowTest {
         List<Tensor> direct = net.forward(cpu.upload(img, Shape.ndhwc(1, 8, 8, 8, 1)));
         float[] expected = cpu.download(direct.get(0));
         net.release();
-        float[] out = SlidingWindow.predict(new NetworkPredictor(net), new float[][] {img}, new int[] {8, 8, 8}, new int[] {8, 8, 8}, 0.5, false);
+        float[] out = SlidingWindow.predict(
+                new NetworkPredictor(net), new float[][] {img}, new int[] {8, 8, 8}, new int[] {8, 8, 8}, 0.5, false);
         for (int i = 0; i < out.length; i++) assertEquals(expected[i], out[i], 1e-5 * (1 + Math.abs(expected[i])));
     }
 }

@@ -25,7 +25,8 @@ class FileFormatTest {
         NamedTensor b = new NamedTensor("b", new Shape(1), new float[] {Float.MIN_VALUE});
         SafeTensors.write(f, List.of(a, b), Map.of("format", "pt"));
         byte[] raw = Files.readAllBytes(f);
-        long headerLen = ByteBuffer.wrap(raw, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen =
+                ByteBuffer.wrap(raw, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, headerLen % 8, "data starts 8-byte aligned");
         SafeTensors.Contents c = SafeTensors.read(f);
         assertEquals(List.of("w", "b"), List.copyOf(c.tensors().keySet()));
@@ -37,10 +38,13 @@ class FileFormatTest {
 
     @Test
     void safetensorsReadsOtherDtypesAndRejectsBadFiles(@TempDir Path dir) throws Exception {
-        String header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"d\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[4,6]}}";
+        String header =
+                "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"d\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[4,6]}}";
         ByteBuffer buf = ByteBuffer.allocate(8 + header.length() + 6).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(header.length()).put(header.getBytes(StandardCharsets.UTF_8));
-        buf.putShort(Float.floatToFloat16(1.5f)).putShort(Float.floatToFloat16(-2f)).putShort((short) (Float.floatToIntBits(3f) >>> 16));
+        buf.putShort(Float.floatToFloat16(1.5f))
+                .putShort(Float.floatToFloat16(-2f))
+                .putShort((short) (Float.floatToIntBits(3f) >>> 16));
         Path f = dir.resolve("h.safetensors");
         Files.write(f, buf.array());
         SafeTensors.Contents c = SafeTensors.read(f);
@@ -63,7 +67,8 @@ class FileFormatTest {
         for (int i = 0; i < v.length; i++) v[i] = i * 0.5f - 3;
         Npy.write(f, new Shape(2, 3, 4), v);
         byte[] raw = Files.readAllBytes(f);
-        int headerLen = ByteBuffer.wrap(raw, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
+        int headerLen =
+                ByteBuffer.wrap(raw, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
         assertEquals(0, (10 + headerLen) % 64, "numpy pads the header to 64 bytes");
         NamedTensor t = Npy.read(f);
         assertEquals(new Shape(2, 3, 4), t.shape());

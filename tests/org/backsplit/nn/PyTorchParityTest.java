@@ -26,9 +26,9 @@ import org.backsplit.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against values PyTorch produced (tests/fixtures/make_torch_unet_fixture.py, Debian's python3-torch):
- * a state_dict with nnU-Net's names and PyTorch's alias keys, the logits of every head, the deep-supervision
- * DC+CE loss with an ignore label, every parameter gradient, and the parameters after two clipped SGD steps.
+ * Against values PyTorch produced (tests/fixtures/make_torch_unet_fixture.py, Debian's python3-torch): a state_dict
+ * with nnU-Net's names and PyTorch's alias keys, the logits of every head, the deep-supervision DC+CE loss with an
+ * ignore label, every parameter gradient, and the parameters after two clipped SGD steps.
  */
 class PyTorchParityTest {
     private static final double TOL = 1e-4;
@@ -40,14 +40,23 @@ class PyTorchParityTest {
         Map<String, NamedTensor> sd = SafeTensors.read(weights).tensors();
         assertTrue(sd.keySet().stream().anyMatch(k -> k.contains(".all_modules.")), "fixture carries alias keys");
         UNetPlan plan = StateDict.inferPlan(sd, weights);
-        assertEquals(new UNetPlan(2, 3, new int[] {4, 8, 16}, new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}},
-                new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}}, new int[] {2, 2, 2}, new int[] {2, 2}), plan);
+        assertEquals(
+                new UNetPlan(
+                        2,
+                        3,
+                        new int[] {4, 8, 16},
+                        new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}},
+                        new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
+                        new int[] {2, 2, 2},
+                        new int[] {2, 2}),
+                plan);
 
         CpuBackend cpu = new CpuBackend(2);
         SegmentationNetwork net = Architecture.UNET.build(cpu, plan);
         StateDict.load(net.backend(), net.parameters(), sd, weights);
 
-        Map<String, NamedTensor> io = SafeTensors.read(DIR.resolve("unet_io.safetensors")).tensors();
+        Map<String, NamedTensor> io =
+                SafeTensors.read(DIR.resolve("unet_io.safetensors")).tensors();
         NamedTensor in = io.get("input");
         Shape xs = Layouts.ndhwcShape(in.shape());
         Tensor x = cpu.upload(Layouts.toChannelsLast(in.data(), in.shape()), xs);
@@ -58,8 +67,12 @@ class PyTorchParityTest {
         for (int h = 0; h < logits.size(); h++) {
             NamedTensor expected = io.get("logits_" + h);
             assertEquals(expected.shape(), Layouts.ncdhwShape(logits.get(h).shape()));
-            assertRelClose("logits_" + h, toDouble(expected.data()),
-                    toDouble(Layouts.toChannelsFirst(cpu.download(logits.get(h)), logits.get(h).shape())), TOL);
+            assertRelClose(
+                    "logits_" + h,
+                    toDouble(expected.data()),
+                    toDouble(Layouts.toChannelsFirst(
+                            cpu.download(logits.get(h)), logits.get(h).shape())),
+                    TOL);
         }
         DeepSupervisionLoss.Result r = loss.compute(cpu, logits, labels);
         assertEquals(io.get("loss").data()[0], r.loss(), TOL * Math.abs(r.loss()));
@@ -80,7 +93,8 @@ class PyTorchParityTest {
             }
             compared++;
         }
-        assertEquals(io.keySet().stream().filter(k -> k.startsWith("grad.")).count(), compared, "same set of gradients");
+        assertEquals(
+                io.keySet().stream().filter(k -> k.startsWith("grad.")).count(), compared, "same set of gradients");
 
         Sgd sgd = Sgd.nnUNet(net.backend());
         GradientClipping.clip(net.backend(), net.parameters(), 12);
@@ -91,7 +105,11 @@ class PyTorchParityTest {
         GradientClipping.clip(net.backend(), net.parameters(), 12);
         sgd.step(net.parameters(), 0.01);
         for (NamedTensor p : StateDict.export(net.backend(), net.parameters())) {
-            assertRelClose("after SGD " + p.name(), toDouble(io.get("after_sgd." + p.name()).data()), toDouble(p.data()), TOL);
+            assertRelClose(
+                    "after SGD " + p.name(),
+                    toDouble(io.get("after_sgd." + p.name()).data()),
+                    toDouble(p.data()),
+                    TOL);
         }
     }
 

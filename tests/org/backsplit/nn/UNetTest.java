@@ -25,18 +25,30 @@ class UNetTest {
 
     /** Three stages, one of them anisotropic ([1,3,3] kernel, [1,2,2] stride), two input channels. */
     static UNetPlan smallPlan(int classes) {
-        return new UNetPlan(2, classes, new int[] {3, 4, 6},
+        return new UNetPlan(
+                2,
+                classes,
+                new int[] {3, 4, 6},
                 new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}},
                 new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
-                new int[] {2, 2, 1}, new int[] {1, 2});
+                new int[] {2, 2, 1},
+                new int[] {1, 2});
     }
 
     @Test
     void parameterCountMatchesNnUNet() {
         // PyTorch's count for nnU-Net's SegmentationNetwork, 1 input channel, 6 stages 32..320, 3x3x3 kernels.
         Backend cpu = new CpuBackend(1);
-        assertEquals(31_197_204L, Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 4, 6, 32, 320)).parameterCount());
-        assertEquals(31_195_594L, Architecture.UNET.build(cpu, UNetPlan.isotropic(1, 2, 6, 32, 320)).parameterCount());
+        assertEquals(
+                31_197_204L,
+                Architecture.UNET
+                        .build(cpu, UNetPlan.isotropic(1, 4, 6, 32, 320))
+                        .parameterCount());
+        assertEquals(
+                31_195_594L,
+                Architecture.UNET
+                        .build(cpu, UNetPlan.isotropic(1, 2, 6, 32, 320))
+                        .parameterCount());
     }
 
     @Test
@@ -52,7 +64,10 @@ class UNetTest {
     }
 
     private static List<Integer> dims(SegmentationNetwork net, String name) {
-        Parameter p = net.parameters().stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow();
+        Parameter p = net.parameters().stream()
+                .filter(q -> q.name().equals(name))
+                .findFirst()
+                .orElseThrow();
         int[] d = p.layout().torch(p.value().shape()).dims();
         List<Integer> l = new ArrayList<>();
         for (int v : d) l.add(v);
@@ -88,9 +103,11 @@ class UNetTest {
         DeepSupervisionLoss loss = new DeepSupervisionLoss(LossSpec.nnUNet(3, false, 5));
 
         double[][] values = new double[params.size()][];
-        for (int i = 0; i < values.length; i++) values[i] = ref.downloadExact(params.get(i).value());
+        for (int i = 0; i < values.length; i++)
+            values[i] = ref.downloadExact(params.get(i).value());
         GradCheck.Fn f = in -> {
-            for (int i = 0; i < in.length; i++) params.get(i).set(ref.uploadExact(in[i], params.get(i).value().shape()));
+            for (int i = 0; i < in.length; i++)
+                params.get(i).set(ref.uploadExact(in[i], params.get(i).value().shape()));
             return loss.compute(ref, net.forward(x), y).loss();
         };
         f.value(values);
@@ -102,7 +119,11 @@ class UNetTest {
             analytic[i] = p.grad() == null ? new double[values[i].length] : ref.downloadExact(p.grad());
         }
         // The lowest-resolution head has loss weight 0: no gradient, and the loss must not depend on it.
-        assertNull(params.stream().filter(p -> p.name().equals("decoder.seg_layers.0.weight")).findFirst().orElseThrow().grad());
+        assertNull(params.stream()
+                .filter(p -> p.name().equals("decoder.seg_layers.0.weight"))
+                .findFirst()
+                .orElseThrow()
+                .grad());
         GradCheck.check("U-Net loss", f, values, analytic, 12, 32, 2e-6);
     }
 
@@ -115,7 +136,11 @@ class UNetTest {
         SegmentationNetwork a = Architecture.UNET.build(ref, plan), b = Architecture.UNET.build(cpu, plan);
         Initialization.he(a.backend(), a.parameters(), new Rng(7), 0.01);
         for (int i = 0; i < a.parameters().size(); i++) {
-            b.parameters().get(i).set(cpu.upload(ref.download(a.parameters().get(i).value()), a.parameters().get(i).value().shape()));
+            b.parameters()
+                    .get(i)
+                    .set(cpu.upload(
+                            ref.download(a.parameters().get(i).value()),
+                            a.parameters().get(i).value().shape()));
         }
         Random rnd = new Random(33);
         Shape xs = Shape.ndhwc(2, 4, 8, 8, 2);
@@ -131,7 +156,9 @@ class UNetTest {
         a.backward(ra.gradLogits());
         b.backward(rb.gradLogits());
         double largest = 0; // the network's gradient scale
-        for (Parameter p : a.parameters()) if (p.grad() != null) largest = Math.max(largest, org.backsplit.TestArrays.maxAbs(ref.downloadExact(p.grad())));
+        for (Parameter p : a.parameters())
+            if (p.grad() != null)
+                largest = Math.max(largest, org.backsplit.TestArrays.maxAbs(ref.downloadExact(p.grad())));
         for (int i = 0; i < a.parameters().size(); i++) {
             Parameter pa = a.parameters().get(i), pb = b.parameters().get(i);
             if (pa.grad() == null) {
@@ -139,7 +166,8 @@ class UNetTest {
                 continue;
             }
             if (pa.name().endsWith(".conv.bias")) { // followed by instance norm: the true gradient is exactly 0
-                org.backsplit.TestArrays.assertZeroUpToRounding(pa.name(), ref.downloadExact(pa.grad()), largest, 1e-12);
+                org.backsplit.TestArrays.assertZeroUpToRounding(
+                        pa.name(), ref.downloadExact(pa.grad()), largest, 1e-12);
                 org.backsplit.TestArrays.assertZeroUpToRounding(pa.name(), cpu.downloadExact(pb.grad()), largest, 1e-6);
             } else {
                 assertRelClose(pa.name(), ref.downloadExact(pa.grad()), cpu.downloadExact(pb.grad()), 2e-4);
@@ -159,7 +187,8 @@ class UNetTest {
             assertEquals(t, l.torch(ours));
             assertArrayEquals(w, l.toTorch(l.fromTorch(w, t), ours));
         }
-        // a Conv2d weight [K, C, kh, kw] runs as [K, 1, kh, kw, C]: element [k=3, c=1, r=1, s=0] lands at [3, 0, 1, 0, 1]
+        // a Conv2d weight [K, C, kh, kw] runs as [K, 1, kh, kw, C]: element [k=3, c=1, r=1, s=0] lands at [3, 0, 1, 0,
+        // 1]
         assertEquals(new Shape(4, 1, 2, 3, 3), TorchLayout.CONV_2D.ours(torch2d));
         float[] ours2d = TorchLayout.CONV_2D.fromTorch(w, torch2d);
         assertEquals(w[((3 * 3 + 1) * 2 + 1) * 3 + 0], ours2d[((3 * 2 + 1) * 3 + 0) * 3 + 1]);

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * A training killed with SIGKILL in the middle of an epoch continues with `train --continue` and ends with
- * exactly the weights and optimizer state of an uninterrupted run of the same seed (CPU).
+ * A training killed with SIGKILL in the middle of an epoch continues with `train --continue` and ends with exactly the
+ * weights and optimizer state of an uninterrupted run of the same seed (CPU).
  */
 class KillResumeTest {
     private static final String DATASET = "Dataset903_Kill";
@@ -37,33 +37,78 @@ class KillResumeTest {
         Path whole = dir.resolve("whole"), killed = dir.resolve("killed");
         assertEquals(0, cli(train(raw, pre, whole)));
 
-        Process p = new ProcessBuilder(javaCommand(train(raw, pre, killed))).redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
-        Path latest = killed.resolve(DATASET + "/binary__PlainConvUNet__3d_fullres/fold_0/checkpoint_latest/" + Checkpoint.STATE);
+        Process p = new ProcessBuilder(javaCommand(train(raw, pre, killed)))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed.log").toFile())
+                .start();
+        Path latest = killed.resolve(
+                DATASET + "/binary__PlainConvUNet__3d_fullres/fold_0/checkpoint_latest/" + Checkpoint.STATE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(latest) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(5);
-        assertTrue(p.isAlive(), "the run must still be going when killed: " + Files.readString(dir.resolve("killed.log")));
+        assertTrue(
+                p.isAlive(), "the run must still be going when killed: " + Files.readString(dir.resolve("killed.log")));
         Thread.sleep(40); // into the next epoch
         p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
         p.waitFor();
         Path runDir = latest.getParent().getParent();
         assertFalse(Files.exists(runDir.resolve("checkpoint_final")), "killed before the end");
 
-        List<String> resume = new ArrayList<>(List.of("train", raw.toString(), "--preprocessed", pre.toString(), "--results", killed.toString(),
-                "--mode", "binary", "--continue", "--device", "cpu", "--threads", "2"));
+        List<String> resume = new ArrayList<>(List.of(
+                "train",
+                raw.toString(),
+                "--preprocessed",
+                pre.toString(),
+                "--results",
+                killed.toString(),
+                "--mode",
+                "binary",
+                "--continue",
+                "--device",
+                "cpu",
+                "--threads",
+                "2"));
         assertEquals(0, cli(resume));
 
-        Path a = whole.resolve(DATASET + "/binary__PlainConvUNet__3d_fullres/fold_0/checkpoint_final"), b = runDir.resolve("checkpoint_final");
+        Path a = whole.resolve(DATASET + "/binary__PlainConvUNet__3d_fullres/fold_0/checkpoint_final"),
+                b = runDir.resolve("checkpoint_final");
         for (String f : List.of(Checkpoint.MODEL, Checkpoint.OPTIMIZER)) {
-            assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f + " differs after kill and resume");
+            assertArrayEquals(
+                    Files.readAllBytes(a.resolve(f)),
+                    Files.readAllBytes(b.resolve(f)),
+                    f + " differs after kill and resume");
         }
-        assertEquals(Files.readString(a.resolve(RunFolder.HISTORY)).replaceAll("\"seconds\" : [0-9.eE-]+", ""),
-                Files.readString(b.resolve(RunFolder.HISTORY)).replaceAll("\"seconds\" : [0-9.eE-]+", ""), "the same epochs, losses and best choice");
+        assertEquals(
+                Files.readString(a.resolve(RunFolder.HISTORY)).replaceAll("\"seconds\" : [0-9.eE-]+", ""),
+                Files.readString(b.resolve(RunFolder.HISTORY)).replaceAll("\"seconds\" : [0-9.eE-]+", ""),
+                "the same epochs, losses and best choice");
     }
 
     private static List<String> train(Path raw, Path pre, Path results) {
-        return List.of("train", raw.toString(), "--preprocessed", pre.toString(), "--results", results.toString(), "--mode", "binary",
-                "--targets", "lesion", "--epochs", "4", "--iterations", "6", "--val-batches", "1", "--features", "4,8", "--seed", "5",
-                "--device", "cpu", "--threads", "2");
+        return List.of(
+                "train",
+                raw.toString(),
+                "--preprocessed",
+                pre.toString(),
+                "--results",
+                results.toString(),
+                "--mode",
+                "binary",
+                "--targets",
+                "lesion",
+                "--epochs",
+                "4",
+                "--iterations",
+                "6",
+                "--val-batches",
+                "1",
+                "--features",
+                "4,8",
+                "--seed",
+                "5",
+                "--device",
+                "cpu",
+                "--threads",
+                "2");
     }
 
     private static int cli(List<String> args) {

@@ -29,12 +29,23 @@ class RunSettingsTest {
     @Test
     void auxiliarySubsetFoldsTheRestIntoBackground() throws Exception {
         RunSettings all = RunSettings.nnUNet(TrainingMode.BACKSPLIT, List.of("lesion"), 0);
-        RunSettings liverOnly = RunSettings.builder(TrainingMode.BACKSPLIT, List.of("lesion")).auxiliary(List.of("liver")).epochs(1).iterationsPerEpoch(1)
-                .validationBatches(1).seed(1).features(4, 8).optimizer(all.optimizer()).fisherEvery(0).build();
-        assertEquals(List.of("background", "lesion", "liver", "spleen"), all.classes(JSON).classNames());
+        RunSettings liverOnly = RunSettings.builder(TrainingMode.BACKSPLIT, List.of("lesion"))
+                .auxiliary(List.of("liver"))
+                .epochs(1)
+                .iterationsPerEpoch(1)
+                .validationBatches(1)
+                .seed(1)
+                .features(4, 8)
+                .optimizer(all.optimizer())
+                .fisherEvery(0)
+                .build();
+        assertEquals(
+                List.of("background", "lesion", "liver", "spleen"),
+                all.classes(JSON).classNames());
         ClassMap subset = liverOnly.classes(JSON);
         assertEquals(List.of("background", "lesion", "liver"), subset.classNames());
-        assertArrayEquals(new float[] {0, 1, 2, 0}, subset.remap(new float[] {0, 1, 2, 3}, true), "spleen becomes background");
+        assertArrayEquals(
+                new float[] {0, 1, 2, 0}, subset.remap(new float[] {0, 1, 2, 3}, true), "spleen becomes background");
         assertEquals("backsplit__PlainConvUNet__3d_fullres", all.configurationName());
         assertEquals("backsplit-liver__PlainConvUNet__3d_fullres", liverOnly.configurationName());
         // a run.json written before the field existed reads as "all auxiliary classes"
@@ -50,8 +61,12 @@ class RunSettingsTest {
     @Test
     void eachArchitectureHasItsOwnConfigurationFolder() {
         RunSettings d = RunSettings.nnUNet(TrainingMode.BINARY, List.of("lesion"), 0);
-        String[] expected = {"binary__PlainConvUNet__3d_fullres", "binary__ResidualEncoderUNet__3d_fullres", "binary__SegResNet__3d_fullres",
-                "binary__PlainConvUNet__2d"};
+        String[] expected = {
+            "binary__PlainConvUNet__3d_fullres",
+            "binary__ResidualEncoderUNet__3d_fullres",
+            "binary__SegResNet__3d_fullres",
+            "binary__PlainConvUNet__2d"
+        };
         Architecture[] all = Architecture.values();
         for (int i = 0; i < all.length; i++) {
             RunSettings s = d.toBuilder().fisherEvery(0).architecture(all[i]).build();

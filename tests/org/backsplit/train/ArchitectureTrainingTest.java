@@ -20,8 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Each of the other networks learns the synthetic case with the same training loop (the 2D U-Net from its
- * slices), and its checkpoint records the architecture, so loading needs no flag and resuming continues exactly.
+ * Each of the other networks learns the synthetic case with the same training loop (the 2D U-Net from its slices), and
+ * its checkpoint records the architecture, so loading needs no flag and resuming continues exactly.
  */
 class ArchitectureTrainingTest {
 
@@ -35,11 +35,13 @@ class ArchitectureTrainingTest {
     }
 
     /**
-     * SGD as nnU-Net for the U-Nets; Adam for SegResNet as the paper's §D.3, but at lr 3e-3 instead of 1e-4 so
-     * that 150 steps suffice here (at 1e-3 its Dice was still 0.59 / 0.74 after 150 steps, above 0.9 after 600).
+     * SGD as nnU-Net for the U-Nets; Adam for SegResNet as the paper's §D.3, but at lr 3e-3 instead of 1e-4 so that 150
+     * steps suffice here (at 1e-3 its Dice was still 0.59 / 0.74 after 150 steps, above 0.9 after 600).
      */
     static TrainingConfig config(Architecture a, int epochs, int iterations) {
-        OptimizerConfig opt = a == Architecture.SEGRESNET ? OptimizerConfig.forArchitecture(a).withInitialLr(3e-3) : OptimizerConfig.forArchitecture(a);
+        OptimizerConfig opt = a == Architecture.SEGRESNET
+                ? OptimizerConfig.forArchitecture(a).withInitialLr(3e-3)
+                : OptimizerConfig.forArchitecture(a);
         return new TrainingConfig(epochs, iterations, opt, 12, LossSpec.nnUNet(3, false, -1), 42);
     }
 
@@ -49,11 +51,14 @@ class ArchitectureTrainingTest {
 
     /** 150 steps (the 2D U-Net: 600 steps of 4 slices, each a sixteenth of the volume the others see per sample). */
     @ParameterizedTest
-    @EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
+    @EnumSource(
+            value = Architecture.class,
+            names = {"RESENC", "SEGRESNET", "UNET2D"})
     void learnsTheSyntheticCase(Architecture a) {
         SyntheticCase data = new SyntheticCase(16, 1);
         Backend cpu = new CpuBackend();
-        Trainer t = Trainer.start(a.build(cpu, plan(a)), config(a, a == Architecture.UNET2D ? 24 : 6, 25), source(a, data));
+        Trainer t =
+                Trainer.start(a.build(cpu, plan(a)), config(a, a == Architecture.UNET2D ? 24 : 6, 25), source(a, data));
         double first = t.step().loss(), last = first;
         while (!t.finished()) last = t.step().loss();
         assertTrue(last < first, a + ": loss fell from " + first + " to " + last);
@@ -62,11 +67,15 @@ class ArchitectureTrainingTest {
         Tensor logits = t.network().forward(cpu.upload(data.image, whole)).get(0);
         double[] dice = HardDice.perClass(cpu.download(logits), data.labels, 3);
         t.network().release();
-        assertTrue(dice[1] > 0.9 && dice[2] > 0.9, a + ": Dice per class after 150 steps: " + java.util.Arrays.toString(dice));
+        assertTrue(
+                dice[1] > 0.9 && dice[2] > 0.9,
+                a + ": Dice per class after 150 steps: " + java.util.Arrays.toString(dice));
     }
 
     @ParameterizedTest
-    @EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
+    @EnumSource(
+            value = Architecture.class,
+            names = {"RESENC", "SEGRESNET", "UNET2D"})
     void checkpointRecordsTheArchitectureAndResumesExactly(Architecture a, @TempDir Path dir) throws Exception {
         SyntheticCase data = new SyntheticCase(16, 3);
         Backend cpu = new CpuBackend();

@@ -15,9 +15,9 @@ import org.backsplit.nn.UNetPlan;
 import org.junit.jupiter.api.Test;
 
 /**
- * A whole network trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical
- * losses, for the U-Net and for each other architecture. Skipped where there is no GPU;
- * {@link EmulatedCudaTrainingTest} runs the same on the CUDA emulator.
+ * A whole network trained on the GPU: 20 steps track the CPU run's losses, and two GPU runs give identical losses, for
+ * the U-Net and for each other architecture. Skipped where there is no GPU; {@link EmulatedCudaTrainingTest} runs the
+ * same on the CUDA emulator.
  */
 class CudaTrainingTest {
     /** The CUDA backend under test. */
@@ -25,13 +25,19 @@ class CudaTrainingTest {
         return Gpu.require();
     }
 
-    private static final UNetPlan PLAN = new UNetPlan(1, 3, new int[] {8, 16, 32},
-            new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}}, new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
-            new int[] {2, 2, 2}, new int[] {2, 2});
+    private static final UNetPlan PLAN = new UNetPlan(
+            1,
+            3,
+            new int[] {8, 16, 32},
+            new int[][] {{1, 3, 3}, {3, 3, 3}, {3, 3, 3}},
+            new int[][] {{1, 1, 1}, {1, 2, 2}, {2, 2, 2}},
+            new int[] {2, 2, 2},
+            new int[] {2, 2});
 
     private static List<Double> run(Backend backend, int steps) {
         SyntheticCase data = new SyntheticCase(16, 11);
-        TrainingConfig config = new TrainingConfig(4, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 7);
+        TrainingConfig config =
+                new TrainingConfig(4, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 7);
         Trainer t = Trainer.start(Architecture.UNET.build(backend, PLAN), config, data);
         List<Double> losses = new ArrayList<>();
         for (int i = 0; i < steps; i++) losses.add(t.step().loss());
@@ -51,8 +57,8 @@ class CudaTrainingTest {
     }
 
     /**
-     * The same 20 steps with TF32 convolutions: deterministic, and within TF32's accuracy of the CPU's fp32
-     * run (inputs rounded to 10 mantissa bits, so a looser tolerance than fp32's).
+     * The same 20 steps with TF32 convolutions: deterministic, and within TF32's accuracy of the CPU's fp32 run (inputs
+     * rounded to 10 mantissa bits, so a looser tolerance than fp32's).
      */
     @Test
     void twentyTf32StepsTrackTheCpuAndRepeatExactly() {
@@ -73,12 +79,19 @@ class CudaTrainingTest {
         System.out.println("CPU losses: " + cpu + "\nTF32 GPU losses: " + gpu);
     }
 
-    /** ResEnc, SegResNet and the 2D U-Net: their ops (group norm, pooling, upsampling, residual adds) on the GPU through training. */
+    /**
+     * ResEnc, SegResNet and the 2D U-Net: their ops (group norm, pooling, upsampling, residual adds) on the GPU through
+     * training.
+     */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = Architecture.class, names = {"RESENC", "SEGRESNET", "UNET2D"})
+    @org.junit.jupiter.params.provider.EnumSource(
+            value = Architecture.class,
+            names = {"RESENC", "SEGRESNET", "UNET2D"})
     void otherArchitecturesTrackTheCpuOnTheGpu(Architecture a) {
         CudaBackend cuda = cuda();
-        List<Double> cpu = runArchitecture(a, new CpuBackend(), 12), gpu = runArchitecture(a, cuda, 12), again = runArchitecture(a, cuda, 12);
+        List<Double> cpu = runArchitecture(a, new CpuBackend(), 12),
+                gpu = runArchitecture(a, cuda, 12),
+                again = runArchitecture(a, cuda, 12);
         assertEquals(gpu, again, a + ": two GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {
             double tol = 2e-3 * Math.max(1, Math.abs(cpu.get(i)));
@@ -89,7 +102,9 @@ class CudaTrainingTest {
 
     private static List<Double> runArchitecture(Architecture a, Backend backend, int steps) {
         SyntheticCase data = new SyntheticCase(16, 13);
-        Trainer t = Trainer.start(a.build(backend, ArchitectureTrainingTest.plan(a)), ArchitectureTrainingTest.config(a, 3, 5),
+        Trainer t = Trainer.start(
+                a.build(backend, ArchitectureTrainingTest.plan(a)),
+                ArchitectureTrainingTest.config(a, 3, 5),
                 ArchitectureTrainingTest.source(a, data));
         List<Double> losses = new ArrayList<>();
         for (int i = 0; i < steps; i++) losses.add(t.step().loss());
@@ -101,7 +116,8 @@ class CudaTrainingTest {
     void warmTrainingStepsAllocateNothingNew() {
         CudaBackend cuda = cuda();
         SyntheticCase data = new SyntheticCase(16, 12);
-        TrainingConfig config = new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
+        TrainingConfig config =
+                new TrainingConfig(2, 5, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 8);
         Trainer t = Trainer.start(Architecture.UNET.build(cuda, PLAN), config, data);
         for (int i = 0; i < 3; i++) t.step();
         long warm = cuda.driverAllocations();

@@ -32,7 +32,9 @@ class PatchLoaderTest {
                     for (int x = 0; x < DIMS[0]; x++, i++) {
                         a[i] = x;
                         b[i] = -x;
-                        lab[i] = (x > 3 + c && x < 8 + c && y > 4 && y < 9 && z > 2 && z < 6) ? 1 : (x > 15 && y > 12) ? 2 : 0;
+                        lab[i] = (x > 3 + c && x < 8 + c && y > 4 && y < 9 && z > 2 && z < 6)
+                                ? 1
+                                : (x > 15 && y > 12) ? 2 : 0;
                     }
             out.add(PreparedCase.of("case" + c, new float[][] {a, b}, lab, DIMS, new int[] {1}));
         }
@@ -41,9 +43,11 @@ class PatchLoaderTest {
 
     @Test
     void channelsLastLayoutAndForegroundInTheLastSample() {
-        try (PatchLoader loader = new PatchLoader(cases(), new int[] {8, 8, 8}, 3, false, new Augmenter(new boolean[3], false), 1, 2)) {
+        try (PatchLoader loader =
+                new PatchLoader(cases(), new int[] {8, 8, 8}, 3, false, new Augmenter(new boolean[3], false), 1, 2)) {
             PatchLoader.HostBatch b = loader.batch(0);
-            for (int v = 0; v < 3 * 512; v++) assertEquals(b.images()[2 * v], -b.images()[2 * v + 1]); // interleaved channels
+            for (int v = 0; v < 3 * 512; v++)
+                assertEquals(b.images()[2 * v], -b.images()[2 * v + 1]); // interleaved channels
             boolean fg = false;
             for (int v = 2 * 512; v < 3 * 512; v++) fg |= b.labels()[v] == 1;
             assertEquals(true, fg, "the last sample of a batch of 3 is centred on the target");
@@ -58,7 +62,7 @@ class PatchLoaderTest {
     @Test
     void batchesDependOnTheStepNotOnThreadsOrOrder() {
         try (PatchLoader one = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 7, 1);
-             PatchLoader two = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 7, 2)) {
+                PatchLoader two = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 7, 2)) {
             for (long s = 0; s < 6; s++) {
                 PatchLoader.HostBatch a = one.batch(s), b = two.batch(s);
                 assertArrayEquals(a.images(), b.images());
@@ -71,7 +75,8 @@ class PatchLoaderTest {
     @Test
     void trainingOnTheLoaderResumesExactly(@TempDir Path dir) throws Exception {
         UNetPlan plan = UNetPlan.isotropic(2, 3, 3, 4, 16);
-        TrainingConfig config = new TrainingConfig(2, 3, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, true, -1), 3);
+        TrainingConfig config =
+                new TrainingConfig(2, 3, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, true, -1), 3);
         Backend cpu = new CpuBackend();
         List<Double> straight = new ArrayList<>(), resumed = new ArrayList<>();
         try (PatchLoader l = new PatchLoader(cases(), new int[] {8, 8, 8}, 2, true, Augmenter.nnUNet(), 11, 2)) {

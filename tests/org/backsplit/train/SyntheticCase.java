@@ -5,9 +5,9 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.util.Rng;
 
 /**
- * One small 3D case with three classes: background, a sphere (class 1, bright) and a box (class 2, dark),
- * with Gaussian noise. Each batch holds the case twice, randomly mirrored along each axis (drawn from the
- * trainer's Rng, so resuming must restore that generator exactly).
+ * One small 3D case with three classes: background, a sphere (class 1, bright) and a box (class 2, dark), with Gaussian
+ * noise. Each batch holds the case twice, randomly mirrored along each axis (drawn from the trainer's Rng, so resuming
+ * must restore that generator exactly).
  */
 final class SyntheticCase implements BatchSource {
     final int size;
@@ -26,7 +26,11 @@ final class SyntheticCase implements BatchSource {
                 for (int x = 0; x < size; x++) {
                     int i = (z * size + y) * size + x;
                     double d = Math.sqrt((z - c) * (z - c) + (y - c + 2) * (y - c + 2) + (x - c + 2) * (x - c + 2));
-                    int label = d < r ? 1 : (z >= 3 && z < size - 3 && y >= size - 7 && y < size - 1 && x >= size - 7 && x < size - 1) ? 2 : 0;
+                    int label = d < r
+                            ? 1
+                            : (z >= 3 && z < size - 3 && y >= size - 7 && y < size - 1 && x >= size - 7 && x < size - 1)
+                                    ? 2
+                                    : 0;
                     labels[i] = label;
                     image[i] = (float) ((label == 1 ? 1.0 : label == 2 ? -1.0 : 0.0) + 0.35 * noise.nextGaussian());
                 }
@@ -45,7 +49,8 @@ final class SyntheticCase implements BatchSource {
             for (int z = 0; z < size; z++)
                 for (int y = 0; y < size; y++)
                     for (int x = 0; x < size; x++) {
-                        int src = ((fz ? size - 1 - z : z) * size + (fy ? size - 1 - y : y)) * size + (fx ? size - 1 - x : x);
+                        int src = ((fz ? size - 1 - z : z) * size + (fy ? size - 1 - y : y)) * size
+                                + (fx ? size - 1 - x : x);
                         int dst = b * v + (z * size + y) * size + x;
                         img[dst] = image[src];
                         lab[dst] = labels[src];

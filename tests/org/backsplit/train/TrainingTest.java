@@ -24,7 +24,8 @@ class TrainingTest {
     private static final UNetPlan PLAN = UNetPlan.isotropic(1, 3, 3, 8, 32);
 
     private static TrainingConfig config(int epochs, int iterations) {
-        return new TrainingConfig(epochs, iterations, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 42);
+        return new TrainingConfig(
+                epochs, iterations, OptimizerConfig.nnUNetSgd(), 12, LossSpec.nnUNet(3, false, -1), 42);
     }
 
     @Test
@@ -35,15 +36,19 @@ class TrainingTest {
         double first = t.step().loss(), last = first;
         while (!t.finished()) last = t.step().loss();
         assertTrue(last < first, "loss fell from " + first + " to " + last);
-        Tensor logits = t.network().forward(cpu.upload(data.image, data.shape(1, 1))).get(0);
+        Tensor logits =
+                t.network().forward(cpu.upload(data.image, data.shape(1, 1))).get(0);
         double[] dice = HardDice.perClass(cpu.download(logits), data.labels, 3);
-        assertTrue(dice[1] > 0.95 && dice[2] > 0.95, "Dice per class after 150 steps: " + java.util.Arrays.toString(dice));
+        assertTrue(
+                dice[1] > 0.95 && dice[2] > 0.95, "Dice per class after 150 steps: " + java.util.Arrays.toString(dice));
     }
 
     @Test
     void sameSeedGivesBitIdenticalLossesWhateverTheThreadCount() {
         SyntheticCase data = new SyntheticCase(16, 2);
-        List<Double> a = run(new CpuBackend(1), data, 5), b = run(new CpuBackend(2), data, 5), c = run(new CpuBackend(2), data, 5);
+        List<Double> a = run(new CpuBackend(1), data, 5),
+                b = run(new CpuBackend(2), data, 5),
+                c = run(new CpuBackend(2), data, 5);
         assertEquals(a, b);
         assertEquals(b, c);
     }

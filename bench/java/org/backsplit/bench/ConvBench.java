@@ -21,15 +21,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The CPU backend's convolution passes at the demo U-Net's shapes (batch 2). Shape strings are
- * "C-K-size-stride": C in, K out, cubic size of the input, stride. GFLOP per call = 2*N*out_voxels*K*C*27/1e9.
+ * The CPU backend's convolution passes at the demo U-Net's shapes (batch 2). Shape strings are "C-K-size-stride": C in,
+ * K out, cubic size of the input, stride. GFLOP per call = 2*N*out_voxels*K*C*27/1e9.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss4m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss4m"})
 public class ConvBench {
 
     @Param({"8-8-32-1", "16-8-32-1", "16-16-16-1", "8-16-32-2", "32-32-8-1", "64-32-8-1"})
@@ -45,7 +47,10 @@ public class ConvBench {
     @Setup(Level.Trial)
     public void setup() {
         String[] p = shape.split("-");
-        int c = Integer.parseInt(p[0]), k = Integer.parseInt(p[1]), size = Integer.parseInt(p[2]), stride = Integer.parseInt(p[3]);
+        int c = Integer.parseInt(p[0]),
+                k = Integer.parseInt(p[1]),
+                size = Integer.parseInt(p[2]),
+                stride = Integer.parseInt(p[3]);
         cpu = new CpuBackend();
         Random rnd = new Random(0);
         Shape xs = Shape.ndhwc(2, size, size, size, c);

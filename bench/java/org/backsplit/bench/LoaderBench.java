@@ -8,8 +8,8 @@ import org.backsplit.data.patch.PreparedCase;
 import org.backsplit.util.Rng;
 
 /**
- * Patches per second from the prefetching loader (sampling, nnU-Net's intensity augmentations, mirroring,
- * channels-last layout), on the given number of threads. Usage: LoaderBench PATCH THREADS BATCHES
+ * Patches per second from the prefetching loader (sampling, nnU-Net's intensity augmentations, mirroring, channels-last
+ * layout), on the given number of threads. Usage: LoaderBench PATCH THREADS BATCHES
  */
 public final class LoaderBench {
     public static void main(String[] args) {
@@ -27,13 +27,20 @@ public final class LoaderBench {
             cases.add(PreparedCase.of("c" + c, new float[][] {img}, lab, dims, new int[] {1}));
         }
         for (boolean augment : new boolean[] {false, true}) {
-            try (PatchLoader loader = new PatchLoader(cases, new int[] {p, p, p}, 2, augment,
-                    new Augmenter(new boolean[] {true, true, true}, augment), 3, threads)) {
+            try (PatchLoader loader = new PatchLoader(
+                    cases,
+                    new int[] {p, p, p},
+                    2,
+                    augment,
+                    new Augmenter(new boolean[] {true, true, true}, augment),
+                    3,
+                    threads)) {
                 loader.batch(0);
                 long t0 = System.nanoTime();
                 for (int b = 1; b <= batches; b++) loader.batch(b);
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("{\"patch\": %d, \"threads\": %d, \"intensity_augmentation\": %s, \"patches_per_s\": %.1f}%n",
+                System.out.printf(
+                        "{\"patch\": %d, \"threads\": %d, \"intensity_augmentation\": %s, \"patches_per_s\": %.1f}%n",
                         p, threads, augment, 2 * batches / s);
             }
         }

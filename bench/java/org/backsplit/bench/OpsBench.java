@@ -3,8 +3,8 @@ package org.backsplit.bench;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.tensor.Shape;
@@ -23,16 +23,18 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The CPU backend's non-convolution operations on activations of batch 2. Shape strings are "size-channels"
- * (cubic). These are memory-bound: compare bytes moved with the machine's bandwidth. Outputs are closed, as a
- * training step closes them, so their arrays are reused.
+ * The CPU backend's non-convolution operations on activations of batch 2. Shape strings are "size-channels" (cubic).
+ * These are memory-bound: compare bytes moved with the machine's bandwidth. Outputs are closed, as a training step
+ * closes them, so their arrays are reused.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss4m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xss4m"})
 public class OpsBench {
 
     @Param({"32-8", "32-32", "64-32"})
@@ -137,7 +139,8 @@ public class OpsBench {
 
     @Benchmark
     public void trilinearUpsampleBackward() {
-        cpu.upsampleTrilinearBackward(x, new int[] {2, 2, 2}, halfSameWidth.shape()).close();
+        cpu.upsampleTrilinearBackward(x, new int[] {2, 2, 2}, halfSameWidth.shape())
+                .close();
     }
 
     @Benchmark
@@ -169,7 +172,8 @@ public class OpsBench {
 
     @Benchmark
     public void transposedConvBackwardData() {
-        cpu.convTranspose3dBackwardData(x, transposedWeight, new int[] {2, 2, 2}).close();
+        cpu.convTranspose3dBackwardData(x, transposedWeight, new int[] {2, 2, 2})
+                .close();
     }
 
     @Benchmark

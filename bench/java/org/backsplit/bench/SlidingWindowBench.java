@@ -12,10 +12,9 @@ import org.backsplit.nn.UNetPlan;
 import org.backsplit.util.Rng;
 
 /**
- * Sliding-window throughput in voxels per second of the input volume: the demo-size U-Net (4 stages 8..64,
- * 3 classes) with 32^3 tiles at step 0.5 over a 96 x 96 x 64 volume, without and with 8-way mirroring, and
- * the stitching alone (a predictor that returns zeros) to show what the tiling itself costs.
- * Usage: SlidingWindowBench DEVICE THREADS REPEATS
+ * Sliding-window throughput in voxels per second of the input volume: the demo-size U-Net (4 stages 8..64, 3 classes)
+ * with 32^3 tiles at step 0.5 over a 96 x 96 x 64 volume, without and with 8-way mirroring, and the stitching alone (a
+ * predictor that returns zeros) to show what the tiling itself costs. Usage: SlidingWindowBench DEVICE THREADS REPEATS
  */
 public final class SlidingWindowBench {
     public static void main(String[] args) {
@@ -43,7 +42,15 @@ public final class SlidingWindowBench {
         run("network, 8-way mirroring", new NetworkPredictor(net), img, dims, tile, true, repeats, backend);
     }
 
-    private static void run(String what, TilePredictor p, float[] img, int[] dims, int[] tile, boolean mirror, int repeats, Backend backend) {
+    private static void run(
+            String what,
+            TilePredictor p,
+            float[] img,
+            int[] dims,
+            int[] tile,
+            boolean mirror,
+            int repeats,
+            Backend backend) {
         SlidingWindow.predict(p, new float[][] {img}, dims, tile, 0.5, mirror); // warm-up
         double best = Double.POSITIVE_INFINITY;
         for (int r = 0; r < repeats; r++) {
@@ -51,7 +58,8 @@ public final class SlidingWindowBench {
             SlidingWindow.predict(p, new float[][] {img}, dims, tile, 0.5, mirror);
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
-        System.out.printf("{\"what\": \"%s\", \"backend\": \"%s\", \"volume\": \"96x96x64\", \"tile\": 32, \"best_s\": %.3f, \"voxels_per_s\": %.0f}%n",
+        System.out.printf(
+                "{\"what\": \"%s\", \"backend\": \"%s\", \"volume\": \"96x96x64\", \"tile\": 32, \"best_s\": %.3f, \"voxels_per_s\": %.0f}%n",
                 what, backend.name(), best, img.length / best);
     }
 }

@@ -16,19 +16,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One case's full scoring (Dice, HD95, NSD at 2 mm, lesion-wise errors) on a 512 x 512 x 300 CT-like grid
- * (0.8 x 0.8 x 2 mm) with realistic lesions: eight spheres of 3-20 voxels radius; the prediction shifts each by a
- * voxel, grows or shrinks it, misses one and adds two small false positives. `organ`: the lesions lie in one
- * organ-sized region (the usual case: the surfaces' joint bounding box is a fraction of the image); `spread`:
- * anywhere in the image (the worst case: the box is nearly the whole grid).
- * Run: bench/jmh.sh SurfaceMetricsBench
+ * One case's full scoring (Dice, HD95, NSD at 2 mm, lesion-wise errors) on a 512 x 512 x 300 CT-like grid (0.8 x 0.8 x
+ * 2 mm) with realistic lesions: eight spheres of 3-20 voxels radius; the prediction shifts each by a voxel, grows or
+ * shrinks it, misses one and adds two small false positives. `organ`: the lesions lie in one organ-sized region (the
+ * usual case: the surfaces' joint bounding box is a fraction of the image); `spread`: anywhere in the image (the worst
+ * case: the box is nearly the whole grid). Run: bench/jmh.sh SurfaceMetricsBench
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx8g"})
 public class SurfaceMetricsBench {
     static final int[] DIMS = {512, 512, 300};
     static final double[] SPACING = {0.8, 0.8, 2.0};
@@ -47,7 +48,8 @@ public class SurfaceMetricsBench {
         boolean organ = layout.equals("organ");
         for (int l = 0; l < 8; l++) {
             int r = 3 + rng.nextInt(18);
-            int[] c = organ ? new int[] {150 + rng.nextInt(200), 150 + rng.nextInt(150), 100 + rng.nextInt(60)}
+            int[] c = organ
+                    ? new int[] {150 + rng.nextInt(200), 150 + rng.nextInt(150), 100 + rng.nextInt(60)}
                     : new int[] {30 + rng.nextInt(452), 30 + rng.nextInt(452), 15 + rng.nextInt(270)};
             sphere(reference, c, r);
             if (l == 0) continue; // missed
@@ -63,7 +65,8 @@ public class SurfaceMetricsBench {
             for (int y = Math.max(0, c[1] - r); y <= Math.min(DIMS[1] - 1, c[1] + r); y++)
                 for (int x = Math.max(0, c[0] - r); x <= Math.min(DIMS[0] - 1, c[0] + r); x++) {
                     double dz = (z - c[2]) * SPACING[2] / SPACING[0];
-                    if ((x - c[0]) * (x - c[0]) + (y - c[1]) * (y - c[1]) + dz * dz <= r * r) m[(z * DIMS[1] + y) * DIMS[0] + x] = 1;
+                    if ((x - c[0]) * (x - c[0]) + (y - c[1]) * (y - c[1]) + dz * dz <= r * r)
+                        m[(z * DIMS[1] + y) * DIMS[0] + x] = 1;
                 }
     }
 

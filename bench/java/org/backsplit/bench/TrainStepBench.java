@@ -1,10 +1,10 @@
 package org.backsplit.bench;
 
 import org.backsplit.backend.Backend;
-import org.backsplit.backend.device.Devices;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.Precision;
 import org.backsplit.backend.ProfilingBackend;
+import org.backsplit.backend.device.Devices;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.Architecture;
 import org.backsplit.nn.SegmentationNetwork;
@@ -17,11 +17,10 @@ import org.backsplit.train.TrainingStep;
 import org.backsplit.util.Rng;
 
 /**
- * Times one full training step (forward, deep-supervised DC+CE, backward, clipping, SGD) of a U-Net on
- * random data, with a per-phase breakdown. Same network, loss and optimizer as
- * shared/reference/torch_unet_step.py, so the two can run side by side.
- * Usage: TrainStepBench STAGES BASE CAP PATCH BATCH CLASSES THREADS STEPS [DEVICE: cpu (default) | cuda] [PRECISION: fp32 (default) | tf32]
- * Prints one JSON line; times are medians in ms.
+ * Times one full training step (forward, deep-supervised DC+CE, backward, clipping, SGD) of a U-Net on random data,
+ * with a per-phase breakdown. Same network, loss and optimizer as shared/reference/torch_unet_step.py, so the two can
+ * run side by side. Usage: TrainStepBench STAGES BASE CAP PATCH BATCH CLASSES THREADS STEPS [DEVICE: cpu (default) |
+ * cuda] [PRECISION: fp32 (default) | tf32] Prints one JSON line; times are medians in ms.
  */
 public final class TrainStepBench {
 
@@ -33,11 +32,27 @@ public final class TrainStepBench {
         Backend backend = Devices.open(args.length > 8 ? args[8] : "cpu", threads, precision, System.err);
         UNetPlan plan = UNetPlan.isotropic(1, classes, stages, base, cap);
         StepTiming.Result t = StepTiming.measure(backend, Architecture.UNET, plan, patch, batch, steps);
-        System.out.printf("{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
+        System.out.printf(
+                "{\"peak_GiB\": %.2f, \"engine\": \"backsplit-java\", \"backend\": \"%s\", \"stages\": %d, \"features\": \"%d..%d\", \"patch\": %d, "
                         + "\"batch\": %d, \"classes\": %d, \"params_M\": %.2f, \"ms_step\": %.2f, \"min_ms\": %.2f, \"forward_ms\": %.2f, "
                         + "\"loss_ms\": %.2f, \"backward_ms\": %.2f, \"optimizer_ms\": %.2f, \"loss\": %.5f, \"steps\": %d}%n",
-                t.peakBytes() / (double) (1L << 30), backend.name(), stages, base, Math.min(cap, base << (stages - 1)), patch, batch, classes, t.parameters() / 1e6,
-                t.stepMs(), t.minMs(), t.forwardMs(), t.lossMs(), t.backwardMs(), t.optimizerMs(), t.loss(), steps);
+                t.peakBytes() / (double) (1L << 30),
+                backend.name(),
+                stages,
+                base,
+                Math.min(cap, base << (stages - 1)),
+                patch,
+                batch,
+                classes,
+                t.parameters() / 1e6,
+                t.stepMs(),
+                t.minMs(),
+                t.forwardMs(),
+                t.lossMs(),
+                t.backwardMs(),
+                t.optimizerMs(),
+                t.loss(),
+                steps);
         if (Double.isNaN(t.stepMs()) || Double.isNaN(t.loss())) System.exit(1);
         // One more run through a profiling wrapper: where the time goes, op by op (the same step, on the same data).
         ProfilingBackend profiled = new ProfilingBackend(backend);
@@ -51,13 +66,18 @@ public final class TrainStepBench {
             y[i] = rng.nextInt(classes);
         }
         OptimizerConfig optimizer = OptimizerConfig.forArchitecture(Architecture.UNET);
-        TrainingStep step = new TrainingStep(net, new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1)), optimizer.create(profiled), 12);
-        try (Tensor images = profiled.upload(x, xs); Tensor labels = profiled.upload(y, xs)) {
+        TrainingStep step = new TrainingStep(
+                net, new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1)), optimizer.create(profiled), 12);
+        try (Tensor images = profiled.upload(x, xs);
+                Tensor labels = profiled.upload(y, xs)) {
             for (int rep = 0; rep < 2; rep++) { // the first pass warms up, the second is reported
                 profiled.reset();
-                step.run(images, labels, optimizer.initialLr(), TrainingStep.PhaseListener.NONE).gradNorm().get();
+                step.run(images, labels, optimizer.initialLr(), TrainingStep.PhaseListener.NONE)
+                        .gradNorm()
+                        .get();
             }
         }
-        System.err.print("per-op breakdown of one step (forward, loss, backward, clipping, optimizer; " + backend.name() + "):\n" + profiled.report());
+        System.err.print("per-op breakdown of one step (forward, loss, backward, clipping, optimizer; " + backend.name()
+                + "):\n" + profiled.report());
     }
 }

@@ -6,14 +6,14 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reuses the float arrays of closed tensors. A fresh 67 MB array costs the JVM page faults that take longer
- * than the operation writing it; a training step allocates the same sizes every iteration, so after the
- * first step its outputs come from here. Small arrays are left to the allocator (cheap in the TLAB), and
- * the pool holds at most a quarter of the heap.
+ * Reuses the float arrays of closed tensors. A fresh 67 MB array costs the JVM page faults that take longer than the
+ * operation writing it; a training step allocates the same sizes every iteration, so after the first step its outputs
+ * come from here. Small arrays are left to the allocator (cheap in the TLAB), and the pool holds at most a quarter of
+ * the heap.
  *
- * <p>{@link #dirty} hands out arrays with undefined contents, for operations that write every element. With
- * the system property backsplit.poison=true (the test suite sets it) they are filled with NaN instead, so an
- * operation that leaves an element unwritten shows up in every parity test.
+ * <p>{@link #dirty} hands out arrays with undefined contents, for operations that write every element. With the system
+ * property backsplit.poison=true (the test suite sets it) they are filled with NaN instead, so an operation that leaves
+ * an element unwritten shows up in every parity test.
  */
 final class ArrayPool {
     static final int MIN_LENGTH = 1 << 16;

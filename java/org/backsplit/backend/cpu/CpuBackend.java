@@ -6,20 +6,20 @@ import jdk.incubator.vector.VectorSpecies;
 import org.backsplit.backend.AdamStep;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.GroupNormGrads;
+import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
-import org.backsplit.backend.GroupNormOutput;
-import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * The float32 CPU backend: multithreaded over all cores, Vector API kernels; convolutions read their operands in
- * place (CpuConvolution, DirectConv), transposed convolutions are GEMM tiles (Gemm).
- * Deterministic: the same inputs give bit-identical outputs whatever the thread count.
+ * The float32 CPU backend: multithreaded over all cores, Vector API kernels; convolutions read their operands in place
+ * (CpuConvolution, DirectConv), transposed convolutions are GEMM tiles (Gemm). Deterministic: the same inputs give
+ * bit-identical outputs whatever the thread count.
  */
 public final class CpuBackend implements Backend {
     private static final int ELEMENTS_PER_TASK = 1 << 16;
@@ -120,7 +120,8 @@ public final class CpuBackend implements Backend {
         int[] k = g.kernel();
         int ko = dy.shape().c();
         float[][] r = conv.backwardWeight(f(x), x.shape(), f(dy), dy.shape(), g, withBias);
-        return new WeightGrads(wrap(new Shape(ko, k[0], k[1], k[2], x.shape().c()), r[0]),
+        return new WeightGrads(
+                wrap(new Shape(ko, k[0], k[1], k[2], x.shape().c()), r[0]),
                 withBias ? wrap(new Shape(ko), r[1]) : null);
     }
 
@@ -144,7 +145,8 @@ public final class CpuBackend implements Backend {
     public WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
         int ci = x.shape().c(), co = dy.shape().c();
         float[][] r = conv.transposedBackwardWeight(f(x), x.shape(), f(dy), dy.shape(), stride, withBias);
-        return new WeightGrads(wrap(new Shape(ci, stride[0], stride[1], stride[2], co), r[0]),
+        return new WeightGrads(
+                wrap(new Shape(ci, stride[0], stride[1], stride[2], co), r[0]),
                 withBias ? wrap(new Shape(co), r[1]) : null);
     }
 
@@ -161,7 +163,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
+    public GroupNormOutput groupNormLeakyRelu(
+            Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
         return groupNormForward(x, gamma, beta, groups, eps, (float) slope);
     }
 
@@ -175,15 +178,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
+    public GroupNormGrads groupNormLeakyReluBackward(
+            Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
         return groupNormBackwardPass(dy, x, f(y), (float) slope, groups, gamma, saved);
     }
 
     /** y: the forward output when fused with LeakyReLU, else null. */
-    private GroupNormGrads groupNormBackwardPass(Tensor dy, Tensor x, float[] y, float slope, int groups, Tensor gamma, GroupNormOutput saved) {
+    private GroupNormGrads groupNormBackwardPass(
+            Tensor dy, Tensor x, float[] y, float slope, int groups, Tensor gamma, GroupNormOutput saved) {
         Backend.channelsPerGroup(x.shape().c(), groups); // refuses channels that do not split evenly
         Shape s = x.shape();
-        float[][] r = norm.backward(f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), groups, f(gamma), f(saved.mean()), f(saved.rstd()));
+        float[][] r = norm.backward(
+                f(dy), f(x), y, slope, s.n(), s.spatial(), s.c(), groups, f(gamma), f(saved.mean()), f(saved.rstd()));
         return new GroupNormGrads(wrap(s, r[0]), wrap(new Shape(s.c()), r[1]), wrap(new Shape(s.c()), r[2]));
     }
 
@@ -212,7 +218,9 @@ public final class CpuBackend implements Backend {
             int i = from;
             for (; i + LANES <= to; i += LANES) {
                 FloatVector d = FloatVector.fromArray(SPECIES, g, i);
-                d.mul(a).blend(d, FloatVector.fromArray(SPECIES, yv, i).compare(VectorOperators.GT, 0f)).intoArray(out, i);
+                d.mul(a)
+                        .blend(d, FloatVector.fromArray(SPECIES, yv, i).compare(VectorOperators.GT, 0f))
+                        .intoArray(out, i);
             }
             for (; i < to; i++) out[i] = yv[i] > 0 ? g[i] : a * g[i];
         });
@@ -289,7 +297,8 @@ public final class CpuBackend implements Backend {
     @Override
     public LossResult diceCrossEntropy(Tensor logits, Tensor labels, LossSpec spec) {
         Shape s = logits.shape();
-        if (s.c() != spec.numClasses()) throw new IllegalArgumentException("logits have " + s.c() + " channels, loss expects " + spec.numClasses());
+        if (s.c() != spec.numClasses())
+            throw new IllegalArgumentException("logits have " + s.c() + " channels, loss expects " + spec.numClasses());
         float[] grad = pool.dirty(s.size());
         LossResult r = loss.compute(f(logits), f(labels), s.n(), s.spatial(), spec, grad);
         return new LossResult(r.loss(), r.crossEntropy(), r.dice(), wrap(s, grad));
@@ -307,7 +316,8 @@ public final class CpuBackend implements Backend {
             for (int z = 0; z < t.d(); z++)
                 for (int y = 0; y < t.h(); y++)
                     for (int x = 0; x < t.w(); x++) {
-                        out[((n * t.d() + z) * t.h() + y) * t.w() + x] = in[((n * s.d() + mz[z]) * s.h() + my[y]) * s.w() + mx[x]];
+                        out[((n * t.d() + z) * t.h() + y) * t.w() + x] =
+                                in[((n * s.d() + mz[z]) * s.h() + my[y]) * s.w() + mx[x]];
                     }
         return wrap(t, out);
     }
@@ -321,7 +331,9 @@ public final class CpuBackend implements Backend {
         double[] part = new double[tasks];
         parallel.forEach(tasks, task -> {
             double s = 0;
-            for (int i = Parallel.sliceStart(v.length, tasks, task); i < Parallel.sliceStart(v.length, tasks, task + 1); i++) {
+            for (int i = Parallel.sliceStart(v.length, tasks, task);
+                    i < Parallel.sliceStart(v.length, tasks, task + 1);
+                    i++) {
                 s += (double) v[i] * v[i];
             }
             part[task] = s;
@@ -379,6 +391,7 @@ public final class CpuBackend implements Backend {
     /** Splits an element-wise loop into chunks; each element is computed alone, so any split is deterministic. */
     private void elementwise(int length, Range body) {
         int tasks = Math.max(1, Math.min(4 * parallel.threads(), length / ELEMENTS_PER_TASK));
-        parallel.forEach(tasks, t -> body.run(Parallel.sliceStart(length, tasks, t), Parallel.sliceStart(length, tasks, t + 1)));
+        parallel.forEach(
+                tasks, t -> body.run(Parallel.sliceStart(length, tasks, t), Parallel.sliceStart(length, tasks, t + 1)));
     }
 }

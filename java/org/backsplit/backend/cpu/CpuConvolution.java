@@ -5,18 +5,20 @@ import org.backsplit.backend.ConvGeometry;
 import org.backsplit.tensor.Shape;
 
 /**
- * 3D convolution and transposed convolution on the CPU. Activations are NDHWC, so one tap of one voxel is C
- * contiguous floats and every pass reads its operands in place through {@link DirectConv}'s offsets:
+ * 3D convolution and transposed convolution on the CPU. Activations are NDHWC, so one tap of one voxel is C contiguous
+ * floats and every pass reads its operands in place through {@link DirectConv}'s offsets:
+ *
  * <ul>
- *   <li>forward: each output row (n, z, y) is blocks of 4 voxels along x times all K outputs, summed over the
- *       taps inside the input;
- *   <li>backward-data: each input voxel gathers dY from the taps that reach it. Input voxels are grouped by
- *       their phase modulo the stride, because all voxels of a phase are reached by the same taps: a
- *       stride-2 layer then costs what its forward pass costs instead of 8x that in zero rows;
- *   <li>backward-weight: for one output row and one (t, r) tap pair the x-taps read overlapping windows of
- *       kx*C floats; over a fixed number of slices of rows whose partial sums are added in order, so the
- *       result does not depend on the thread count.
+ *   <li>forward: each output row (n, z, y) is blocks of 4 voxels along x times all K outputs, summed over the taps
+ *       inside the input;
+ *   <li>backward-data: each input voxel gathers dY from the taps that reach it. Input voxels are grouped by their phase
+ *       modulo the stride, because all voxels of a phase are reached by the same taps: a stride-2 layer then costs what
+ *       its forward pass costs instead of 8x that in zero rows;
+ *   <li>backward-weight: for one output row and one (t, r) tap pair the x-taps read overlapping windows of kx*C floats;
+ *       over a fixed number of slices of rows whose partial sums are added in order, so the result does not depend on
+ *       the thread count.
  * </ul>
+ *
  * Transposed convolution with kernel = stride has no overlapping outputs: one GEMM and a scatter per tile.
  */
 final class CpuConvolution {
@@ -24,6 +26,7 @@ final class CpuConvolution {
     private static final int TILE = 128;
     /** Upper bound on the weight-gradient slices (each holds a full partial dW). */
     private static final int MAX_SLICES = 16;
+
     private static final int[] ZERO = {0};
 
     private final Parallel parallel;
@@ -56,20 +59,66 @@ final class CpuConvolution {
             int full = forwardTaps(xs, kk, p, zBase, yBase, 0, kk[2], c, k, tapOffset, weightOffset);
             int ox = lo;
             for (; ox + 4 <= hi; ox += 4) {
-                DirectConv.block(4, full, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
-                        y, (outRow + ox) * k, k, false);
+                DirectConv.block(
+                        4,
+                        full,
+                        tapOffset,
+                        weightOffset,
+                        c,
+                        x,
+                        (n * xs.spatial() + ox * s[2]) * c,
+                        aStride,
+                        wt,
+                        k,
+                        k,
+                        masks,
+                        y,
+                        (outRow + ox) * k,
+                        k,
+                        false);
             }
             for (; ox < hi; ox++) {
-                DirectConv.block(1, full, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
-                        y, (outRow + ox) * k, k, false);
+                DirectConv.block(
+                        1,
+                        full,
+                        tapOffset,
+                        weightOffset,
+                        c,
+                        x,
+                        (n * xs.spatial() + ox * s[2]) * c,
+                        aStride,
+                        wt,
+                        k,
+                        k,
+                        masks,
+                        y,
+                        (outRow + ox) * k,
+                        k,
+                        false);
             }
             for (ox = 0; ox < ys.w(); ox++) {
                 if (ox >= lo && ox < hi) continue;
                 int ix0 = ox * s[2] - p[2];
                 int sFrom = Math.max(0, -ix0), sTo = Math.min(kk[2], xs.w() - ix0);
-                int count = forwardTaps(xs, kk, p, zBase, yBase, sFrom, Math.max(sFrom, sTo), c, k, tapOffset, weightOffset);
-                DirectConv.block(1, count, tapOffset, weightOffset, c, x, (n * xs.spatial() + ox * s[2]) * c, aStride, wt, k, k, masks,
-                        y, (outRow + ox) * k, k, false);
+                int count = forwardTaps(
+                        xs, kk, p, zBase, yBase, sFrom, Math.max(sFrom, sTo), c, k, tapOffset, weightOffset);
+                DirectConv.block(
+                        1,
+                        count,
+                        tapOffset,
+                        weightOffset,
+                        c,
+                        x,
+                        (n * xs.spatial() + ox * s[2]) * c,
+                        aStride,
+                        wt,
+                        k,
+                        k,
+                        masks,
+                        y,
+                        (outRow + ox) * k,
+                        k,
+                        false);
             }
             if (bias != null) addBias(y, outRow, ys.w(), bias, k);
         });
@@ -77,8 +126,18 @@ final class CpuConvolution {
     }
 
     /** Lists the taps inside the input along z and y, with x-taps in [sFrom, sTo); returns their count. */
-    private static int forwardTaps(Shape xs, int[] kk, int[] p, int zBase, int yBase, int sFrom, int sTo, int c, int k,
-                                   int[] tapOffset, int[] weightOffset) {
+    private static int forwardTaps(
+            Shape xs,
+            int[] kk,
+            int[] p,
+            int zBase,
+            int yBase,
+            int sFrom,
+            int sTo,
+            int c,
+            int k,
+            int[] tapOffset,
+            int[] weightOffset) {
         int count = 0;
         for (int t = 0; t < kk[0]; t++) {
             int iz = zBase + t;
@@ -121,11 +180,18 @@ final class CpuConvolution {
     }
 
     /**
-     * Input voxels whose coordinates are congruent to `phase` modulo the stride. The same taps reach all of
-     * them, and consecutive such voxels along x read consecutive dY voxels, so the direct kernel applies.
+     * Input voxels whose coordinates are congruent to `phase` modulo the stride. The same taps reach all of them, and
+     * consecutive such voxels along x read consecutive dY voxels, so the direct kernel applies.
      */
-    private void backwardDataPhase(float[] dy, Shape ys, float[] wTap, ConvGeometry g, Shape xs, float[] dx, int[] phase,
-                                   VectorMask<Float> masks) {
+    private void backwardDataPhase(
+            float[] dy,
+            Shape ys,
+            float[] wTap,
+            ConvGeometry g,
+            Shape xs,
+            float[] dx,
+            int[] phase,
+            VectorMask<Float> masks) {
         int k = ys.c(), c = xs.c();
         int[] kk = g.kernel(), s = g.stride(), p = g.padding();
         int[] in = {xs.d(), xs.h(), xs.w()};
@@ -159,12 +225,42 @@ final class CpuConvolution {
             int full = backwardTaps(ys, kk, p, s, iz, iy, xTaps, shift, 0, nxTaps, c, k, tapOffset, weightOffset);
             int jx = interiorLo;
             for (; jx + 4 <= interiorHi; jx += 4) {
-                DirectConv.block(4, full, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
-                        (outRow + jx * s[2]) * c, outStride, false);
+                DirectConv.block(
+                        4,
+                        full,
+                        tapOffset,
+                        weightOffset,
+                        k,
+                        dy,
+                        aBase + jx * k,
+                        aStride,
+                        wTap,
+                        c,
+                        c,
+                        masks,
+                        dx,
+                        (outRow + jx * s[2]) * c,
+                        outStride,
+                        false);
             }
             for (; jx < interiorHi; jx++) {
-                DirectConv.block(1, full, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
-                        (outRow + jx * s[2]) * c, outStride, false);
+                DirectConv.block(
+                        1,
+                        full,
+                        tapOffset,
+                        weightOffset,
+                        k,
+                        dy,
+                        aBase + jx * k,
+                        aStride,
+                        wTap,
+                        c,
+                        c,
+                        masks,
+                        dx,
+                        (outRow + jx * s[2]) * c,
+                        outStride,
+                        false);
             }
             for (jx = 0; jx < count[2]; jx++) {
                 if (jx >= interiorLo && jx < interiorHi) continue;
@@ -177,15 +273,43 @@ final class CpuConvolution {
                     }
                 }
                 int cnt = backwardTaps(ys, kk, p, s, iz, iy, xt, sh, 0, m, c, k, tapOffset, weightOffset);
-                DirectConv.block(1, cnt, tapOffset, weightOffset, k, dy, aBase + jx * k, aStride, wTap, c, c, masks, dx,
-                        (outRow + jx * s[2]) * c, outStride, false);
+                DirectConv.block(
+                        1,
+                        cnt,
+                        tapOffset,
+                        weightOffset,
+                        k,
+                        dy,
+                        aBase + jx * k,
+                        aStride,
+                        wTap,
+                        c,
+                        c,
+                        masks,
+                        dx,
+                        (outRow + jx * s[2]) * c,
+                        outStride,
+                        false);
             }
         });
     }
 
     /** Lists the taps of a phase that reach input voxel row (iz, iy) from inside dY; returns their count. */
-    private static int backwardTaps(Shape ys, int[] kk, int[] p, int[] s, int iz, int iy, int[] xTaps, int[] shift, int from, int to,
-                                    int c, int k, int[] tapOffset, int[] weightOffset) {
+    private static int backwardTaps(
+            Shape ys,
+            int[] kk,
+            int[] p,
+            int[] s,
+            int iz,
+            int iy,
+            int[] xTaps,
+            int[] shift,
+            int from,
+            int to,
+            int c,
+            int k,
+            int[] tapOffset,
+            int[] weightOffset) {
         int count = 0;
         for (int t = 0; t < kk[0]; t++) {
             int numZ = iz + p[0] - t;
@@ -208,11 +332,11 @@ final class CpuConvolution {
     // ------------------------------------------------------------------ backward weight
 
     /**
-     * Returns {dW [K x taps*C], dBias [K] or null}. For one output row (n, oz, oy) and one (t, r) tap pair, the
-     * inputs that the x-taps of consecutive output voxels read are overlapping windows of kx*C contiguous
-     * floats, stride sx*C apart: dW[k][t][r][.] += dY_row^T * windows, read in place (no im2col). Edge
-     * voxels, whose windows leave the input, add the part inside it. Rows are split into a fixed number of
-     * slices whose partial sums are added in order, so the result does not depend on the thread count.
+     * Returns {dW [K x taps*C], dBias [K] or null}. For one output row (n, oz, oy) and one (t, r) tap pair, the inputs
+     * that the x-taps of consecutive output voxels read are overlapping windows of kx*C contiguous floats, stride sx*C
+     * apart: dW[k][t][r][.] += dY_row^T * windows, read in place (no im2col). Edge voxels, whose windows leave the
+     * input, add the part inside it. Rows are split into a fixed number of slices whose partial sums are added in
+     * order, so the result does not depend on the thread count.
      */
     float[][] backwardWeight(float[] x, Shape xs, float[] dy, Shape ys, ConvGeometry g, boolean withBias) {
         int k = ys.c(), c = xs.c();
@@ -233,7 +357,9 @@ final class CpuConvolution {
             float[] dyT = new float[k * q];
             float[] bias = withBias ? new float[k] : null;
             int[] weightOffset = new int[1];
-            for (int run = Parallel.sliceStart(runs, slices, sl); run < Parallel.sliceStart(runs, slices, sl + 1); run++) {
+            for (int run = Parallel.sliceStart(runs, slices, sl);
+                    run < Parallel.sliceStart(runs, slices, sl + 1);
+                    run++) {
                 int oy = run % ys.h(), oz = (run / ys.h()) % ys.d(), n = run / (ys.h() * ys.d());
                 int dyRow = run * q * k;
                 Gemm.transpose(q, k, dy, dyRow, k, dyT, 0, q);
@@ -248,8 +374,23 @@ final class CpuConvolution {
                         int accOff = (t * kk[1] + r) * k * window;
                         if (hi > lo) {
                             weightOffset[0] = (xRow + lo * s[2] - p[2]) * c;
-                            DirectConv.block(k, 1, ZERO, weightOffset, hi - lo, dyT, lo, q, x, s[2] * c, window, tail, acc, accOff,
-                                    window, true);
+                            DirectConv.block(
+                                    k,
+                                    1,
+                                    ZERO,
+                                    weightOffset,
+                                    hi - lo,
+                                    dyT,
+                                    lo,
+                                    q,
+                                    x,
+                                    s[2] * c,
+                                    window,
+                                    tail,
+                                    acc,
+                                    accOff,
+                                    window,
+                                    true);
                         }
                         for (int ox = 0; ox < q; ox++) { // edge voxels: the part of their window inside the input
                             if (ox >= lo && ox < hi) continue;
@@ -257,8 +398,23 @@ final class CpuConvolution {
                             int from = Math.max(0, -ix0), to = Math.min(kk[2], xs.w() - ix0);
                             if (to <= from) continue;
                             weightOffset[0] = (xRow + ix0 + from) * c;
-                            DirectConv.block(k, 1, ZERO, weightOffset, 1, dyT, ox, q, x, 0, (to - from) * c, edgeTails[to - from], acc,
-                                    accOff + from * c, window, true);
+                            DirectConv.block(
+                                    k,
+                                    1,
+                                    ZERO,
+                                    weightOffset,
+                                    1,
+                                    dyT,
+                                    ox,
+                                    q,
+                                    x,
+                                    0,
+                                    (to - from) * c,
+                                    edgeTails[to - from],
+                                    acc,
+                                    accOff + from * c,
+                                    window,
+                                    true);
                         }
                     }
                 }
@@ -269,7 +425,8 @@ final class CpuConvolution {
         float[] sum = sumInOrder(partial);
         float[] dw = new float[k * pairs * window]; // [K][t][r][kx*C] = KTRSC
         for (int pr = 0; pr < pairs; pr++) {
-            for (int ko = 0; ko < k; ko++) System.arraycopy(sum, (pr * k + ko) * window, dw, (ko * pairs + pr) * window, window);
+            for (int ko = 0; ko < k; ko++)
+                System.arraycopy(sum, (pr * k + ko) * window, dw, (ko * pairs + pr) * window, window);
         }
         return new float[][] {dw, withBias ? sumInOrder(partialBias) : null};
     }
@@ -392,8 +549,6 @@ final class CpuConvolution {
         }
         return total;
     }
-
-
 
     static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;

@@ -5,14 +5,14 @@ import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 
 /**
- * Softmax cross-entropy + soft Dice in two passes over the logits. Pass 1 writes the softmax into the
- * gradient buffer and accumulates, per Dice group (sample, or the batch) and class, the intersection, the
- * predicted sum and the reference count, plus the CE sum. Pass 2 turns probabilities into the gradient in
- * place. Voxel slices are fixed and reduced in order (deterministic).
+ * Softmax cross-entropy + soft Dice in two passes over the logits. Pass 1 writes the softmax into the gradient buffer
+ * and accumulates, per Dice group (sample, or the batch) and class, the intersection, the predicted sum and the
+ * reference count, plus the CE sum. Pass 2 turns probabilities into the gradient in place. Voxel slices are fixed and
+ * reduced in order (deterministic).
  *
  * <p>With p = softmax(z) and a_k = dL/dp_k ({@link DiceCrossEntropyCoefficients}), dL/dz_j = p_j (a_j - sum_k a_k p_k).
- * A voxel with the merged label (partial supervision) has CE = -log q, q = the mass of the merged classes,
- * whose gradient is p_j - [j merged] p_j / q, and counts in the Dice statistics of the other classes only.
+ * A voxel with the merged label (partial supervision) has CE = -log q, q = the mass of the merged classes, whose
+ * gradient is p_j - [j merged] p_j / q, and counts in the Dice statistics of the other classes only.
  */
 final class CpuDiceCrossEntropy {
     private static final int VOXELS_PER_SLICE = 8192;

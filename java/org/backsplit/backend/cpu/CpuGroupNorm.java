@@ -6,15 +6,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Group norm over NDHWC on the CPU (instance norm is groups = C), optionally fused with LeakyReLU. Statistics
- * are per (sample, group) over D*H*W and the group's adjacent channels; per-channel sums are taken first and
- * then added over each group in order; in channels-last memory one voxel's channels are adjacent, so a slice of voxels accumulates all
- * channels at once. Slices are fixed by the voxel count alone and summed in order: deterministic. Two passes
- * for the variance (mean first) keep it accurate when |mean| >> std.
+ * Group norm over NDHWC on the CPU (instance norm is groups = C), optionally fused with LeakyReLU. Statistics are per
+ * (sample, group) over D*H*W and the group's adjacent channels; per-channel sums are taken first and then added over
+ * each group in order; in channels-last memory one voxel's channels are adjacent, so a slice of voxels accumulates all
+ * channels at once. Slices are fixed by the voxel count alone and summed in order: deterministic. Two passes for the
+ * variance (mean first) keep it accurate when |mean| >> std.
  *
- * <p>When C is a multiple of 8 the loops run on 8-lane vectors, one per block of 8 channels; sums are
- * kept in float for 256 voxels at a time and then added into double. Other channel counts (the network's
- * input, a few classes) take the scalar loops, summing in double throughout.
+ * <p>When C is a multiple of 8 the loops run on 8-lane vectors, one per block of 8 channels; sums are kept in float for
+ * 256 voxels at a time and then added into double. Other channel counts (the network's input, a few classes) take the
+ * scalar loops, summing in double throughout.
  */
 final class CpuGroupNorm {
     private static final int VOXELS_PER_SLICE = 4096;
@@ -33,7 +33,8 @@ final class CpuGroupNorm {
      * Returns {y, mean[N*C], rstd[N*C]} (statistics repeated over each group's channels); with slope >= 0, y is
      * LeakyReLU(norm(x)) (slope < 0: no activation).
      */
-    float[][] forward(float[] x, int n, int v, int c, int groups, float[] gamma, float[] beta, double eps, float slope) {
+    float[][] forward(
+            float[] x, int n, int v, int c, int groups, float[] gamma, float[] beta, double eps, float slope) {
         int per = c / groups;
         int slices = slices(v);
         double[][] sums = new double[n * slices][];
@@ -43,12 +44,21 @@ final class CpuGroupNorm {
             double[] total = groupTotals(reduce(sums, s * slices, slices, c), per);
             for (int ch = 0; ch < c; ch++) mean[s * c + ch] = (float) (total[ch] / ((double) v * per));
         }
-        parallel.forEach(n * slices, job -> sums[job] = channelSums(x, job / slices, v, c, slices, job % slices,
-                Arrays.copyOfRange(mean, job / slices * c, job / slices * c + c)));
+        parallel.forEach(
+                n * slices,
+                job -> sums[job] = channelSums(
+                        x,
+                        job / slices,
+                        v,
+                        c,
+                        slices,
+                        job % slices,
+                        Arrays.copyOfRange(mean, job / slices * c, job / slices * c + c)));
         float[] rstd = new float[n * c];
         for (int s = 0; s < n; s++) {
             double[] total = groupTotals(reduce(sums, s * slices, slices, c), per);
-            for (int ch = 0; ch < c; ch++) rstd[s * c + ch] = (float) (1.0 / Math.sqrt(total[ch] / ((double) v * per) + eps));
+            for (int ch = 0; ch < c; ch++)
+                rstd[s * c + ch] = (float) (1.0 / Math.sqrt(total[ch] / ((double) v * per) + eps));
         }
         float[] y = pool.dirty(x.length);
         parallel.forEach(n * slices, job -> {
@@ -82,18 +92,29 @@ final class CpuGroupNorm {
     }
 
     /**
-     * Returns {dx, dgamma, dbeta}. With y non-null the incoming gradient first passes LeakyReLU's backward
-     * (g = y > 0 ? dy : slope*dy), computed on the fly.
+     * Returns {dx, dgamma, dbeta}. With y non-null the incoming gradient first passes LeakyReLU's backward (g = y > 0 ?
+     * dy : slope*dy), computed on the fly.
      */
-    float[][] backward(float[] dy, float[] x, float[] y, float slope, int n, int v, int c, int groups, float[] gamma, float[] mean,
-                       float[] rstd) {
+    float[][] backward(
+            float[] dy,
+            float[] x,
+            float[] y,
+            float slope,
+            int n,
+            int v,
+            int c,
+            int groups,
+            float[] gamma,
+            float[] mean,
+            float[] rstd) {
         int slices = slices(v), per = c / groups;
         double[][] sums = new double[n * slices][];
         parallel.forEach(n * slices, job -> {
             int s = job / slices, sl = job % slices;
             int from = Parallel.sliceStart(v, slices, sl), to = Parallel.sliceStart(v, slices, sl + 1);
             float[] mu = Arrays.copyOfRange(mean, s * c, s * c + c), rs = Arrays.copyOfRange(rstd, s * c, s * c + c);
-            sums[job] = c % 8 == 0 ? backwardSumsVector(dy, x, y, slope, (s * v + from) * c, (s * v + to) * c, c, mu, rs)
+            sums[job] = c % 8 == 0
+                    ? backwardSumsVector(dy, x, y, slope, (s * v + from) * c, (s * v + to) * c, c, mu, rs)
                     : backwardSumsScalar(dy, x, y, slope, (s * v + from) * c, (s * v + to) * c, c, mu, rs);
         });
         float[] dgamma = new float[c], dbeta = new float[c];
@@ -131,10 +152,14 @@ final class CpuGroupNorm {
                 for (int o = o0; o < o1; o += c) {
                     for (int cb = 0; cb < c; cb += 8) {
                         FloatVector g = effectiveGradient(dy, y, slope, o + cb);
-                        FloatVector xhat = FloatVector.fromArray(S8, x, o + cb).sub(FloatVector.fromArray(S8, mu, cb))
+                        FloatVector xhat = FloatVector.fromArray(S8, x, o + cb)
+                                .sub(FloatVector.fromArray(S8, mu, cb))
                                 .mul(FloatVector.fromArray(S8, rs, cb));
-                        g.mul(FloatVector.fromArray(S8, gamma, cb)).sub(FloatVector.fromArray(S8, as, cb))
-                                .sub(xhat.mul(FloatVector.fromArray(S8, bs, cb))).mul(FloatVector.fromArray(S8, rs, cb)).intoArray(dx, o + cb);
+                        g.mul(FloatVector.fromArray(S8, gamma, cb))
+                                .sub(FloatVector.fromArray(S8, as, cb))
+                                .sub(xhat.mul(FloatVector.fromArray(S8, bs, cb)))
+                                .mul(FloatVector.fromArray(S8, rs, cb))
+                                .intoArray(dx, o + cb);
                     }
                 }
             } else {
@@ -193,7 +218,8 @@ final class CpuGroupNorm {
     }
 
     /** {sum g | sum g*xhat} per channel over elements [o0, o1) of one sample, g the gradient after LeakyReLU. */
-    private static double[] backwardSumsScalar(float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
+    private static double[] backwardSumsScalar(
+            float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
         double[] acc = new double[2 * c];
         for (int o = o0; o < o1; o += c) {
             for (int ch = 0; ch < c; ch++) {
@@ -205,7 +231,8 @@ final class CpuGroupNorm {
         return acc;
     }
 
-    private static double[] backwardSumsVector(float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
+    private static double[] backwardSumsVector(
+            float[] dy, float[] x, float[] y, float slope, int o0, int o1, int c, float[] mu, float[] rs) {
         double[] acc = new double[2 * c];
         float[] chunk = new float[2 * c];
         for (int start = o0; start < o1; start += FLUSH * c) {

@@ -3,11 +3,11 @@ package org.backsplit.backend.cpu;
 import org.backsplit.tensor.Shape;
 
 /**
- * Average pooling (window = stride) and trilinear upsampling (integer factors, align_corners = False) on NDHWC,
- * with their backward passes. Trilinear interpolation is separable, so it runs as three 1-D passes, one per
- * axis, each viewing the tensor as [outer, length, inner] with the channels inside `inner`: every output
- * row is a blend of two input rows. The backward passes gather (each input row sums the output rows that
- * read it, in order) rather than scatter, so they need no synchronisation and are deterministic.
+ * Average pooling (window = stride) and trilinear upsampling (integer factors, align_corners = False) on NDHWC, with
+ * their backward passes. Trilinear interpolation is separable, so it runs as three 1-D passes, one per axis, each
+ * viewing the tensor as [outer, length, inner] with the channels inside `inner`: every output row is a blend of two
+ * input rows. The backward passes gather (each input row sums the output rows that read it, in order) rather than
+ * scatter, so they need no synchronisation and are deterministic.
  */
 final class CpuResampling {
     private final Parallel parallel;
@@ -32,7 +32,12 @@ final class CpuResampling {
                         for (int a = 0; a < k[0]; a++)
                             for (int b = 0; b < k[1]; b++)
                                 for (int e = 0; e < k[2]; e++) {
-                                    sum += x[(((n * xs.d() + z * k[0] + a) * xs.h() + yy * k[1] + b) * xs.w() + xx * k[2] + e) * c + ch];
+                                    sum += x[
+                                            (((n * xs.d() + z * k[0] + a) * xs.h() + yy * k[1] + b) * xs.w()
+                                                                    + xx * k[2]
+                                                                    + e)
+                                                            * c
+                                                    + ch];
                                 }
                         y[out + ch] = sum * inv;
                     }
@@ -41,7 +46,10 @@ final class CpuResampling {
         return y;
     }
 
-    /** Each input element gets its window's gradient / window volume; elements outside every window (floored tails) get 0. */
+    /**
+     * Each input element gets its window's gradient / window volume; elements outside every window (floored tails) get
+     * 0.
+     */
     float[] avgPoolBackward(float[] dy, Shape ys, int[] k, Shape xs) {
         float[] dx = pool.dirty(xs.size());
         int c = xs.c();
@@ -107,13 +115,18 @@ final class CpuResampling {
 
     /** Upsamples axis `axis` of dims (the input's) by `scale`. */
     private float[] linearPass(float[] in, int[] dims, int axis, int scale) {
-        int outer = extent(dims, 0, axis), innerSize = extent(dims, axis + 1, dims.length), length = dims[axis], outLength = length * scale;
+        int outer = extent(dims, 0, axis),
+                innerSize = extent(dims, axis + 1, dims.length),
+                length = dims[axis],
+                outLength = length * scale;
         float[] out = pool.dirty(outer * outLength * innerSize);
         parallel.forEach(outer * outLength, job -> {
             int o = job / outLength, r = job % outLength;
             double[] s = source(r, length, scale);
             float w1 = (float) s[2], w0 = 1f - w1;
-            int a = (o * length + (int) s[0]) * innerSize, b = (o * length + (int) s[1]) * innerSize, t = job * innerSize;
+            int a = (o * length + (int) s[0]) * innerSize,
+                    b = (o * length + (int) s[1]) * innerSize,
+                    t = job * innerSize;
             for (int i = 0; i < innerSize; i++) out[t + i] = w0 * in[a + i] + w1 * in[b + i];
         });
         return out;
@@ -121,7 +134,10 @@ final class CpuResampling {
 
     /** The transpose of {@link #linearPass}: dims are the input's; `in` is the gradient of the upsampled axis. */
     private float[] linearPassAdjoint(float[] in, int[] dims, int axis, int scale) {
-        int outer = extent(dims, 0, axis), innerSize = extent(dims, axis + 1, dims.length), length = dims[axis], upLength = length * scale;
+        int outer = extent(dims, 0, axis),
+                innerSize = extent(dims, axis + 1, dims.length),
+                length = dims[axis],
+                upLength = length * scale;
         float[] out = pool.zeroed(outer * length * innerSize);
         parallel.forEach(outer * length, job -> {
             int o = job / length, r = job % length, t = job * innerSize;

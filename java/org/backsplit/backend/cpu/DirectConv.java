@@ -12,13 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       a[aBase + i*aStride + tapOffset[t] + c] * w[weightOffset[t] + c*ldw + j]      (i < rows, j < n)
  * </pre>
  *
- * Direct convolution reads its operands in place through the offsets (no im2col copy): rows are voxels
- * along x (forward, backward-data) or output channels (weight gradient), taps are kernel taps, c runs over
- * channels or voxels. A GEMM is one tap. Four rows by two vectors of outputs stay in registers across the
- * whole reduction, so each loaded weight vector feeds 4 FMAs and each input value 2. Columns go in
- * 2-vector steps, then one vector, then (on 16-lane machines) one 8-lane vector, then a masked remainder,
- * so output widths 8, 16, 24, 32, ... never touch a mask. Summation order is fixed: deterministic.
- * The caller guarantees every listed tap lies inside the input for every row of the block.
+ * Direct convolution reads its operands in place through the offsets (no im2col copy): rows are voxels along x
+ * (forward, backward-data) or output channels (weight gradient), taps are kernel taps, c runs over channels or voxels.
+ * A GEMM is one tap. Four rows by two vectors of outputs stay in registers across the whole reduction, so each loaded
+ * weight vector feeds 4 FMAs and each input value 2. Columns go in 2-vector steps, then one vector, then (on 16-lane
+ * machines) one 8-lane vector, then a masked remainder, so output widths 8, 16, 24, 32, ... never touch a mask.
+ * Summation order is fixed: deterministic. The caller guarantees every listed tap lies inside the input for every row
+ * of the block.
  */
 final class DirectConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,8 +26,7 @@ final class DirectConv {
     /** 8 lanes, for output widths that leave half a 16-lane vector. */
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
 
-    private DirectConv() {
-    }
+    private DirectConv() {}
 
     /** The mask for the last, partial vector of a row of n outputs (null when none is needed). */
     static VectorMask<Float> tailMask(int n) {
@@ -36,36 +35,125 @@ final class DirectConv {
         return full == n ? null : S.indexInRange(full, n);
     }
 
-    static void block(int rows, int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
-                      float[] w, int ldw, int n, VectorMask<Float> tail, float[] out, int outBase, int outStride, boolean accumulate) {
+    static void block(
+            int rows,
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            int n,
+            VectorMask<Float> tail,
+            float[] out,
+            int outBase,
+            int outStride,
+            boolean accumulate) {
         for (int i = 0; i + 4 <= rows; i += 4) {
             int ab = aBase + i * aStride, ob = outBase + i * outStride;
             int j = 0;
-            for (; j + 2 * L <= n; j += 2 * L) rows4x2(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+            for (; j + 2 * L <= n; j += 2 * L)
+                rows4x2(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        ab,
+                        aStride,
+                        w,
+                        ldw,
+                        j,
+                        out,
+                        ob,
+                        outStride,
+                        accumulate);
             if (j + L <= n) {
-                rows4x1(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+                rows4x1(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        ab,
+                        aStride,
+                        w,
+                        ldw,
+                        j,
+                        out,
+                        ob,
+                        outStride,
+                        accumulate);
                 j += L;
             }
             if (L > 8 && j + 8 <= n) {
-                rows4x8(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, out, ob, outStride, accumulate);
+                rows4x8(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        ab,
+                        aStride,
+                        w,
+                        ldw,
+                        j,
+                        out,
+                        ob,
+                        outStride,
+                        accumulate);
                 j += 8;
             }
-            if (j < n) rows4Masked(taps, tapOffset, weightOffset, reduction, a, ab, aStride, w, ldw, j, tail, out, ob, outStride, accumulate);
+            if (j < n)
+                rows4Masked(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        ab,
+                        aStride,
+                        w,
+                        ldw,
+                        j,
+                        tail,
+                        out,
+                        ob,
+                        outStride,
+                        accumulate);
         }
         for (int i = rows / 4 * 4; i < rows; i++) {
             int ab = aBase + i * aStride, ob = outBase + i * outStride;
             int j = 0;
-            for (; j + L <= n; j += L) row1x1(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, out, ob, accumulate);
+            for (; j + L <= n; j += L)
+                row1x1(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, out, ob, accumulate);
             if (L > 8 && j + 8 <= n) {
                 row1x8(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, out, ob, accumulate);
                 j += 8;
             }
-            if (j < n) row1Masked(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, tail, out, ob, accumulate);
+            if (j < n)
+                row1Masked(taps, tapOffset, weightOffset, reduction, a, ab, w, ldw, j, tail, out, ob, accumulate);
         }
     }
 
-    private static void rows4x2(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
-                                float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+    private static void rows4x2(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            int j,
+            float[] out,
+            int outBase,
+            int outStride,
+            boolean accumulate) {
         int o = outBase + j;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (accumulate) {
@@ -112,8 +200,21 @@ final class DirectConv {
 
     // One method per species and masking: the Vector API compiles to SIMD only where the species is a constant.
 
-    private static void rows4x1(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
-            float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+    private static void rows4x1(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            int j,
+            float[] out,
+            int outBase,
+            int outStride,
+            boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
         if (accumulate) {
@@ -141,8 +242,21 @@ final class DirectConv {
         c3.intoArray(out, o + 3 * outStride);
     }
 
-    private static void rows4x8(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
-            float[] w, int ldw, int j, float[] out, int outBase, int outStride, boolean accumulate) {
+    private static void rows4x8(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            int j,
+            float[] out,
+            int outBase,
+            int outStride,
+            boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
         if (accumulate) {
@@ -170,8 +284,22 @@ final class DirectConv {
         c3.intoArray(out, o + 3 * outStride);
     }
 
-    private static void rows4Masked(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, int aStride,
-            float[] w, int ldw, int j, VectorMask<Float> m, float[] out, int outBase, int outStride, boolean accumulate) {
+    private static void rows4Masked(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            int j,
+            VectorMask<Float> m,
+            float[] out,
+            int outBase,
+            int outStride,
+            boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
         if (accumulate) {
@@ -199,8 +327,19 @@ final class DirectConv {
         c3.intoArray(out, o + 3 * outStride, m);
     }
 
-    private static void row1x1(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
-            int ldw, int j, float[] out, int o, boolean accumulate) {
+    private static void row1x1(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            float[] w,
+            int ldw,
+            int j,
+            float[] out,
+            int o,
+            boolean accumulate) {
         FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j) : FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
@@ -211,8 +350,19 @@ final class DirectConv {
         c0.intoArray(out, o + j);
     }
 
-    private static void row1x8(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
-            int ldw, int j, float[] out, int o, boolean accumulate) {
+    private static void row1x8(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            float[] w,
+            int ldw,
+            int j,
+            float[] out,
+            int o,
+            boolean accumulate) {
         FloatVector c0 = accumulate ? FloatVector.fromArray(S8, out, o + j) : FloatVector.zero(S8);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
@@ -223,8 +373,20 @@ final class DirectConv {
         c0.intoArray(out, o + j);
     }
 
-    private static void row1Masked(int taps, int[] tapOffset, int[] weightOffset, int reduction, float[] a, int aBase, float[] w,
-            int ldw, int j, VectorMask<Float> m, float[] out, int o, boolean accumulate) {
+    private static void row1Masked(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            float[] w,
+            int ldw,
+            int j,
+            VectorMask<Float> m,
+            float[] out,
+            int o,
+            boolean accumulate) {
         FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j, m) : FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;

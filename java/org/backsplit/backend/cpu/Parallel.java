@@ -5,8 +5,8 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * Runs independent tasks on all cores. Every task writes its own outputs and reductions are split into a
- * fixed number of slices summed in order, so results never depend on scheduling or core count.
+ * Runs independent tasks on all cores. Every task writes its own outputs and reductions are split into a fixed number
+ * of slices summed in order, so results never depend on scheduling or core count.
  */
 final class Parallel {
     private final ForkJoinPool pool;

@@ -5,9 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A caching device-memory allocator: freed blocks go to a free list keyed by their (rounded) size and are
- * handed out again, so a training step, which allocates the same sizes every iteration, never calls
- * cuMemAlloc after the first one. Memory returns to the driver only when the backend closes.
+ * A caching device-memory allocator: freed blocks go to a free list keyed by their (rounded) size and are handed out
+ * again, so a training step, which allocates the same sizes every iteration, never calls cuMemAlloc after the first
+ * one. Memory returns to the driver only when the backend closes.
  */
 final class CudaAllocator {
     private static final long GRANULE = 512;

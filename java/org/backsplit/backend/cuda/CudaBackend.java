@@ -17,10 +17,10 @@ import org.backsplit.tensor.Tensor;
 
 /**
  * The CUDA backend: the op table. Each operation family has its launcher (CudaConvolution, CudaGroupNorm,
- * CudaLeakyRelu, CudaPlumbing, CudaResampling, CudaDiceCrossEntropy, CudaOptimizer) over our kernels
- * (kernels/*.cu, shipped in the jar as one fatbin), launched through the typed CudaKernels on the
- * CudaRuntime (context, stream, module, allocator). Deterministic: no kernel uses floating-point atomics, so
- * the same inputs give bit-identical results on the same GPU.
+ * CudaLeakyRelu, CudaPlumbing, CudaResampling, CudaDiceCrossEntropy, CudaOptimizer) over our kernels (kernels/*.cu,
+ * shipped in the jar as one fatbin), launched through the typed CudaKernels on the CudaRuntime (context, stream,
+ * module, allocator). Deterministic: no kernel uses floating-point atomics, so the same inputs give bit-identical
+ * results on the same GPU.
  */
 public final class CudaBackend implements Backend, AutoCloseable {
     /** The NVIDIA driver's library. */
@@ -47,9 +47,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Opens GPU 0 in fp32, or throws UnsupportedOperationException saying why there is none. The system
-     * property backsplit.cuda.driver names another driver library (the CUDA emulator, to run a GPU script on
-     * the CPU).
+     * Opens GPU 0 in fp32, or throws UnsupportedOperationException saying why there is none. The system property
+     * backsplit.cuda.driver names another driver library (the CUDA emulator, to run a GPU script on the CPU).
      */
     public static CudaBackend open() {
         return open(Precision.FP32);
@@ -75,7 +74,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
         }
         if (driver.deviceCount() == 0) throw new UnsupportedOperationException("CUDA driver present but no GPU");
         if (CudaBackend.class.getResource(CudaRuntime.FATBIN) == null) {
-            throw new UnsupportedOperationException("this build has no CUDA kernels (nvcc was missing when it was built)");
+            throw new UnsupportedOperationException(
+                    "this build has no CUDA kernels (nvcc was missing when it was built)");
         }
         return new CudaBackend(new CudaRuntime(driver, 0));
     }
@@ -92,7 +92,8 @@ public final class CudaBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cuda (" + rt.deviceName() + (precision() == Precision.FP32 ? "" : ", " + precision() + " convolutions") + ")";
+        return "cuda (" + rt.deviceName() + (precision() == Precision.FP32 ? "" : ", " + precision() + " convolutions")
+                + ")";
     }
 
     public String deviceName() {
@@ -219,12 +220,14 @@ public final class CudaBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
+    public GroupNormOutput groupNormLeakyRelu(
+            Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
         return groupNorm.forward(x, gamma, beta, groups, eps, slope);
     }
 
     @Override
-    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
+    public GroupNormGrads groupNormLeakyReluBackward(
+            Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
         return groupNorm.backward(dy, x, y, slope, groups, gamma, saved);
     }
 

@@ -3,11 +3,11 @@ package org.backsplit.backend.cuda;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Two CUDA tensors that are one tensor along channels, [first, second]: the U-Net's skip concatenation and
- * its gradient. The convolutions read such a pair (forward, weight gradient) and write one (input gradient)
- * part by part, so the concatenated tensor is never stored; any other op gets the concatenation, made once
- * on first use. A pair from concatChannels reads the caller's tensors (the caller keeps them alive until the
- * pair is closed); a pair a convolution wrote owns its parts until splitChannels hands them out.
+ * Two CUDA tensors that are one tensor along channels, [first, second]: the U-Net's skip concatenation and its
+ * gradient. The convolutions read such a pair (forward, weight gradient) and write one (input gradient) part by part,
+ * so the concatenated tensor is never stored; any other op gets the concatenation, made once on first use. A pair from
+ * concatChannels reads the caller's tensors (the caller keeps them alive until the pair is closed); a pair a
+ * convolution wrote owns its parts until splitChannels hands them out.
  */
 final class CudaChannelPair extends Tensor {
     private final CudaPlumbing plumbing;

@@ -8,15 +8,19 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Convolution and transposed convolution on the GPU (kernels/convolution.cu), every pass an implicit GEMM:
- * the launch shapes (tiles, stride phases, weight-gradient slices), the channel pairs of the skip
- * concatenation, and the precision (fp32 CUDA cores or TF32 tensor cores). Each pass has a kernel per tile
- * width: _64, or _32 when the GEMM has at most 32 columns.
+ * Convolution and transposed convolution on the GPU (kernels/convolution.cu), every pass an implicit GEMM: the launch
+ * shapes (tiles, stride phases, weight-gradient slices), the channel pairs of the skip concatenation, and the precision
+ * (fp32 CUDA cores or TF32 tensor cores). Each pass has a kernel per tile width: _64, or _32 when the GEMM has at most
+ * 32 columns.
  */
 final class CudaConvolution {
     private static final int GEMM_ROWS = 128, GEMM_THREADS = 256;
-    /** Weight gradients: enough voxel slices to give the GPU about this many blocks, each slice at least MIN_SLICE voxels. */
+    /**
+     * Weight gradients: enough voxel slices to give the GPU about this many blocks, each slice at least MIN_SLICE
+     * voxels.
+     */
     private static final int WGRAD_BLOCKS = 528, MIN_SLICE = 1024, MAX_SLICES = 256;
+
     private static final int[] NO_PAD = {0, 0, 0};
 
     private final CudaRuntime rt;
@@ -50,7 +54,8 @@ final class CudaConvolution {
     private static Grid gemmGrid(String pass, long rows, long columns, int layers) {
         int width = narrow(columns) ? 32 : 64;
         long x = (rows + GEMM_ROWS - 1) / GEMM_ROWS, y = (columns + width - 1) / width;
-        if (x > Integer.MAX_VALUE || y > 65535) throw new IllegalArgumentException(pass + ": GEMM of " + rows + " x " + columns + " is too large");
+        if (x > Integer.MAX_VALUE || y > 65535)
+            throw new IllegalArgumentException(pass + ": GEMM of " + rows + " x " + columns + " is too large");
         return new Grid((int) x, (int) y, layers, GEMM_THREADS, 0);
     }
 
@@ -65,7 +70,9 @@ final class CudaConvolution {
         return (a + b - 1) / b;
     }
 
-    /** A convolution input as the kernels read it: two parts (the second NULL for one tensor) and the first's channels. */
+    /**
+     * A convolution input as the kernels read it: two parts (the second NULL for one tensor) and the first's channels.
+     */
     private record Input(CudaTensor first, DevicePointer second, int split) {
         static Input of(Tensor x) {
             if (x instanceof CudaChannelPair pair) return new Input(pair.first(), pair.second(), pair.split());
@@ -83,7 +90,8 @@ final class CudaConvolution {
         Grid grid = gemmGrid("conv3d forward", rows, ys.c(), 1);
         Geo geo = new Geo(x.shape(), ys, g.kernel(), g.stride(), g.padding());
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
-        if (narrow(ys.c())) k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), CudaBackend.c(weight), b, y, geo, tf32());
+        if (narrow(ys.c()))
+            k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), CudaBackend.c(weight), b, y, geo, tf32());
         else k.conv3d_forward_64(grid, in.first(), in.second(), in.split(), CudaBackend.c(weight), b, y, geo, tf32());
         return y;
     }
@@ -97,34 +105,42 @@ final class CudaConvolution {
     /** When x is a channel pair (a skip concatenation), its gradient is written as a pair too: never joined. */
     Tensor conv3dBackwardData(Tensor dy, Tensor weight, ConvGeometry g, Tensor x) {
         if (!(x instanceof CudaChannelPair pair)) return conv3dBackwardData(dy, weight, g, x.shape());
-        CudaTensor first = rt.make(pair.first().shape()), second = rt.make(pair.second().shape());
+        CudaTensor first = rt.make(pair.first().shape()),
+                second = rt.make(pair.second().shape());
         backwardData(dy, weight, g, x.shape(), first, second, pair.split());
         return new CudaChannelPair(pair.plumbing(), first, second, true);
     }
 
-    private void backwardData(Tensor dy, Tensor weight, ConvGeometry g, Shape xShape, CudaTensor dx, DevicePointer dx2, int split) {
+    private void backwardData(
+            Tensor dy, Tensor weight, ConvGeometry g, Shape xShape, CudaTensor dx, DevicePointer dx2, int split) {
         int[] s = g.stride();
         // one grid layer per stride phase; the largest phase (phase 0) sets the rows
-        long rows = (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
+        long rows =
+                (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
         Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), s[0] * s[1] * s[2]);
         Geo geo = new Geo(xShape, dy.shape(), g.kernel(), s, g.padding());
-        if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, dx2, split, geo, tf32());
+        if (narrow(xShape.c()))
+            k.conv3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, dx2, split, geo, tf32());
         else k.conv3d_backward_data_64(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, dx2, split, geo, tf32());
     }
 
     WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
         int[] kernel = g.kernel();
-        Shape ws = new Shape(dy.shape().c(), kernel[0], kernel[1], kernel[2], x.shape().c());
+        Shape ws = new Shape(
+                dy.shape().c(), kernel[0], kernel[1], kernel[2], x.shape().c());
         long voxels = (long) dy.shape().n() * dy.shape().spatial();
-        long rows = (long) kernel[0] * kernel[1] * kernel[2] * x.shape().c(), columns = dy.shape().c();
+        long rows = (long) kernel[0] * kernel[1] * kernel[2] * x.shape().c(),
+                columns = dy.shape().c();
         int slices = weightSlices(rows, columns, voxels);
         Grid grid = gemmGrid("conv3d backward weight", rows, columns, slices);
         Geo geo = new Geo(x.shape(), dy.shape(), kernel, g.stride(), g.padding());
         Input in = Input.of(x);
         CudaTensor d = CudaBackend.c(dy);
         CudaTensor dw = sumOfSlices(ws, slices, partial -> {
-            if (narrow(columns)) k.conv3d_backward_weight_32(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
-            else k.conv3d_backward_weight_64(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
+            if (narrow(columns))
+                k.conv3d_backward_weight_32(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
+            else
+                k.conv3d_backward_weight_64(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
         });
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
@@ -133,32 +149,46 @@ final class CudaConvolution {
 
     Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride) {
         Shape xs = x.shape();
-        Shape ys = Shape.ndhwc(xs.n(), xs.d() * stride[0], xs.h() * stride[1], xs.w() * stride[2], weight.shape().dim(4));
+        Shape ys = Shape.ndhwc(
+                xs.n(),
+                xs.d() * stride[0],
+                xs.h() * stride[1],
+                xs.w() * stride[2],
+                weight.shape().dim(4));
         CudaTensor y = rt.make(ys);
         long taps = (long) stride[0] * stride[1] * stride[2], columns = taps * ys.c();
         Grid grid = gemmGrid("convTranspose3d forward", (long) xs.n() * xs.spatial(), columns, 1);
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
-        if (narrow(columns)) k.conv_transpose3d_forward_32(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, tf32());
+        if (narrow(columns))
+            k.conv_transpose3d_forward_32(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, tf32());
         else k.conv_transpose3d_forward_64(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, tf32());
         return y;
     }
 
     Tensor convTranspose3dBackwardData(Tensor dy, Tensor weight, int[] stride) {
         Shape ys = dy.shape();
-        Shape xs = Shape.ndhwc(ys.n(), ys.d() / stride[0], ys.h() / stride[1], ys.w() / stride[2], weight.shape().dim(0));
+        Shape xs = Shape.ndhwc(
+                ys.n(),
+                ys.d() / stride[0],
+                ys.h() / stride[1],
+                ys.w() / stride[2],
+                weight.shape().dim(0));
         CudaTensor dx = rt.make(xs);
         Grid grid = gemmGrid("convTranspose3d backward data", (long) xs.n() * xs.spatial(), xs.c(), 1);
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
-        if (narrow(xs.c())) k.conv_transpose3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
+        if (narrow(xs.c()))
+            k.conv_transpose3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
         else k.conv_transpose3d_backward_data_64(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
         return dx;
     }
 
     WeightGrads convTranspose3dBackwardWeight(Tensor x, Tensor dy, int[] stride, boolean withBias) {
-        Shape ws = new Shape(x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
+        Shape ws = new Shape(
+                x.shape().c(), stride[0], stride[1], stride[2], dy.shape().c());
         long voxels = (long) x.shape().n() * x.shape().spatial();
-        long rows = x.shape().c(), columns = (long) stride[0] * stride[1] * stride[2] * dy.shape().c();
+        long rows = x.shape().c(),
+                columns = (long) stride[0] * stride[1] * stride[2] * dy.shape().c();
         int slices = weightSlices(rows, columns, voxels);
         Grid grid = gemmGrid("convTranspose3d backward weight", rows, columns, slices);
         Geo geo = new Geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
@@ -188,6 +218,9 @@ final class CudaConvolution {
         long rows = dy.shape().numel() / columns;
         int slices = (int) Math.max(1, Math.min(256, Math.min(rows / 512, (1L << 24) / Math.max(1, columns))));
         CudaTensor d = CudaBackend.c(dy);
-        return sumOfSlices(new Shape(columns), slices, partial -> k.column_sums(Grid.elementwise((long) columns * slices), d, rows, columns, slices, partial));
+        return sumOfSlices(
+                new Shape(columns),
+                slices,
+                partial -> k.column_sums(Grid.elementwise((long) columns * slices), d, rows, columns, slices, partial));
     }
 }

@@ -13,22 +13,42 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The CUDA driver API through the Foreign Function & Memory API: libcuda.so.1 only (no runtime library, no
- * JCuda). About twenty calls: init, the primary context, a stream, module load and function lookup, launch,
- * memory (allocation, asynchronous copies and fills on the stream), events. Every call's result is checked and a failure becomes a {@link CudaException} naming the call.
+ * The CUDA driver API through the Foreign Function & Memory API: libcuda.so.1 only (no runtime library, no JCuda).
+ * About twenty calls: init, the primary context, a stream, module load and function lookup, launch, memory (allocation,
+ * asynchronous copies and fills on the stream), events. Every call's result is checked and a failure becomes a
+ * {@link CudaException} naming the call.
  */
 final class CudaDriver {
     private static final Linker LINKER = Linker.nativeLinker();
 
     private final SymbolLookup lib;
-    private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDevicePrimaryCtxRetain, cuCtxSetCurrent,
-            cuModuleLoadData, cuModuleGetFunction, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD,
-            cuMemcpyDtoH, cuMemsetD32, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
-            cuEventDestroy, cuGetErrorName, cuStreamCreate, cuStreamSynchronize, cuStreamDestroy;
+    private final MethodHandle cuInit,
+            cuDeviceGetCount,
+            cuDeviceGet,
+            cuDeviceGetName,
+            cuDevicePrimaryCtxRetain,
+            cuCtxSetCurrent,
+            cuModuleLoadData,
+            cuModuleGetFunction,
+            cuLaunchKernel,
+            cuMemAlloc,
+            cuMemFree,
+            cuMemcpyHtoD,
+            cuMemcpyDtoH,
+            cuMemsetD32,
+            cuEventCreate,
+            cuEventRecord,
+            cuEventSynchronize,
+            cuEventElapsedTime,
+            cuEventDestroy,
+            cuGetErrorName,
+            cuStreamCreate,
+            cuStreamSynchronize,
+            cuStreamDestroy;
 
     /**
-     * Binds a driver library: libcuda.so.1, or a file with the same calls (the CUDA emulator the tests use
-     * where there is no GPU); throws UnsupportedOperationException when it cannot be loaded.
+     * Binds a driver library: libcuda.so.1, or a file with the same calls (the CUDA emulator the tests use where there
+     * is no GPU); throws UnsupportedOperationException when it cannot be loaded.
      */
     CudaDriver(String library) {
         try {
@@ -44,8 +64,19 @@ final class CudaDriver {
         cuCtxSetCurrent = bind("cuCtxSetCurrent", ADDRESS);
         cuModuleLoadData = bind("cuModuleLoadData", ADDRESS, ADDRESS);
         cuModuleGetFunction = bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
-        cuLaunchKernel = bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
-                ADDRESS, ADDRESS);
+        cuLaunchKernel = bind(
+                "cuLaunchKernel",
+                ADDRESS,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                JAVA_INT,
+                ADDRESS,
+                ADDRESS,
+                ADDRESS);
         cuMemAlloc = bind("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
         cuMemFree = bind("cuMemFree_v2", JAVA_LONG);
         cuMemcpyHtoD = bind("cuMemcpyHtoDAsync_v2", JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
@@ -63,7 +94,8 @@ final class CudaDriver {
     }
 
     private MethodHandle bind(String name, java.lang.foreign.MemoryLayout... args) {
-        MemorySegment fn = lib.find(name).orElseThrow(() -> new UnsupportedOperationException("CUDA driver lacks " + name));
+        MemorySegment fn =
+                lib.find(name).orElseThrow(() -> new UnsupportedOperationException("CUDA driver lacks " + name));
         return LINKER.downcallHandle(fn, FunctionDescriptor.of(JAVA_INT, args));
     }
 
@@ -134,7 +166,8 @@ final class CudaDriver {
     MemorySegment function(MemorySegment module, String name) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fn = a.allocate(ADDRESS);
-            call(() -> check(cuModuleGetFunction.invoke(fn, module, a.allocateFrom(name)), "cuModuleGetFunction(" + name + ")"));
+            call(() -> check(
+                    cuModuleGetFunction.invoke(fn, module, a.allocateFrom(name)), "cuModuleGetFunction(" + name + ")"));
             return fn.get(ADDRESS, 0);
         }
     }
@@ -156,10 +189,21 @@ final class CudaDriver {
         call(() -> check(cuStreamDestroy.invoke(stream), "cuStreamDestroy"));
     }
 
-    void launch(MemorySegment function, String name, int gx, int gy, int gz, int block, int sharedBytes, MemorySegment stream,
-                MemorySegment params) {
-        call(() -> check(cuLaunchKernel.invoke(function, gx, gy, gz, block, 1, 1, sharedBytes, stream, params,
-                MemorySegment.NULL), "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + "x" + gz + ", block " + block + ", shared " + sharedBytes + " B)"));
+    void launch(
+            MemorySegment function,
+            String name,
+            int gx,
+            int gy,
+            int gz,
+            int block,
+            int sharedBytes,
+            MemorySegment stream,
+            MemorySegment params) {
+        call(() -> check(
+                cuLaunchKernel.invoke(
+                        function, gx, gy, gz, block, 1, 1, sharedBytes, stream, params, MemorySegment.NULL),
+                "cuLaunchKernel(" + name + ", grid " + gx + "x" + gy + "x" + gz + ", block " + block + ", shared "
+                        + sharedBytes + " B)"));
     }
 
     long alloc(long bytes) {

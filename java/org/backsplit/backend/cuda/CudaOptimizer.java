@@ -7,8 +7,8 @@ import org.backsplit.backend.SgdStep;
 import org.backsplit.tensor.Tensor;
 
 /**
- * The optimizer family on the GPU (kernels/optimizer.cu): SGD and Adam steps in place, and gradient clipping
- * without a host wait (the norm stays on the device until the trainer reads it).
+ * The optimizer family on the GPU (kernels/optimizer.cu): SGD and Adam steps in place, and gradient clipping without a
+ * host wait (the norm stays on the device until the trainer reads it).
  */
 final class CudaOptimizer implements AutoCloseable {
     private static final int SUM_BLOCKS = 256;
@@ -17,6 +17,7 @@ final class CudaOptimizer implements AutoCloseable {
     private final CudaKernels k;
     /** [norm, coefficient] of the latest clipGradNorm, on the device; clipGeneration counts the calls. */
     private CudaTensor clipResult;
+
     private long clipGeneration;
 
     CudaOptimizer(CudaRuntime rt) {
@@ -25,8 +26,8 @@ final class CudaOptimizer implements AutoCloseable {
     }
 
     /**
-     * Blocks for a sum of squares over n values: as many as the tensor fills, up to SUM_BLOCKS; a function of
-     * the size only (deterministic), and a bias of 32 values does not start 65,536 threads.
+     * Blocks for a sum of squares over n values: as many as the tensor fills, up to SUM_BLOCKS; a function of the size
+     * only (deterministic), and a bias of 32 values does not start 65,536 threads.
      */
     private static int sumBlocks(long n) {
         return (int) Math.max(1, Math.min(SUM_BLOCKS, (n + Grid.BLOCK - 1) / Grid.BLOCK));
@@ -53,7 +54,8 @@ final class CudaOptimizer implements AutoCloseable {
         long generation = ++clipGeneration;
         CudaTensor result = clipResult;
         return () -> {
-            if (generation != clipGeneration) throw new IllegalStateException("gradient norm read after a later clipGradNorm");
+            if (generation != clipGeneration)
+                throw new IllegalStateException("gradient norm read after a later clipGradNorm");
             return rt.downloadDoubles(result, 1)[0];
         };
     }
@@ -78,16 +80,38 @@ final class CudaOptimizer implements AutoCloseable {
 
     void sgdStep(Tensor param, Tensor grad, Tensor buffer, SgdStep st) {
         long n = param.shape().numel();
-        k.sgd_step(Grid.elementwise(n), CudaBackend.c(param), CudaBackend.c(grad), CudaBackend.c(buffer), (float) st.lr(), (float) st.momentum(),
-                (float) st.weightDecay(), st.nesterov() ? 1 : 0, st.first() ? 1 : 0, n);
+        k.sgd_step(
+                Grid.elementwise(n),
+                CudaBackend.c(param),
+                CudaBackend.c(grad),
+                CudaBackend.c(buffer),
+                (float) st.lr(),
+                (float) st.momentum(),
+                (float) st.weightDecay(),
+                st.nesterov() ? 1 : 0,
+                st.first() ? 1 : 0,
+                n);
     }
 
     void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamStep st) {
         long n = param.shape().numel();
         float stepSize = (float) (st.lr() / (1 - Math.pow(st.beta1(), st.t())));
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(st.beta2(), st.t()));
-        k.adam_step(Grid.elementwise(n), CudaBackend.c(param), CudaBackend.c(grad), CudaBackend.c(m), CudaBackend.c(v), (float) st.lr(),
-                (float) st.beta1(), (float) st.beta2(), (float) st.eps(), (float) st.weightDecay(), st.decoupled() ? 1 : 0, stepSize, bc2Sqrt, n);
+        k.adam_step(
+                Grid.elementwise(n),
+                CudaBackend.c(param),
+                CudaBackend.c(grad),
+                CudaBackend.c(m),
+                CudaBackend.c(v),
+                (float) st.lr(),
+                (float) st.beta1(),
+                (float) st.beta2(),
+                (float) st.eps(),
+                (float) st.weightDecay(),
+                st.decoupled() ? 1 : 0,
+                stepSize,
+                bc2Sqrt,
+                n);
     }
 
     @Override

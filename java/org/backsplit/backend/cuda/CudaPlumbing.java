@@ -23,7 +23,8 @@ final class CudaPlumbing {
     /** A pair read in place by the convolutions, joined only when another op needs one tensor. */
     Tensor concatChannels(Tensor a, Tensor b) {
         if (!a.shape().withChannels(1).equals(b.shape().withChannels(1))) {
-            throw new IllegalArgumentException("cannot concatenate " + a.shape() + " and " + b.shape() + " along channels");
+            throw new IllegalArgumentException(
+                    "cannot concatenate " + a.shape() + " and " + b.shape() + " along channels");
         }
         return new CudaChannelPair(this, CudaBackend.c(a), CudaBackend.c(b), false);
     }

@@ -4,8 +4,8 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Resampling on the GPU (kernels/resampling.cu): average pooling, trilinear upsampling (one separable linear
- * pass per axis), and nearest-exact label downsampling for deep supervision.
+ * Resampling on the GPU (kernels/resampling.cu): average pooling, trilinear upsampling (one separable linear pass per
+ * axis), and nearest-exact label downsampling for deep supervision.
  */
 final class CudaResampling {
     private final CudaRuntime rt;
@@ -20,14 +20,38 @@ final class CudaResampling {
         Shape s = x.shape();
         CudaTensor y = rt.make(Shape.ndhwc(s.n(), s.d() / w[0], s.h() / w[1], s.w() / w[2], s.c()));
         long total = y.shape().numel();
-        k.avg_pool3d_forward(Grid.elementwise(total), CudaBackend.c(x), y, s.n(), s.d(), s.h(), s.w(), s.c(), w[0], w[1], w[2], total);
+        k.avg_pool3d_forward(
+                Grid.elementwise(total),
+                CudaBackend.c(x),
+                y,
+                s.n(),
+                s.d(),
+                s.h(),
+                s.w(),
+                s.c(),
+                w[0],
+                w[1],
+                w[2],
+                total);
         return y;
     }
 
     Tensor avgPool3dBackward(Tensor dy, int[] w, Shape xs) {
         CudaTensor dx = rt.make(xs);
         long total = xs.numel();
-        k.avg_pool3d_backward(Grid.elementwise(total), CudaBackend.c(dy), dx, xs.n(), xs.d(), xs.h(), xs.w(), xs.c(), w[0], w[1], w[2], total);
+        k.avg_pool3d_backward(
+                Grid.elementwise(total),
+                CudaBackend.c(dy),
+                dx,
+                xs.n(),
+                xs.d(),
+                xs.h(),
+                xs.w(),
+                xs.c(),
+                w[0],
+                w[1],
+                w[2],
+                total);
         return dx;
     }
 
@@ -40,7 +64,15 @@ final class CudaResampling {
             dims[axis] *= scale[axis - 1];
             CudaTensor next = rt.make(Shape.ndhwc(dims[0], dims[1], dims[2], dims[3], dims[4]));
             long total = next.shape().numel();
-            k.upsample_trilinear_axis_forward(Grid.elementwise(total), CudaBackend.c(cur), next, view[0], (int) view[1], scale[axis - 1], view[2], total);
+            k.upsample_trilinear_axis_forward(
+                    Grid.elementwise(total),
+                    CudaBackend.c(cur),
+                    next,
+                    view[0],
+                    (int) view[1],
+                    scale[axis - 1],
+                    view[2],
+                    total);
             if (cur != x) cur.close();
             cur = next;
         }
@@ -55,7 +87,15 @@ final class CudaResampling {
             long[] view = axisView(dims, axis);
             CudaTensor next = rt.make(Shape.ndhwc(dims[0], dims[1], dims[2], dims[3], dims[4]));
             long total = next.shape().numel();
-            k.upsample_trilinear_axis_backward(Grid.elementwise(total), CudaBackend.c(cur), next, view[0], (int) view[1], scale[axis - 1], view[2], total);
+            k.upsample_trilinear_axis_backward(
+                    Grid.elementwise(total),
+                    CudaBackend.c(cur),
+                    next,
+                    view[0],
+                    (int) view[1],
+                    scale[axis - 1],
+                    view[2],
+                    total);
             if (cur != dy) cur.close();
             cur = next;
         }
@@ -73,7 +113,17 @@ final class CudaResampling {
     Tensor downsampleLabels(Tensor labels, Shape t) {
         Shape s = labels.shape();
         CudaTensor out = rt.make(t);
-        k.downsample_labels(Grid.elementwise(t.numel()), CudaBackend.c(labels), out, s.n(), s.d(), s.h(), s.w(), t.d(), t.h(), t.w());
+        k.downsample_labels(
+                Grid.elementwise(t.numel()),
+                CudaBackend.c(labels),
+                out,
+                s.n(),
+                s.d(),
+                s.h(),
+                s.w(),
+                t.d(),
+                t.h(),
+                t.w());
         return out;
     }
 }

@@ -12,11 +12,11 @@ import java.util.Map;
 import org.backsplit.tensor.Shape;
 
 /**
- * The CUDA runtime of the backend: a device's primary context, one stream of our own, the kernels' module
- * (the jar's fatbin), the caching allocator, copies and launches. All work goes to the one stream, in order,
- * so a block the allocator hands out again is never touched before earlier kernels are done with it; the host
- * waits only when it reads a result. Set BACKSPLIT_CUDA_SYNC=1 to synchronise after every launch, so an
- * asynchronous kernel fault names the kernel that caused it.
+ * The CUDA runtime of the backend: a device's primary context, one stream of our own, the kernels' module (the jar's
+ * fatbin), the caching allocator, copies and launches. All work goes to the one stream, in order, so a block the
+ * allocator hands out again is never touched before earlier kernels are done with it; the host waits only when it reads
+ * a result. Set BACKSPLIT_CUDA_SYNC=1 to synchronise after every launch, so an asynchronous kernel fault names the
+ * kernel that caused it.
  */
 final class CudaRuntime implements AutoCloseable {
     static final String FATBIN = "/kernels/backsplit.fatbin";
@@ -103,7 +103,8 @@ final class CudaRuntime implements AutoCloseable {
     }
 
     CudaTensor upload(float[] data, Shape shape) {
-        if (data.length != shape.numel()) throw new IllegalArgumentException(data.length + " values for shape " + shape);
+        if (data.length != shape.numel())
+            throw new IllegalArgumentException(data.length + " values for shape " + shape);
         CudaTensor t = make(shape);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, data.length));
@@ -144,7 +145,16 @@ final class CudaRuntime implements AutoCloseable {
             if (grid.empty()) return;
             makeCurrent();
             MemorySegment function = functions.computeIfAbsent(kernel, n -> driver.function(module, n));
-            driver.launch(function, kernel, grid.x(), grid.y(), grid.z(), grid.block(), grid.sharedBytes(), stream, args.array());
+            driver.launch(
+                    function,
+                    kernel,
+                    grid.x(),
+                    grid.y(),
+                    grid.z(),
+                    grid.block(),
+                    grid.sharedBytes(),
+                    stream,
+                    args.array());
         }
         if (syncEveryLaunch) driver.synchronize(stream, kernel + " (" + grid + ")");
     }

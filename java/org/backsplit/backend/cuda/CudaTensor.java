@@ -5,9 +5,9 @@ import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * A float32 tensor in device memory; closing it returns the block to the backend's caching allocator. Code
- * that follows the ownership rules closes every tensor; one that is dropped unclosed is returned when the
- * garbage collector finds it (the allocator also asks for a collection before it reports out of memory).
+ * A float32 tensor in device memory; closing it returns the block to the backend's caching allocator. Code that follows
+ * the ownership rules closes every tensor; one that is dropped unclosed is returned when the garbage collector finds it
+ * (the allocator also asks for a collection before it reports out of memory).
  */
 final class CudaTensor extends Tensor implements DevicePointer {
     private static final Cleaner CLEANER = Cleaner.create();

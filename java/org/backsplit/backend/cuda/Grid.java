@@ -1,8 +1,8 @@
 package org.backsplit.backend.cuda;
 
 /**
- * A kernel's launch shape: blocks along x, y, z, threads per block, dynamic shared memory in bytes. A grid
- * with no blocks launches nothing (an empty tensor).
+ * A kernel's launch shape: blocks along x, y, z, threads per block, dynamic shared memory in bytes. A grid with no
+ * blocks launches nothing (an empty tensor).
  */
 record Grid(int x, int y, int z, int block, int sharedBytes) {
     /** Threads per block of the element-wise and reduction kernels. */

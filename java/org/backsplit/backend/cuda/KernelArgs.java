@@ -12,10 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A kernel's arguments as cuLaunchKernel takes them: an array of pointers, each to one argument's bytes.
- * Written only by the generated CudaKernels, whose methods are typed as the kernels' parameters, so each
- * value here has the width its C type has. The driver copies the values at launch, so the arena closes
- * right after.
+ * A kernel's arguments as cuLaunchKernel takes them: an array of pointers, each to one argument's bytes. Written only
+ * by the generated CudaKernels, whose methods are typed as the kernels' parameters, so each value here has the width
+ * its C type has. The driver copies the values at launch, so the arena closes right after.
  */
 final class KernelArgs implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();

@@ -7,14 +7,13 @@ import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
 
 /**
- * Opens the backend a run asked for: the device (`auto`, `cpu` or `cuda`), the CPU threads and the
- * convolution precision, chosen here and nowhere else. `auto` takes CUDA when a driver and a GPU are present
- * and says which it chose; an explicit `cuda` on a machine without one fails loudly, never silently on the
- * CPU; a precision the chosen device cannot compute in is an error, not a quiet fp32.
+ * Opens the backend a run asked for: the device (`auto`, `cpu` or `cuda`), the CPU threads and the convolution
+ * precision, chosen here and nowhere else. `auto` takes CUDA when a driver and a GPU are present and says which it
+ * chose; an explicit `cuda` on a machine without one fails loudly, never silently on the CPU; a precision the chosen
+ * device cannot compute in is an error, not a quiet fp32.
  */
 public final class Devices {
-    private Devices() {
-    }
+    private Devices() {}
 
     /** The CPU or the GPU, in fp32. */
     public static Backend open(String device, Integer cpuThreads, PrintStream log) {
@@ -45,8 +44,9 @@ public final class Devices {
             default -> throw new IllegalArgumentException("--device must be auto, cpu or cuda, not '" + device + "'");
         };
         if (precision != Precision.FP32 && !(backend instanceof CudaBackend)) {
-            throw new IllegalArgumentException("--" + precision.flagValue() + " needs the CUDA backend (as does --precision "
-                    + precision.flagValue() + "); this run is on " + backend.name());
+            throw new IllegalArgumentException(
+                    "--" + precision.flagValue() + " needs the CUDA backend (as does --precision "
+                            + precision.flagValue() + "); this run is on " + backend.name());
         }
         return backend;
     }

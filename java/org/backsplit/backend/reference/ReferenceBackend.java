@@ -3,20 +3,20 @@ package org.backsplit.backend.reference;
 import org.backsplit.backend.AdamStep;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.GroupNormGrads;
+import org.backsplit.backend.GroupNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
-import org.backsplit.backend.GroupNormOutput;
-import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * The oracle: every operation written as plainly as its definition, in double precision, single-threaded.
- * Its own gradients are checked by central finite differences; the fast backends are checked against it.
- * Never fast, never clever.
+ * The oracle: every operation written as plainly as its definition, in double precision, single-threaded. Its own
+ * gradients are checked by central finite differences; the fast backends are checked against it. Never fast, never
+ * clever.
  */
 public final class ReferenceBackend implements Backend {
 
@@ -86,10 +86,14 @@ public final class ReferenceBackend implements Backend {
                             for (int t = 0; t < k[0]; t++)
                                 for (int r = 0; r < k[1]; r++)
                                     for (int q = 0; q < k[2]; q++) {
-                                        int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
-                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                        int iz = oz * s[0] - p[0] + t,
+                                                iy = oy * s[1] - p[1] + r,
+                                                ix = ox * s[2] - p[2] + q;
+                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w())
+                                            continue;
                                         for (int c = 0; c < C; c++) {
-                                            acc += xd[at(xs, n, iz, iy, ix, c)] * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
+                                            acc += xd[at(xs, n, iz, iy, ix, c)]
+                                                    * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
                                         }
                                     }
                             yd[at(ys, n, oz, oy, ox, ko)] = acc;
@@ -112,11 +116,13 @@ public final class ReferenceBackend implements Backend {
                             for (int r = 0; r < k[1]; r++)
                                 for (int q = 0; q < k[2]; q++) {
                                     int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
-                                    if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                    if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w())
+                                        continue;
                                     for (int ko = 0; ko < K; ko++) {
                                         double gy = dyd[at(ys, n, oz, oy, ox, ko)];
                                         for (int c = 0; c < C; c++) {
-                                            dxd[at(xs, n, iz, iy, ix, c)] += gy * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
+                                            dxd[at(xs, n, iz, iy, ix, c)] +=
+                                                    gy * wd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c];
                                         }
                                     }
                                 }
@@ -141,10 +147,14 @@ public final class ReferenceBackend implements Backend {
                             for (int t = 0; t < k[0]; t++)
                                 for (int r = 0; r < k[1]; r++)
                                     for (int q = 0; q < k[2]; q++) {
-                                        int iz = oz * s[0] - p[0] + t, iy = oy * s[1] - p[1] + r, ix = ox * s[2] - p[2] + q;
-                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w()) continue;
+                                        int iz = oz * s[0] - p[0] + t,
+                                                iy = oy * s[1] - p[1] + r,
+                                                ix = ox * s[2] - p[2] + q;
+                                        if (iz < 0 || iz >= xs.d() || iy < 0 || iy >= xs.h() || ix < 0 || ix >= xs.w())
+                                            continue;
                                         for (int c = 0; c < C; c++) {
-                                            dwd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c] += gy * xd[at(xs, n, iz, iy, ix, c)];
+                                            dwd[(((ko * k[0] + t) * k[1] + r) * k[2] + q) * C + c] +=
+                                                    gy * xd[at(xs, n, iz, iy, ix, c)];
                                         }
                                     }
                         }
@@ -169,7 +179,8 @@ public final class ReferenceBackend implements Backend {
                         for (int ko = 0; ko < Co; ko++) {
                             double acc = bd == null ? 0 : bd[ko];
                             for (int c = 0; c < Ci; c++) {
-                                acc += xd[at(xs, n, iz, iy, ix, c)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
+                                acc += xd[at(xs, n, iz, iy, ix, c)]
+                                        * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
                             }
                             y.data()[at(ys, n, oz, oy, ox, ko)] = acc;
                         }
@@ -193,7 +204,8 @@ public final class ReferenceBackend implements Backend {
                         for (int c = 0; c < Ci; c++) {
                             double acc = 0;
                             for (int ko = 0; ko < Co; ko++) {
-                                acc += dyd[at(ys, n, oz, oy, ox, ko)] * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
+                                acc += dyd[at(ys, n, oz, oy, ox, ko)]
+                                        * wd[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko];
                             }
                             dx.data()[at(xs, n, iz, iy, ix, c)] += acc;
                         }
@@ -218,7 +230,8 @@ public final class ReferenceBackend implements Backend {
                             double gy = dyd[at(ys, n, oz, oy, ox, ko)];
                             if (db != null) db.data()[ko] += gy;
                             for (int c = 0; c < Ci; c++) {
-                                dw.data()[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko] += gy * xd[at(xs, n, iz, iy, ix, c)];
+                                dw.data()[(((c * st[0] + t) * st[1] + r) * st[2] + q) * Co + ko] +=
+                                        gy * xd[at(xs, n, iz, iy, ix, c)];
                             }
                         }
                     }
@@ -258,8 +271,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     /**
-     * With xhat = (x - mean) * rstd and M the group's element count:
-     * dx = rstd * (gamma*dy - sum(gamma*dy)/M - xhat * sum(gamma*dy*xhat)/M), sums over the group.
+     * With xhat = (x - mean) * rstd and M the group's element count: dx = rstd * (gamma*dy - sum(gamma*dy)/M - xhat *
+     * sum(gamma*dy*xhat)/M), sums over the group.
      */
     @Override
     public GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, GroupNormOutput saved, int groups) {
@@ -292,13 +305,15 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public GroupNormOutput groupNormLeakyRelu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
+    public GroupNormOutput groupNormLeakyRelu(
+            Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double slope) {
         GroupNormOutput n = groupNorm(x, gamma, beta, groups, eps);
         return new GroupNormOutput(leakyRelu(n.y(), slope), n.mean(), n.rstd());
     }
 
     @Override
-    public GroupNormGrads groupNormLeakyReluBackward(Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
+    public GroupNormGrads groupNormLeakyReluBackward(
+            Tensor dy, Tensor x, Tensor y, Tensor gamma, GroupNormOutput saved, int groups, double slope) {
         return groupNormBackward(leakyReluBackward(dy, y, slope), x, gamma, saved, groups);
     }
 
@@ -385,7 +400,9 @@ public final class ReferenceBackend implements Backend {
         return dx;
     }
 
-    /** One term of a linear map from input to output elements: forward adds w*x[in] to y[out], backward the transpose. */
+    /**
+     * One term of a linear map from input to output elements: forward adds w*x[in] to y[out], backward the transpose.
+     */
     private interface Tap {
         void accept(int out, int in, double weight);
     }
@@ -400,7 +417,10 @@ public final class ReferenceBackend implements Backend {
                             for (int a = 0; a < k[0]; a++)
                                 for (int b = 0; b < k[1]; b++)
                                     for (int e = 0; e < k[2]; e++)
-                                        tap.accept(at(ys, n, z, yy, xx, c), at(xs, n, z * k[0] + a, yy * k[1] + b, xx * k[2] + e, c), w);
+                                        tap.accept(
+                                                at(ys, n, z, yy, xx, c),
+                                                at(xs, n, z * k[0] + a, yy * k[1] + b, xx * k[2] + e, c),
+                                                w);
     }
 
     /** {i0, i1, weight of i1} of output index o on an axis of length `in` upsampled by s (align_corners = False). */
@@ -423,8 +443,13 @@ public final class ReferenceBackend implements Backend {
                             for (int a = 0; a < 2; a++)
                                 for (int b = 0; b < 2; b++)
                                     for (int e = 0; e < 2; e++) {
-                                        double w = (a == 0 ? 1 - sz[2] : sz[2]) * (b == 0 ? 1 - sy[2] : sy[2]) * (e == 0 ? 1 - sx[2] : sx[2]);
-                                        tap.accept(at(ys, n, z, yy, xx, c), at(xs, n, (int) sz[a], (int) sy[b], (int) sx[e], c), w);
+                                        double w = (a == 0 ? 1 - sz[2] : sz[2])
+                                                * (b == 0 ? 1 - sy[2] : sy[2])
+                                                * (e == 0 ? 1 - sx[2] : sx[2]);
+                                        tap.accept(
+                                                at(ys, n, z, yy, xx, c),
+                                                at(xs, n, (int) sz[a], (int) sy[b], (int) sx[e], c),
+                                                w);
                                     }
                     }
                 }
@@ -514,7 +539,8 @@ public final class ReferenceBackend implements Backend {
             for (int z = 0; z < target.d(); z++)
                 for (int y = 0; y < target.h(); y++)
                     for (int x = 0; x < target.w(); x++) {
-                        int sz = NearestExact.source(z, s.d(), target.d()), sy = NearestExact.source(y, s.h(), target.h());
+                        int sz = NearestExact.source(z, s.d(), target.d()),
+                                sy = NearestExact.source(y, s.h(), target.h());
                         int sx = NearestExact.source(x, s.w(), target.w());
                         out.data()[at(target, n, z, y, x, 0)] = d(labels)[at(s, n, sz, sy, sx, 0)];
                     }

@@ -18,24 +18,32 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.io.AtomicFiles;
 
 /**
- * Writes a BackSplit dataset in nnU-Net's layout from a lesion-only dataset and auxiliary structures from
- * elsewhere: the images copied, labelsTr composed by a {@link LabelComposer}, a dataset.json whose labels are
- * the composed table and whose "backsplit" entry names the targets, the auxiliary classes and the cases without
- * auxiliary labels (trained with the marginal loss), and composition_report.json (per case and in total).
+ * Writes a BackSplit dataset in nnU-Net's layout from a lesion-only dataset and auxiliary structures from elsewhere:
+ * the images copied, labelsTr composed by a {@link LabelComposer}, a dataset.json whose labels are the composed table
+ * and whose "backsplit" entry names the targets, the auxiliary classes and the cases without auxiliary labels (trained
+ * with the marginal loss), and composition_report.json (per case and in total).
  */
 public final class DatasetComposer {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private DatasetComposer() {
-    }
+    private DatasetComposer() {}
 
     /** The totals of a composition: voxels per class, overlaps, and the cases that lacked auxiliary labels. */
-    public record Report(List<CaseComposition> cases, Map<String, Long> voxels, long auxUnderLesion, long auxOverlaps,
-                         List<String> casesWithoutAuxiliary, Map<String, List<String>> missingStructures) {
-    }
+    public record Report(
+            List<CaseComposition> cases,
+            Map<String, Long> voxels,
+            long auxUnderLesion,
+            long auxOverlaps,
+            List<String> casesWithoutAuxiliary,
+            Map<String, List<String>> missingStructures) {}
 
-    public static Report compose(NnUNetDataset source, LabelComposer composer, List<String> targets,
-                                 Function<String, AuxiliarySource> auxiliaryOf, Path out) throws IOException {
+    public static Report compose(
+            NnUNetDataset source,
+            LabelComposer composer,
+            List<String> targets,
+            Function<String, AuxiliarySource> auxiliaryOf,
+            Path out)
+            throws IOException {
         Files.createDirectories(out.resolve("imagesTr"));
         Files.createDirectories(out.resolve("labelsTr"));
         String ending = source.json().fileEnding();

@@ -13,12 +13,12 @@ import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.io.FormatException;
 
 /**
- * BackSplit's training labels from a lesion map and auxiliary structures from elsewhere. The output label
- * table is background 0, the lesion classes (as the lesion map numbers them, 1..T), then the auxiliary
- * classes in the user's order. Auxiliary masks on another grid are resampled onto the lesion map's grid
- * through their affines (nearest neighbour). The lesion wins where they overlap; between two auxiliary
- * structures the earlier one wins. `selection` chooses, merges and renames source structures: source name to
- * output class name (several sources may share an output name; sources not listed are dropped).
+ * BackSplit's training labels from a lesion map and auxiliary structures from elsewhere. The output label table is
+ * background 0, the lesion classes (as the lesion map numbers them, 1..T), then the auxiliary classes in the user's
+ * order. Auxiliary masks on another grid are resampled onto the lesion map's grid through their affines (nearest
+ * neighbour). The lesion wins where they overlap; between two auxiliary structures the earlier one wins. `selection`
+ * chooses, merges and renames source structures: source name to output class name (several sources may share an output
+ * name; sources not listed are dropped).
  */
 public final class LabelComposer {
     private final List<String> lesionClasses;
@@ -31,7 +31,8 @@ public final class LabelComposer {
         this.selection = new LinkedHashMap<>(selection);
         List<String> aux = new ArrayList<>();
         for (String out : selection.values()) {
-            if (lesionClasses.contains(out)) throw new IllegalArgumentException("auxiliary class '" + out + "' has a lesion class's name");
+            if (lesionClasses.contains(out))
+                throw new IllegalArgumentException("auxiliary class '" + out + "' has a lesion class's name");
             if (!aux.contains(out)) aux.add(out);
         }
         this.auxClasses = List.copyOf(aux);
@@ -51,8 +52,7 @@ public final class LabelComposer {
     }
 
     /** The composed labels (x fastest, on the lesion map's grid) and what composing did. */
-    public record Result(float[] labels, CaseComposition report) {
-    }
+    public record Result(float[] labels, CaseComposition report) {}
 
     public Result compose(String caseId, NiftiImage lesion, AuxiliarySource aux) throws IOException {
         int n = lesion.data().length, t = lesionClasses.size();
@@ -60,7 +60,8 @@ public final class LabelComposer {
         for (int i = 0; i < n; i++) {
             float v = lesion.data()[i];
             if (v != (int) v || v < 0 || v > t) {
-                throw new IllegalArgumentException(caseId + ": lesion map value " + v + " at voxel " + i + " is not one of 0.." + t);
+                throw new IllegalArgumentException(
+                        caseId + ": lesion map value " + v + " at voxel " + i + " is not one of 0.." + t);
             }
             out[i] = v;
         }
@@ -89,11 +90,11 @@ public final class LabelComposer {
         return new Result(out, new CaseComposition(caseId, counts, underLesion, overlaps, missing, annotated));
     }
 
-    private Map<String, float[]> auxiliaryMasks(String caseId, NiftiImage grid, AuxiliarySource aux) throws IOException {
+    private Map<String, float[]> auxiliaryMasks(String caseId, NiftiImage grid, AuxiliarySource aux)
+            throws IOException {
         Map<String, float[]> masks = new LinkedHashMap<>();
         switch (aux) {
-            case AuxiliarySource.None none -> {
-            }
+            case AuxiliarySource.None none -> {}
             case AuxiliarySource.LabelMap map -> {
                 float[] values = Regrid.nearest(Nifti.read(map.file()), grid);
                 for (Map.Entry<Integer, String> e : map.table().entrySet()) {
@@ -104,10 +105,12 @@ public final class LabelComposer {
                 }
             }
             case AuxiliarySource.MaskFolder folder -> {
-                if (!Files.isDirectory(folder.folder())) throw new FormatException(folder.folder(), "is not a folder (auxiliary masks of " + caseId + ")");
+                if (!Files.isDirectory(folder.folder()))
+                    throw new FormatException(folder.folder(), "is not a folder (auxiliary masks of " + caseId + ")");
                 for (Map.Entry<String, String> e : selection.entrySet()) {
                     Path f = folder.folder().resolve(e.getKey() + folder.fileEnding());
-                    if (!f.normalize().startsWith(folder.folder().normalize())) throw new IllegalArgumentException("structure name escapes its folder: " + e.getKey());
+                    if (!f.normalize().startsWith(folder.folder().normalize()))
+                        throw new IllegalArgumentException("structure name escapes its folder: " + e.getKey());
                     if (!Files.exists(f)) continue;
                     float[] values = Regrid.nearest(Nifti.read(f), grid);
                     float[] m = masks.computeIfAbsent(e.getValue(), k -> new float[values.length]);

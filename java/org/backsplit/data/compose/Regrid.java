@@ -3,14 +3,12 @@ package org.backsplit.data.compose;
 import org.backsplit.data.nifti.NiftiImage;
 
 /**
- * Nearest-neighbour resampling of a label image onto another image's voxel grid through both affines:
- * voxel v of the target grid sits at world point A_target v; the source value is the one at the source voxel
- * nearest to A_source^-1 (A_target v), or 0 outside the source. The right way for label maps: no value that
- * was not in the source appears.
+ * Nearest-neighbour resampling of a label image onto another image's voxel grid through both affines: voxel v of the
+ * target grid sits at world point A_target v; the source value is the one at the source voxel nearest to A_source^-1
+ * (A_target v), or 0 outside the source. The right way for label maps: no value that was not in the source appears.
  */
 public final class Regrid {
-    private Regrid() {
-    }
+    private Regrid() {}
 
     /** True when the two grids are the same (dimensions equal, affines within 1e-4). */
     public static boolean sameGrid(NiftiImage a, NiftiImage b) {
@@ -41,14 +39,16 @@ public final class Regrid {
 
     static double[][] multiply(double[][] a, double[][] b) {
         double[][] c = new double[4][4];
-        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) for (int k = 0; k < 4; k++) c[i][j] += a[i][k] * b[k][j];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) for (int k = 0; k < 4; k++) c[i][j] += a[i][k] * b[k][j];
         return c;
     }
 
     /** Inverse of an affine [R t; 0 1]: [R^-1, -R^-1 t; 0 1]. */
     static double[][] invert(double[][] a) {
         double[][] r = new double[3][3];
-        double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+        double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
                 + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
         if (Math.abs(det) < 1e-12) throw new IllegalArgumentException("singular affine");
         r[0][0] = (a[1][1] * a[2][2] - a[1][2] * a[2][1]) / det;

@@ -4,14 +4,13 @@ import java.util.stream.IntStream;
 
 /**
  * The exact Euclidean distance transform with anisotropic spacing, separable and linear in the voxel count
- * (Felzenszwalb and Huttenlocher's lower envelope of parabolas, one axis after the other). Volumes are x
- * fastest with dims {nx, ny, nz}.
+ * (Felzenszwalb and Huttenlocher's lower envelope of parabolas, one axis after the other). Volumes are x fastest with
+ * dims {nx, ny, nz}.
  */
 public final class DistanceTransform {
     private static final double FAR = 1e30;
 
-    private DistanceTransform() {
-    }
+    private DistanceTransform() {}
 
     /** Squared distance (in the spacing's units) from every voxel to the nearest voxel of `mask`; FAR^2-ish if none. */
     public static double[] squared(boolean[] mask, int[] dims, double[] spacing) {
@@ -29,7 +28,9 @@ public final class DistanceTransform {
             IntStream.range(0, chunks).parallel().forEach(c -> {
                 double[] f = new double[n], out = new double[n], z = new double[n + 1];
                 int[] v = new int[n];
-                for (int l = (int) ((long) lines * c / chunks), end = (int) ((long) lines * (c + 1) / chunks); l < end; l++) {
+                for (int l = (int) ((long) lines * c / chunks), end = (int) ((long) lines * (c + 1) / chunks);
+                        l < end;
+                        l++) {
                     int base = a == 0 ? l * n : a == 1 ? (l / dims[0]) * dims[0] * dims[1] + l % dims[0] : l;
                     for (int i = 0; i < n; i++) f[i] = d[base + i * stride];
                     envelope(f, n, w, out, v, z);

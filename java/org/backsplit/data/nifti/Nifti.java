@@ -15,20 +15,20 @@ import org.backsplit.io.AtomicFiles;
 import org.backsplit.io.FormatException;
 
 /**
- * Reads NIfTI-1 and NIfTI-2 images (.nii and .nii.gz, either byte order) and writes NIfTI-1 (NIfTI-2 when a
- * dimension does not fit 16 bits). No maintained Java library for this is served on Maven Central, so it is
- * ours; the header layouts are the standard's (nifti1.h, nifti2.h). Every error names the file.
+ * Reads NIfTI-1 and NIfTI-2 images (.nii and .nii.gz, either byte order) and writes NIfTI-1 (NIfTI-2 when a dimension
+ * does not fit 16 bits). No maintained Java library for this is served on Maven Central, so it is ours; the header
+ * layouts are the standard's (nifti1.h, nifti2.h). Every error names the file.
  */
 public final class Nifti {
     private static final int HEADER1 = 348;
     private static final int HEADER2 = 540;
 
-    private Nifti() {
-    }
+    private Nifti() {}
 
     public static NiftiImage read(Path path) throws IOException {
         byte[] bytes = readAll(path);
-        if (bytes.length < 4) throw new FormatException(path, "too short for a NIfTI header (" + bytes.length + " bytes)");
+        if (bytes.length < 4)
+            throw new FormatException(path, "too short for a NIfTI header (" + bytes.length + " bytes)");
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int size = b.getInt(0);
         if (size != HEADER1 && size != HEADER2) {
@@ -53,8 +53,10 @@ public final class Nifti {
     private static NiftiImage read1(Path path, ByteBuffer b) throws IOException {
         need(path, b, HEADER1);
         String magic = ascii(b, 344, 4);
-        if (!magic.startsWith("n+1") && !magic.startsWith("ni1")) throw new FormatException(path, "bad NIfTI-1 magic '" + magic + "'");
-        if (magic.startsWith("ni1")) throw new FormatException(path, "a two-file (.hdr/.img) NIfTI pair; convert it to a single .nii");
+        if (!magic.startsWith("n+1") && !magic.startsWith("ni1"))
+            throw new FormatException(path, "bad NIfTI-1 magic '" + magic + "'");
+        if (magic.startsWith("ni1"))
+            throw new FormatException(path, "a two-file (.hdr/.img) NIfTI pair; convert it to a single .nii");
         int[] dims = dims(path, b.getShort(40), i -> b.getShort(40 + 2 * i));
         NiftiDatatype type = type(path, b.getShort(70));
         double[] pixdim = new double[8];
@@ -63,9 +65,14 @@ public final class Nifti {
         double slope = b.getFloat(112), inter = b.getFloat(116);
         double[][] srow = new double[3][4];
         for (int r = 0; r < 3; r++) for (int j = 0; j < 4; j++) srow[r][j] = b.getFloat(280 + 16 * r + 4 * j);
-        NiftiGeometry g = new NiftiGeometry(pixdim, b.getShort(252), b.getShort(254),
+        NiftiGeometry g = new NiftiGeometry(
+                pixdim,
+                b.getShort(252),
+                b.getShort(254),
                 new double[] {b.getFloat(256), b.getFloat(260), b.getFloat(264)},
-                new double[] {b.getFloat(268), b.getFloat(272), b.getFloat(276)}, srow, b.get(123) & 0xff);
+                new double[] {b.getFloat(268), b.getFloat(272), b.getFloat(276)},
+                srow,
+                b.get(123) & 0xff);
         return new NiftiImage(dims, type, values(path, b, Math.max(offset, HEADER1), dims, type, slope, inter), g);
     }
 
@@ -82,9 +89,14 @@ public final class Nifti {
         double slope = b.getDouble(176), inter = b.getDouble(184);
         double[][] srow = new double[3][4];
         for (int r = 0; r < 3; r++) for (int j = 0; j < 4; j++) srow[r][j] = b.getDouble(400 + 32 * r + 8 * j);
-        NiftiGeometry g = new NiftiGeometry(pixdim, b.getInt(344), b.getInt(348),
+        NiftiGeometry g = new NiftiGeometry(
+                pixdim,
+                b.getInt(344),
+                b.getInt(348),
                 new double[] {b.getDouble(352), b.getDouble(360), b.getDouble(368)},
-                new double[] {b.getDouble(376), b.getDouble(384), b.getDouble(392)}, srow, b.getInt(500));
+                new double[] {b.getDouble(376), b.getDouble(384), b.getDouble(392)},
+                srow,
+                b.getInt(500));
         return new NiftiImage(dims, type, values(path, b, Math.max(offset, HEADER2), dims, type, slope, inter), g);
     }
 
@@ -102,30 +114,39 @@ public final class Nifti {
             d[i] = (int) v;
             total *= v;
         }
-        if (total > Integer.MAX_VALUE - 8) throw new FormatException(path, "too many voxels (" + total + ") for one array");
+        if (total > Integer.MAX_VALUE - 8)
+            throw new FormatException(path, "too many voxels (" + total + ") for one array");
         return d;
     }
 
     private static NiftiDatatype type(Path path, int code) throws FormatException {
         NiftiDatatype t = NiftiDatatype.of(code);
         if (t == null) {
-            throw new FormatException(path, "datatype code " + code + " is not supported (uint8, int8, int16, uint16, int32, float32, float64 are)");
+            throw new FormatException(
+                    path,
+                    "datatype code " + code
+                            + " is not supported (uint8, int8, int16, uint16, int32, float32, float64 are)");
         }
         return t;
     }
 
-    private static float[] values(Path path, ByteBuffer b, long offset, int[] dims, NiftiDatatype type, double slope, double inter)
+    private static float[] values(
+            Path path, ByteBuffer b, long offset, int[] dims, NiftiDatatype type, double slope, double inter)
             throws FormatException {
         long n = 1;
         for (int d : dims) n *= d;
         long end = offset + n * type.bytes;
         if (end > b.capacity()) {
-            throw new FormatException(path, "truncated: the header promises " + n + " " + type.label() + " voxels from byte " + offset
-                    + " (" + end + " bytes) but the image has " + b.capacity());
+            throw new FormatException(
+                    path,
+                    "truncated: the header promises " + n + " " + type.label() + " voxels from byte " + offset + " ("
+                            + end + " bytes) but the image has " + b.capacity());
         }
-        // nibabel: a slope of 0 or a non-finite slope means "no scaling"; a finite slope with a bad intercept is an error
+        // nibabel: a slope of 0 or a non-finite slope means "no scaling"; a finite slope with a bad intercept is an
+        // error
         boolean scaled = slope != 0 && Double.isFinite(slope);
-        if (scaled && !Double.isFinite(inter)) throw new FormatException(path, "valid scl_slope but invalid scl_inter " + inter);
+        if (scaled && !Double.isFinite(inter))
+            throw new FormatException(path, "valid scl_slope but invalid scl_inter " + inter);
         float[] v = new float[(int) n];
         int p = (int) offset;
         for (int i = 0; i < v.length; i++, p += type.bytes) {
@@ -144,7 +165,8 @@ public final class Nifti {
     }
 
     private static void need(Path path, ByteBuffer b, int bytes) throws FormatException {
-        if (b.capacity() < bytes) throw new FormatException(path, "truncated header (" + b.capacity() + " of " + bytes + " bytes)");
+        if (b.capacity() < bytes)
+            throw new FormatException(path, "truncated header (" + b.capacity() + " of " + bytes + " bytes)");
     }
 
     private static String ascii(ByteBuffer b, int at, int len) {
@@ -158,14 +180,16 @@ public final class Nifti {
     }
 
     /**
-     * Writes `data` (x fastest) with the dimensions and geometry of `like` and the given datatype, atomically;
-     * `.gz` in the name compresses. Values are rounded (integers) or stored as they are, never scaled.
+     * Writes `data` (x fastest) with the dimensions and geometry of `like` and the given datatype, atomically; `.gz` in
+     * the name compresses. Values are rounded (integers) or stored as they are, never scaled.
      */
     public static void write(Path path, NiftiImage like, float[] data, NiftiDatatype type) throws IOException {
         int[] dims = like.dims();
         long n = 1;
         for (int d : dims) n *= d;
-        if (n != data.length) throw new IllegalArgumentException(path + ": " + data.length + " values for dims " + java.util.Arrays.toString(dims));
+        if (n != data.length)
+            throw new IllegalArgumentException(
+                    path + ": " + data.length + " values for dims " + java.util.Arrays.toString(dims));
         boolean two = false;
         for (int d : dims) two |= d > Short.MAX_VALUE;
         ByteBuffer h = two ? header2(dims, type, like.header()) : header1(dims, type, like.header());
@@ -184,7 +208,8 @@ public final class Nifti {
         boolean gz = path.getFileName().toString().endsWith(".gz");
         AtomicFiles.write(path, tmp -> {
             try (OutputStream raw = Files.newOutputStream(tmp);
-                 OutputStream out = gz ? new GZIPOutputStream(raw, 1 << 16) : new java.io.BufferedOutputStream(raw, 1 << 16)) {
+                    OutputStream out =
+                            gz ? new GZIPOutputStream(raw, 1 << 16) : new java.io.BufferedOutputStream(raw, 1 << 16)) {
                 out.write(h.array());
                 out.write(body.array());
             }
@@ -216,7 +241,8 @@ public final class Nifti {
             b.putFloat(256 + 4 * i, (float) g.quatern()[i]);
             b.putFloat(268 + 4 * i, (float) g.qoffset()[i]);
         }
-        for (int r = 0; r < 3; r++) for (int j = 0; j < 4; j++) b.putFloat(280 + 16 * r + 4 * j, (float) g.srow()[r][j]);
+        for (int r = 0; r < 3; r++)
+            for (int j = 0; j < 4; j++) b.putFloat(280 + 16 * r + 4 * j, (float) g.srow()[r][j]);
         b.put(344, (byte) 'n').put(345, (byte) '+').put(346, (byte) '1');
         return b;
     }

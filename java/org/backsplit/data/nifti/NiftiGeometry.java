@@ -1,13 +1,19 @@
 package org.backsplit.data.nifti;
 
 /**
- * The geometry fields of a NIfTI header: pixdim (pixdim[0] is qfac), the qform (quaternion and offset) and the
- * sform (three affine rows) with their codes, and the units byte. Converting them to an affine follows nibabel
- * (get_best_affine): sform if its code is non-zero, else qform if its code is non-zero, else a diagonal affine
- * from the zooms with x flipped and the centre at the origin.
+ * The geometry fields of a NIfTI header: pixdim (pixdim[0] is qfac), the qform (quaternion and offset) and the sform
+ * (three affine rows) with their codes, and the units byte. Converting them to an affine follows nibabel
+ * (get_best_affine): sform if its code is non-zero, else qform if its code is non-zero, else a diagonal affine from the
+ * zooms with x flipped and the centre at the origin.
  */
-public record NiftiGeometry(double[] pixdim, int qformCode, int sformCode, double[] quatern, double[] qoffset, double[][] srow,
-                            int xyztUnits) {
+public record NiftiGeometry(
+        double[] pixdim,
+        int qformCode,
+        int sformCode,
+        double[] quatern,
+        double[] qoffset,
+        double[][] srow,
+        int xyztUnits) {
 
     public NiftiGeometry {
         pixdim = pixdim.clone();
@@ -60,7 +66,8 @@ public record NiftiGeometry(double[] pixdim, int qformCode, int sformCode, doubl
             r = new double[][] {
                 {1.0 - (c * y + d * z), b * y - a * z, b * z + a * y},
                 {b * y + a * z, 1.0 - (b * x + d * z), c * z - a * x},
-                {b * z - a * y, c * z + a * x, 1.0 - (b * x + c * y)}};
+                {b * z - a * y, c * z + a * x, 1.0 - (b * x + c * y)}
+            };
         }
         double qfac = pixdim[0] < 0 ? -1 : 1; // the standard treats 0 as 1
         double[] zooms = {pixdim[1], pixdim[2], pixdim[3] * qfac};

@@ -4,14 +4,13 @@ import org.backsplit.data.preprocess.Resampling;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's default intensity augmentations and mirroring, with its probabilities, applied in place to one
- * patch (channels and labels x fastest, dims {nx, ny, nz}), in nnU-Net's order: Gaussian noise (p 0.1;
- * batchgenerators uses the drawn "variance" as the standard deviation, and so do we), Gaussian blur (p 0.2,
- * each channel 0.5, sigma 0.5-1), multiplicative brightness (p 0.15, 0.75-1.25), contrast (p 0.15, 0.75-1.25,
- * range preserved), low-resolution simulation (p 0.25, each channel 0.5, zoom 0.5-1: nearest down, cubic
- * up), gamma on the inverted image (p 0.1) and on the image (p 0.3) (0.7-1.5, mean and std retained),
- * mirroring (each axis 0.5), and finally label -1 (outside the image) to 0. Rotation and scaling are not here.
- * All randomness comes from the given Rng.
+ * nnU-Net's default intensity augmentations and mirroring, with its probabilities, applied in place to one patch
+ * (channels and labels x fastest, dims {nx, ny, nz}), in nnU-Net's order: Gaussian noise (p 0.1; batchgenerators uses
+ * the drawn "variance" as the standard deviation, and so do we), Gaussian blur (p 0.2, each channel 0.5, sigma 0.5-1),
+ * multiplicative brightness (p 0.15, 0.75-1.25), contrast (p 0.15, 0.75-1.25, range preserved), low-resolution
+ * simulation (p 0.25, each channel 0.5, zoom 0.5-1: nearest down, cubic up), gamma on the inverted image (p 0.1) and on
+ * the image (p 0.3) (0.7-1.5, mean and std retained), mirroring (each axis 0.5), and finally label -1 (outside the
+ * image) to 0. Rotation and scaling are not here. All randomness comes from the given Rng.
  */
 public final class Augmenter {
     private final boolean[] mirrorAxes;
@@ -155,7 +154,9 @@ public final class Augmenter {
         for (int z = 0; z < nz; z++)
             for (int y = 0; y < ny; y++)
                 for (int x = 0; x < nx; x++) {
-                    int mx = axis == 0 ? nx - 1 - x : x, my = axis == 1 ? ny - 1 - y : y, mz = axis == 2 ? nz - 1 - z : z;
+                    int mx = axis == 0 ? nx - 1 - x : x,
+                            my = axis == 1 ? ny - 1 - y : y,
+                            mz = axis == 2 ? nz - 1 - z : z;
                     int i = (z * ny + y) * nx + x, j = (mz * ny + my) * nx + mx;
                     if (i < j) {
                         float t = c[i];

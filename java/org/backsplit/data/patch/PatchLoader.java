@@ -8,17 +8,15 @@ import java.util.concurrent.Future;
 import org.backsplit.util.Rng;
 
 /**
- * Training batches from prepared cases, made on background threads ahead of the trainer: each batch picks
- * cases uniformly, samples patches (the last third on foreground), rotates and scales them (optionally),
- * augments their intensities, mirrors them and lays them out
- * channels-last, [N, D, H, W, C] with (D, H, W) = (z, y, x). Batch `step` draws all its randomness from a
- * generator seeded by (seed, step), so batches are the same whatever the thread timing, and a run resumed at
- * step k gets the batches of an uninterrupted run.
+ * Training batches from prepared cases, made on background threads ahead of the trainer: each batch picks cases
+ * uniformly, samples patches (the last third on foreground), rotates and scales them (optionally), augments their
+ * intensities, mirrors them and lays them out channels-last, [N, D, H, W, C] with (D, H, W) = (z, y, x). Batch `step`
+ * draws all its randomness from a generator seeded by (seed, step), so batches are the same whatever the thread timing,
+ * and a run resumed at step k gets the batches of an uninterrupted run.
  */
 public final class PatchLoader implements AutoCloseable {
     /** One batch on the host: images [N, D, H, W, C] and labels [N, D, H, W]. */
-    public record HostBatch(long step, float[] images, float[] labels, int batchSize, int[] patch, int channels) {
-    }
+    public record HostBatch(long step, float[] images, float[] labels, int batchSize, int[] patch, int channels) {}
 
     private final List<PreparedCase> cases;
     private final PatchSampler sampler;
@@ -32,11 +30,15 @@ public final class PatchLoader implements AutoCloseable {
     private final ArrayDeque<Future<HostBatch>> queue = new ArrayDeque<>();
     private long nextToQueue = -1;
 
-    /**
-     * @param spatialAugmentation rotation and scaling as nnU-Net (patches are then cut larger and transformed)
-     */
-    public PatchLoader(List<PreparedCase> cases, int[] patch, int batchSize, boolean spatialAugmentation, Augmenter augmenter, long seed,
-                       int threads) {
+    /** @param spatialAugmentation rotation and scaling as nnU-Net (patches are then cut larger and transformed) */
+    public PatchLoader(
+            List<PreparedCase> cases,
+            int[] patch,
+            int batchSize,
+            boolean spatialAugmentation,
+            Augmenter augmenter,
+            long seed,
+            int threads) {
         if (cases.isEmpty()) throw new IllegalArgumentException("no training cases");
         this.cases = List.copyOf(cases);
         this.patch = patch.clone();

@@ -6,12 +6,11 @@ import java.util.Map;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's patch sampling: in a batch, the last third of the samples (sample j is forced unless
- * j < round(batch * (1 - 0.33))) is centred on a random voxel of a random foreground class present in the case;
- * the others lie anywhere, allowed to reach half a patch beyond the image when the patch is larger than the
- * image. Images are padded with 0, labels with -1 (nnU-Net's "outside"). Under BackSplit the foreground
- * classes are the targets by default: choosing uniformly among all classes present would centre lesion
- * patches only 1/K as often.
+ * nnU-Net's patch sampling: in a batch, the last third of the samples (sample j is forced unless j < round(batch * (1 -
+ * 0.33))) is centred on a random voxel of a random foreground class present in the case; the others lie anywhere,
+ * allowed to reach half a patch beyond the image when the patch is larger than the image. Images are padded with 0,
+ * labels with -1 (nnU-Net's "outside"). Under BackSplit the foreground classes are the targets by default: choosing
+ * uniformly among all classes present would centre lesion patches only 1/K as often.
  */
 public final class PatchSampler {
     public static final double OVERSAMPLE_FOREGROUND = 0.33;
@@ -38,7 +37,8 @@ public final class PatchSampler {
         }
         if (forceForeground) {
             List<int[]> present = new ArrayList<>();
-            for (Map.Entry<Integer, int[]> e : c.classLocations().entrySet()) if (e.getValue().length > 0) present.add(e.getValue());
+            for (Map.Entry<Integer, int[]> e : c.classLocations().entrySet())
+                if (e.getValue().length > 0) present.add(e.getValue());
             if (!present.isEmpty()) {
                 int[] where = present.get(rng.nextInt(present.size()));
                 int v = where[rng.nextInt(where.length)];

@@ -7,11 +7,12 @@ import java.util.Map;
 import org.backsplit.util.Rng;
 
 /**
- * One preprocessed training case in memory: channels and training labels (x fastest, dims {nx, ny, nz}),
- * and, per foreground class, up to 10,000 voxel positions where it occurs (nnU-Net's class_locations,
- * sampled with a fixed seed so they are the same in every run).
+ * One preprocessed training case in memory: channels and training labels (x fastest, dims {nx, ny, nz}), and, per
+ * foreground class, up to 10,000 voxel positions where it occurs (nnU-Net's class_locations, sampled with a fixed seed
+ * so they are the same in every run).
  */
-public record PreparedCase(String id, float[][] channels, float[] labels, int[] dims, Map<Integer, int[]> classLocations) {
+public record PreparedCase(
+        String id, float[][] channels, float[] labels, int[] dims, Map<Integer, int[]> classLocations) {
     static final int MAX_LOCATIONS = 10_000;
 
     public static PreparedCase of(String id, float[][] channels, float[] labels, int[] dims, int[] foregroundClasses) {

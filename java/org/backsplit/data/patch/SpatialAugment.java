@@ -3,13 +3,12 @@ package org.backsplit.data.patch;
 import org.backsplit.util.Rng;
 
 /**
- * nnU-Net's spatial augmentation: with probability 0.2 a rotation about each axis by up to 30 degrees, with
- * probability 0.2 one scale factor in [0.7, 1.4] for all axes. The loader cuts a larger patch around the
- * sample point (large enough for the rotated patch at scale 0.85, as nnU-Net's get_patch_size sizes it), and
- * this maps each output voxel through the rotation and scaling into it: images trilinear, labels nearest, 0
- * and -1 outside. Without rotation or scaling it is a centre crop. A 2D patch (depth 1) is rotated in its
- * plane only, as nnU-Net's 2D configuration does: by up to 180 degrees, or 15 when the patch is elongated (one
- * side more than 1.5 times the other).
+ * nnU-Net's spatial augmentation: with probability 0.2 a rotation about each axis by up to 30 degrees, with probability
+ * 0.2 one scale factor in [0.7, 1.4] for all axes. The loader cuts a larger patch around the sample point (large enough
+ * for the rotated patch at scale 0.85, as nnU-Net's get_patch_size sizes it), and this maps each output voxel through
+ * the rotation and scaling into it: images trilinear, labels nearest, 0 and -1 outside. Without rotation or scaling it
+ * is a centre crop. A 2D patch (depth 1) is rotated in its plane only, as nnU-Net's 2D configuration does: by up to 180
+ * degrees, or 15 when the patch is elongated (one side more than 1.5 times the other).
  */
 public final class SpatialAugment {
     static final double MAX_ANGLE = Math.toRadians(30);
@@ -37,7 +36,8 @@ public final class SpatialAugment {
         double[] ext = new double[3];
         double max = maxAngle(patch);
         double[] angles = {-max, 0, max};
-        double[] inPlane = new double[73]; // a 2D patch turns about z only; its widest extent may lie between the end angles
+        double[] inPlane =
+                new double[73]; // a 2D patch turns about z only; its widest extent may lie between the end angles
         for (int i = 0; i < inPlane.length; i++) inPlane[i] = -max + 2 * max * i / (inPlane.length - 1);
         boolean planar = patch[2] == 1;
         for (double ax : planar ? new double[] {0} : angles)
@@ -47,7 +47,8 @@ public final class SpatialAugment {
                     for (int corner = 0; corner < 8; corner++) {
                         double[] p = new double[3];
                         for (int a = 0; a < 3; a++) p[a] = ((corner >> a & 1) == 0 ? -0.5 : 0.5) * patch[a];
-                        for (int a = 0; a < 3; a++) ext[a] = Math.max(ext[a], Math.abs(r[a][0] * p[0] + r[a][1] * p[1] + r[a][2] * p[2]));
+                        for (int a = 0; a < 3; a++)
+                            ext[a] = Math.max(ext[a], Math.abs(r[a][0] * p[0] + r[a][1] * p[1] + r[a][2] * p[2]));
                     }
                 }
         int[] size = new int[3];
@@ -89,7 +90,8 @@ public final class SpatialAugment {
                     double py = r[1][0] * c[0] + r[1][1] * c[1] + r[1][2] * c[2] + ci[1];
                     double pz = r[2][0] * c[0] + r[2][1] * c[1] + r[2][2] * c[2] + ci[2];
                     if (!interpolate) { // a centre crop: exact copies
-                        int src = ((int) Math.round(pz) * initial[1] + (int) Math.round(py)) * initial[0] + (int) Math.round(px);
+                        int src = ((int) Math.round(pz) * initial[1] + (int) Math.round(py)) * initial[0]
+                                + (int) Math.round(px);
                         for (int k = 0; k <= channels; k++) out[k][o] = cut[k][src];
                         continue;
                     }
@@ -109,7 +111,8 @@ public final class SpatialAugment {
             for (int dy = 0; dy <= 1; dy++)
                 for (int dx = 0; dx <= 1; dx++) {
                     int xi = x0 + dx, yi = y0 + dy, zi = z0 + dz;
-                    if (xi < 0 || yi < 0 || zi < 0 || xi >= initial[0] || yi >= initial[1] || zi >= initial[2]) continue;
+                    if (xi < 0 || yi < 0 || zi < 0 || xi >= initial[0] || yi >= initial[1] || zi >= initial[2])
+                        continue;
                     double w = (dx == 1 ? fx : 1 - fx) * (dy == 1 ? fy : 1 - fy) * (dz == 1 ? fz : 1 - fz);
                     acc += w * v[(zi * initial[1] + yi) * initial[0] + xi];
                 }
@@ -126,7 +129,8 @@ public final class SpatialAugment {
 
     private static double[][] multiply(double[][] a, double[][] b) {
         double[][] c = new double[3][3];
-        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) for (int k = 0; k < 3; k++) c[i][j] += a[i][k] * b[k][j];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) for (int k = 0; k < 3; k++) c[i][j] += a[i][k] * b[k][j];
         return c;
     }
 }

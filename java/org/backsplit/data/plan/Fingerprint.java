@@ -11,12 +11,15 @@ import org.backsplit.data.preprocess.IntensityStatistics;
 import org.backsplit.util.Rng;
 
 /**
- * What nnU-Net's planner needs to know about a dataset: every case's spacing and shape after cropping (x, y,
- * z), the median fraction of voxels kept by cropping, and per channel the foreground intensity statistics (up
- * to 10,000 foreground voxels per case, a fixed-seed sample, as nnU-Net samples them).
+ * What nnU-Net's planner needs to know about a dataset: every case's spacing and shape after cropping (x, y, z), the
+ * median fraction of voxels kept by cropping, and per channel the foreground intensity statistics (up to 10,000
+ * foreground voxels per case, a fixed-seed sample, as nnU-Net samples them).
  */
-public record Fingerprint(List<double[]> spacings, List<int[]> shapesAfterCrop, double medianRelativeSizeAfterCrop,
-                          List<IntensityStatistics> foregroundIntensities) {
+public record Fingerprint(
+        List<double[]> spacings,
+        List<int[]> shapesAfterCrop,
+        double medianRelativeSizeAfterCrop,
+        List<IntensityStatistics> foregroundIntensities) {
     static final int SAMPLES_PER_CASE = 10_000;
 
     public static Fingerprint of(NnUNetDataset dataset) throws IOException {
@@ -29,7 +32,8 @@ public record Fingerprint(List<double[]> spacings, List<int[]> shapesAfterCrop, 
         for (NnUNetDataset.Case c : dataset.training()) {
             NiftiImage label = Nifti.read(c.label());
             float[][] images = new float[channels][];
-            for (int ch = 0; ch < channels; ch++) images[ch] = Nifti.read(c.images().get(ch)).data();
+            for (int ch = 0; ch < channels; ch++)
+                images[ch] = Nifti.read(c.images().get(ch)).data();
             int[] dims = {label.dims()[0], label.dims()[1], label.dims()[2]};
             CropToNonzero.Cropped cropped = CropToNonzero.crop(images, label.data(), dims);
             spacings.add(label.spacing());
@@ -51,7 +55,8 @@ public record Fingerprint(List<double[]> spacings, List<int[]> shapesAfterCrop, 
             stats.add(v.length == 0 ? null : IntensityStatistics.of(v));
         }
         relative.sort(null);
-        double median = relative.size() % 2 == 1 ? relative.get(relative.size() / 2)
+        double median = relative.size() % 2 == 1
+                ? relative.get(relative.size() / 2)
                 : (relative.get(relative.size() / 2 - 1) + relative.get(relative.size() / 2)) / 2;
         return new Fingerprint(spacings, shapes, median, stats);
     }

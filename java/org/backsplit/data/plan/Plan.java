@@ -4,19 +4,26 @@ import java.util.List;
 import org.backsplit.data.preprocess.IntensityStatistics;
 
 /**
- * A 3D full-resolution configuration as nnU-Net plans it. Axes are (x, y, z) throughout; the network takes
- * them as (D, H, W) = (z, y, x).
+ * A 3D full-resolution configuration as nnU-Net plans it. Axes are (x, y, z) throughout; the network takes them as (D,
+ * H, W) = (z, y, x).
  *
- * @param targetSpacing  the spacing every case is resampled to
- * @param medianShape    the median case shape at that spacing
- * @param patchSize      the training patch
- * @param batchSize      the training batch
- * @param strides        per stage, stage 0 = 1
- * @param kernels        per stage
- * @param normalization  per channel: "CT" or "ZScore"
+ * @param targetSpacing the spacing every case is resampled to
+ * @param medianShape the median case shape at that spacing
+ * @param patchSize the training patch
+ * @param batchSize the training batch
+ * @param strides per stage, stage 0 = 1
+ * @param kernels per stage
+ * @param normalization per channel: "CT" or "ZScore"
  * @param useMaskForNorm per channel: z-score over the non-zero region only
- * @param ctStatistics   per channel: the foreground statistics CT normalisation uses (null for z-score channels)
+ * @param ctStatistics per channel: the foreground statistics CT normalisation uses (null for z-score channels)
  */
-public record Plan(double[] targetSpacing, int[] medianShape, int[] patchSize, int batchSize, int[][] strides, int[][] kernels,
-                   List<String> normalization, List<Boolean> useMaskForNorm, List<IntensityStatistics> ctStatistics) {
-}
+public record Plan(
+        double[] targetSpacing,
+        int[] medianShape,
+        int[] patchSize,
+        int batchSize,
+        int[][] strides,
+        int[][] kernels,
+        List<String> normalization,
+        List<Boolean> useMaskForNorm,
+        List<IntensityStatistics> ctStatistics) {}

@@ -13,8 +13,7 @@ public final class PlanFiles {
     public static final String PLANS = "plans.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private PlanFiles() {
-    }
+    private PlanFiles() {}
 
     public static void write(Path dir, Fingerprint fingerprint, Plan plan) throws IOException {
         AtomicFiles.writeString(dir.resolve(FINGERPRINT), JSON.writeValueAsString(fingerprint));

@@ -3,18 +3,16 @@ package org.backsplit.data.preprocess;
 import java.util.ArrayDeque;
 
 /**
- * nnU-Net's crop_to_nonzero: the region where any channel is non-zero, holes filled (background not
- * connected to the border, 6-connected, as scipy's binary_fill_holes), its bounding box cut out of every
- * channel and the label map, and label-0 voxels outside the region marked -1 (nnU-Net's "outside" label).
- * Volumes are x fastest with dims {nx, ny, nz}.
+ * nnU-Net's crop_to_nonzero: the region where any channel is non-zero, holes filled (background not connected to the
+ * border, 6-connected, as scipy's binary_fill_holes), its bounding box cut out of every channel and the label map, and
+ * label-0 voxels outside the region marked -1 (nnU-Net's "outside" label). Volumes are x fastest with dims {nx, ny,
+ * nz}.
  */
 public final class CropToNonzero {
-    private CropToNonzero() {
-    }
+    private CropToNonzero() {}
 
     /** The cropped channels and labels, their dims, and the box [lo, hi) per axis in the original volume. */
-    public record Cropped(float[][] channels, float[] labels, int[] dims, int[][] box) {
-    }
+    public record Cropped(float[][] channels, float[] labels, int[] dims, int[][] box) {}
 
     public static Cropped crop(float[][] channels, float[] labels, int[] dims) {
         int nx = dims[0], ny = dims[1], nz = dims[2], n = nx * ny * nz;
@@ -47,7 +45,8 @@ public final class CropToNonzero {
                     for (int c = 0; c < channels.length; c++) out[c][o] = channels[c][i];
                     if (seg != null) seg[o] = labels[i] == 0 && !mask[i] ? -1 : labels[i];
                 }
-        return new Cropped(out, seg, new int[] {cx, cy, cz}, new int[][] {{lo[0], hi[0]}, {lo[1], hi[1]}, {lo[2], hi[2]}});
+        return new Cropped(out, seg, new int[] {cx, cy, cz}, new int[][] {{lo[0], hi[0]}, {lo[1], hi[1]}, {lo[2], hi[2]}
+        });
     }
 
     /** Sets every background voxel that the border cannot reach through background (6-connected). */

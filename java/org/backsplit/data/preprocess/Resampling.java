@@ -3,26 +3,30 @@ package org.backsplit.data.preprocess;
 import java.util.TreeSet;
 
 /**
- * Resizing volumes (x fastest, dims {nx, ny, nz}) as nnU-Net's resample_data_or_seg does, axis by axis:
- * output voxel centres map to input coordinates as scikit-image's resize maps them,
- * src = (dst + 0.5) * in / out - 0.5, clamped at the edges. Images use cubic B-spline interpolation (order 3;
- * the spline prefilter with mirror boundaries), labels are resized per label with linear interpolation and a
- * 0.5 threshold, labels in ascending order (nnU-Net's resize_segmentation with order 1). When the spacing is
- * anisotropic (largest over smallest above 3), the low-resolution axis is resampled separately with nearest
- * neighbour (nnU-Net's order_z = 0) and the other two with the orders above.
+ * Resizing volumes (x fastest, dims {nx, ny, nz}) as nnU-Net's resample_data_or_seg does, axis by axis: output voxel
+ * centres map to input coordinates as scikit-image's resize maps them, src = (dst + 0.5) * in / out - 0.5, clamped at
+ * the edges. Images use cubic B-spline interpolation (order 3; the spline prefilter with mirror boundaries), labels are
+ * resized per label with linear interpolation and a 0.5 threshold, labels in ascending order (nnU-Net's
+ * resize_segmentation with order 1). When the spacing is anisotropic (largest over smallest above 3), the
+ * low-resolution axis is resampled separately with nearest neighbour (nnU-Net's order_z = 0) and the other two with the
+ * orders above.
  */
 public final class Resampling {
-    public enum Order { NEAREST, LINEAR, CUBIC }
+    public enum Order {
+        NEAREST,
+        LINEAR,
+        CUBIC
+    }
 
     /** nnU-Net's separate_z_anisotropy_threshold. */
     public static final double ANISOTROPY = 3;
 
-    private Resampling() {
-    }
+    private Resampling() {}
 
     /** The axis to resample on its own (the one of largest spacing), or -1 when the spacing is not anisotropic. */
     public static int separateAxis(double[] spacing) {
-        double max = Math.max(spacing[0], Math.max(spacing[1], spacing[2])), min = Math.min(spacing[0], Math.min(spacing[1], spacing[2]));
+        double max = Math.max(spacing[0], Math.max(spacing[1], spacing[2])),
+                min = Math.min(spacing[0], Math.min(spacing[1], spacing[2]));
         if (max / min <= ANISOTROPY) return -1;
         int axis = 0;
         for (int a = 1; a < 3; a++) if (spacing[a] > spacing[axis]) axis = a;

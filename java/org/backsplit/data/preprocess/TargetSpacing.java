@@ -4,20 +4,19 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * nnU-Net's full-resolution target spacing: the median spacing per axis, except for datasets with one axis of
- * much lower resolution (spacing over 3 times the others) and much fewer voxels (3 times fewer): there that
- * axis takes the 10th percentile of its spacings, but never finer than the other axes (plus 1e-5).
- * Percentiles as numpy computes them (linear interpolation).
+ * nnU-Net's full-resolution target spacing: the median spacing per axis, except for datasets with one axis of much
+ * lower resolution (spacing over 3 times the others) and much fewer voxels (3 times fewer): there that axis takes the
+ * 10th percentile of its spacings, but never finer than the other axes (plus 1e-5). Percentiles as numpy computes them
+ * (linear interpolation).
  */
 public final class TargetSpacing {
     private static final double ANISOTROPY = 3;
 
-    private TargetSpacing() {
-    }
+    private TargetSpacing() {}
 
     /**
      * @param spacings every training case's spacing
-     * @param shapes   every case's shape after cropping, in the same axis order
+     * @param shapes every case's shape after cropping, in the same axis order
      */
     public static double[] fullres(List<double[]> spacings, List<int[]> shapes) {
         int dims = spacings.get(0).length;

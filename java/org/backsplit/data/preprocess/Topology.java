@@ -6,11 +6,11 @@ import java.util.List;
 import org.backsplit.tensor.Shape;
 
 /**
- * nnU-Net's get_pool_and_conv_props: the U-Net topology for a spacing and a patch size. Repeatedly pool (by 2)
- * every axis whose feature map is still at least 2 x 4 voxels and whose spacing is within a factor 2 of the
- * finest; a lone such axis is pooled only while at least 3 x 4 voxels remain. An axis's kernel becomes 3 once
- * its spacing is within a factor 2 of the finest, and stays 3; the bottleneck is 3x3x3. The patch is then padded
- * to a multiple of 2^(pools per axis).
+ * nnU-Net's get_pool_and_conv_props: the U-Net topology for a spacing and a patch size. Repeatedly pool (by 2) every
+ * axis whose feature map is still at least 2 x 4 voxels and whose spacing is within a factor 2 of the finest; a lone
+ * such axis is pooled only while at least 3 x 4 voxels remain. An axis's kernel becomes 3 once its spacing is within a
+ * factor 2 of the finest, and stays 3; the bottleneck is 3x3x3. The patch is then padded to a multiple of 2^(pools per
+ * axis).
  */
 public record Topology(int[][] strides, int[][] kernels, int[] patch, int[] divisibleBy) {
     private static final int MIN_FEATURE_MAP = 4;

@@ -8,15 +8,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Finds the Colin27 brain and the AAL atlas of Debian's mricron-data package: installed under
- * /usr/share/mricron/templates, or fetched into a cache with `apt-get download` and unpacked with
- * `dpkg-deb -x` (no root needed). Where neither works the message says what to do.
+ * /usr/share/mricron/templates, or fetched into a cache with `apt-get download` and unpacked with `dpkg-deb -x` (no
+ * root needed). Where neither works the message says what to do.
  */
 public final class MricronData {
     public static final Path INSTALLED = Path.of("/usr/share/mricron/templates");
     static final String[] NEEDED = {"ch2bet.nii.gz", "aal.nii.gz"};
 
-    private MricronData() {
-    }
+    private MricronData() {}
 
     /** The templates folder holding ch2bet.nii.gz and aal.nii.gz. */
     public static Path templates(Path cacheFolder) throws IOException {
@@ -28,11 +27,14 @@ public final class MricronData {
         run(cache, List.of("apt-get", "download", "mricron-data"));
         Path deb;
         try (var files = Files.list(cache)) {
-            deb = files.filter(f -> f.getFileName().toString().startsWith("mricron-data_") && f.toString().endsWith(".deb")).findFirst()
+            deb = files.filter(f -> f.getFileName().toString().startsWith("mricron-data_")
+                            && f.toString().endsWith(".deb"))
+                    .findFirst()
                     .orElseThrow(() -> new IOException(cache + ": apt-get download left no mricron-data_*.deb"));
         }
         run(cache, List.of("dpkg-deb", "-x", deb.toString(), cache.toString()));
-        if (!hasAll(unpacked)) throw new IOException(unpacked + ": the unpacked mricron-data lacks " + String.join(" or ", NEEDED));
+        if (!hasAll(unpacked))
+            throw new IOException(unpacked + ": the unpacked mricron-data lacks " + String.join(" or ", NEEDED));
         return unpacked;
     }
 
@@ -44,7 +46,10 @@ public final class MricronData {
     private static void run(Path dir, List<String> command) throws IOException {
         Process p;
         try {
-            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             throw new IOException(help("`" + command.getFirst() + "` cannot be started (" + e.getMessage() + ")"));
         }
@@ -60,7 +65,8 @@ public final class MricronData {
     }
 
     private static String help(String what) {
-        return what + ". The anatomy demo needs Debian's mricron-data package: install it (apt-get install mricron-data) or make "
+        return what
+                + ". The anatomy demo needs Debian's mricron-data package: install it (apt-get install mricron-data) or make "
                 + "`apt-get download mricron-data` work (a Debian machine with its package sources reachable).";
     }
 }

@@ -103,7 +103,9 @@ class AugmenterTest {
             int where = 0;
             for (int i = 0; i < n; i++) if (la[i] == 1) where = i;
             int x = where % 6, y = (where / 6) % 5, z = where / 30;
-            assertTrue((x == 0 || x == 5) && (y == 0 || y == 4) && (z == 0 || z == 3), "the labelled corner stays a corner");
+            assertTrue(
+                    (x == 0 || x == 5) && (y == 0 || y == 4) && (z == 0 || z == 3),
+                    "the labelled corner stays a corner");
         }
     }
 }

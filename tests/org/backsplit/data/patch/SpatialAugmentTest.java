@@ -16,8 +16,10 @@ class SpatialAugmentTest {
         // a 2D patch turns in its plane by up to 180 degrees: its cut holds the diagonal, one slice thick
         int[] flat = SpatialAugment.initialSize(new int[] {128, 128, 1});
         assertEquals(1, flat[2]);
-        for (int a = 0; a < 2; a++) assertTrue(flat[a] >= Math.sqrt(2) * 128 / 0.85 - 1 && flat[a] < 128 * 1.8, "in-plane " + flat[a]);
-        int[] elongated = SpatialAugment.initialSize(new int[] {128, 32, 1}); // > 1.5:1: nnU-Net's 2D turns it by 15 degrees at most
+        for (int a = 0; a < 2; a++)
+            assertTrue(flat[a] >= Math.sqrt(2) * 128 / 0.85 - 1 && flat[a] < 128 * 1.8, "in-plane " + flat[a]);
+        int[] elongated = SpatialAugment.initialSize(
+                new int[] {128, 32, 1}); // > 1.5:1: nnU-Net's 2D turns it by 15 degrees at most
         assertTrue(elongated[1] < 128, "a 15-degree turn of 128 x 32 needs " + elongated[1]);
     }
 

@@ -27,7 +27,9 @@ class PlannerTest {
         assertArrayEquals(p.patchSize(), t.patch(), "the patch is already divisible by its topology");
         assertTrue(Planner.featureMapSize(t, 3) <= Planner.REFERENCE, "fits the 8 GB reference");
         for (int a = 0; a < 3; a++) {
-            assertTrue(p.patchSize()[a] <= Math.max(p.medianShape()[a], 1) + t.divisibleBy()[a], "axis " + a + " not beyond the median shape");
+            assertTrue(
+                    p.patchSize()[a] <= Math.max(p.medianShape()[a], 1) + t.divisibleBy()[a],
+                    "axis " + a + " not beyond the median shape");
         }
         assertTrue(p.batchSize() >= 2);
     }
@@ -84,11 +86,15 @@ class PlannerTest {
         assertEquals(plan.normalization(), back.normalization());
         assertEquals(plan.ctStatistics().get(0), back.ctStatistics().get(0));
         assertEquals(3, Preprocessor.run(d, plan, cache));
-        long stamp = Files.getLastModifiedTime(cache.resolve("case00.safetensors")).toMillis();
+        long stamp =
+                Files.getLastModifiedTime(cache.resolve("case00.safetensors")).toMillis();
         assertEquals(0, Preprocessor.run(d, plan, cache), "a cache made for the same plan is reused");
-        assertEquals(stamp, Files.getLastModifiedTime(cache.resolve("case00.safetensors")).toMillis());
+        assertEquals(
+                stamp,
+                Files.getLastModifiedTime(cache.resolve("case00.safetensors")).toMillis());
         ClassMap classes = ClassMap.of(d.json(), List.of("lesion"), TrainingMode.BACKSPLIT, true);
-        List<PreparedCase> cases = Preprocessor.load(cache, d.trainingIds(), classes, Set.of("case01"), classes.targetClasses());
+        List<PreparedCase> cases =
+                Preprocessor.load(cache, d.trainingIds(), classes, Set.of("case01"), classes.targetClasses());
         assertEquals(3, cases.size());
         PreparedCase c = cases.get(1);
         assertEquals(2, c.channels().length);
