@@ -17,82 +17,10 @@
 // slice order by reduce_slices: deterministic, no atomics.
 #include "common.cuh"
 #include "conv_geometry.cuh"
+#include "conv_iterators.cuh"
 #include "gemm_tile.cuh"
 
 namespace conv {
-struct Row {  // a voxel: sample and coordinates (their meaning depends on the problem), or invalid
-    int n, z, y, x;
-    bool valid;
-};
-struct Key {  // a reduction index: a tap and a channel, or a voxel index
-    int t, u, s, ch;
-    bool valid;
-};
-struct Col {  // a column: an index, or a tap and a channel
-    int t, u, s, ch;
-    bool valid;
-};
-struct Out {  // where row m of C goes: a voxel's offset (and coordinates), or invalid
-    long long base;
-    Row v;
-    bool valid;
-};
-
-// voxel m of an [N, Z, P, Q] grid, invalid (voxel 0) from M on
-__device__ inline Row voxel(long long m, long long M, int Z, int P, int Q) {
-    Voxel v = voxel_at(m < M ? m : 0, Z, P, Q);
-    return Row{v.n, v.z, v.y, v.x, m < M};
-}
-
-// i = ((t * kh + u) * kw + s) * channels + ch
-template <class T>
-__device__ inline T tap_channel(long long i, bool valid, int kh, int kw, int channels) {
-    T k;
-    k.valid = valid;
-    if (!valid) i = 0;
-    k.ch = (int)(i % channels);
-    int tap = (int)(i / channels);
-    k.s = tap % kw;
-    k.u = (tap / kw) % kh;
-    k.t = tap / (kw * kh);
-    return k;
-}
-
-__device__ inline long long at(int n, int z, int y, int x, int D, int H, int W, int C) {
-    return ((((long long)n * D + z) * H + y) * W + x) * C;
-}
-
-__device__ inline bool inside(int z, int y, int x, int D, int H, int W) {
-    return z >= 0 && z < D && y >= 0 && y < H && x >= 0 && x < W;
-}
-
-// A channels-last tensor of C channels stored as two (the U-Net's skip concatenation, never materialised):
-// channels [0, c1) in `a` (c1 per voxel), [c1, C) in `b`. One tensor: b unused, c1 = C.
-template <class T>
-struct ChannelPair {
-    T* a;
-    T* b;
-    int c1, C;
-    __device__ T& at(long long voxel, int ch) const {
-        return ch < c1 ? a[voxel * c1 + ch] : b[voxel * (C - c1) + (ch - c1)];
-    }
-};
-
-// Slice `slice` of `count` split into `slices`: [count * slice / slices, count * (slice + 1) / slices).
-__device__ inline int slice_begin(long long count, int slice, int slices) { return (int)(count * slice / slices); }
-
-// What every problem has: the geometry, the GEMM's extent and this block's slice of the reduction, and
-// the usual index types (a problem redefines those that differ).
-struct Problem {
-    Geo g;
-    int M, N, kk_begin, kk_end;
-    using RowA = Row;
-    using KeyA = Key;
-    using KeyB = Key;
-    using ColB = Col;
-    using OutRow = Out;
-};
-
 // The corner of output voxel r's window in the input: r * stride - padding.
 __device__ inline Row window_corner(Row r, const Geo& g) {
     r.z = r.z * g.sd - g.pd;
@@ -340,11 +268,27 @@ struct TransposedBackwardWeight : Problem {
 // Chosen without a GPU to measure: compare with the bound removed on the next GPU run.
 #define GEMM_BOUNDS __launch_bounds__(gemm::THREADS, 2)
 
-template <class P, int BN>
+template <class P, int BN, class Loaders = gemm::ElementLoaders<128, BN, P>>
 __device__ void run(const P& p, int tf32) {
     __shared__ __align__(16) gemm::SharedTiles<128, BN> s;
-    if (tf32) gemm::tile<128, BN, gemm::Tf32Compute<128, BN>>(p, blockIdx.x * 128, blockIdx.y * BN, s);
-    else gemm::tile<128, BN, gemm::Fp32Compute<128, BN>>(p, blockIdx.x * 128, blockIdx.y * BN, s);
+    if (tf32) gemm::tile<128, BN, gemm::Tf32Compute<128, BN>, P, Loaders>(p, blockIdx.x * 128, blockIdx.y * BN, s);
+    else gemm::tile<128, BN, gemm::Fp32Compute<128, BN>, P, Loaders>(p, blockIdx.x * 128, blockIdx.y * BN, s);
+}
+
+// Aligned tiles: 128 x 64, or 256 x 32 for outputs of at most 32 columns (the 3D U-Net's widest layers), so
+// that a warp still has 16 tensor-core multiplies per k-tile to spread the loaders' fixed work over.
+template <int BN>
+struct AlignedRows {
+    static constexpr int value = BN == 32 ? 256 : 128;
+};
+
+template <class P, int BN>
+__device__ void run_aligned(const P& p, int tf32) {
+    constexpr int BM = AlignedRows<BN>::value;
+    __shared__ __align__(16) gemm::SharedTiles<BM, BN> s;
+    using Loaders = conv::AlignedLoaders<BM, BN, P>;
+    if (tf32) gemm::tile<BM, BN, gemm::Tf32Compute<BM, BN>, P, Loaders>(p, blockIdx.x * BM, blockIdx.y * BN, s);
+    else gemm::tile<BM, BN, gemm::Fp32Compute<BM, BN>, P, Loaders>(p, blockIdx.x * BM, blockIdx.y * BN, s);
 }
 
 extern "C" __global__ void GEMM_BOUNDS conv3d_forward_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
@@ -364,6 +308,25 @@ extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_64(const float* x,
 }
 extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
+}
+// The channel-aligned passes (conv_iterators.cuh; the host checks their conditions): vectorised loaders, same sums.
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run_aligned<conv::AlignedForward, 64>(conv::AlignedForward(x, x2, c1, w, bias, y, g), tf32);
+}
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
+    run_aligned<conv::AlignedForward, 32>(conv::AlignedForward(x, x2, c1, w, bias, y, g), tf32);
+}
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+    run_aligned<conv::AlignedBackwardData, 64>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g), tf32);
+}
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
+    run_aligned<conv::AlignedBackwardData, 32>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g), tf32);
+}
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run_aligned<conv::AlignedBackwardWeight, 64>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), tf32);
+}
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
+    run_aligned<conv::AlignedBackwardWeight, 32>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), tf32);
 }
 extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_64(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
     run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g), tf32);

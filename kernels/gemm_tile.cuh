@@ -6,9 +6,16 @@
 // 256 threads; BK = 16 deep k-tiles staged in shared memory, the next tile's global loads issued before the
 // current one is multiplied (register prefetch). fp32: each thread accumulates a (BM/16) x (BN/16) block of
 // consecutive rows and columns, read from shared memory as 128-bit vectors (a warp reads A as broadcasts of
-// two rows, B as 16 consecutive vectors). Shared rows are padded by 4 floats: threads that store one kk
-// row each then hit different banks (2-way instead of 16-way conflicts) and rows stay 16-byte aligned.
+// two rows, B as 16 consecutive vectors). TF32: operands are rounded once, as they are staged into shared
+// memory, not each time a warp reads a fragment. Shared rows are padded by 8 floats: a TF32 fragment load
+// (lanes g = 0..7 along a row, q = 0..3 along kk) then touches bank 8q + g, all 32 different, and rows stay
+// 16-byte aligned for the fp32 path's vector reads.
 // Each output is one thread's fixed chain over kk in increasing order, so both paths are deterministic.
+//
+// Loaders move one operand's k-tile from global memory into registers (load) and then into the shared tile
+// (store); the generic Loader below reads element by element through the problem's accessors (any shape),
+// and conv_iterators.cuh has vectorised ones for channel-aligned convolutions. A loader is constructed with
+// its first line, and load(k0) is called with k0 = kk_begin, kk_begin + BK, ... in order.
 //
 // A problem P provides:
 //   M, N, kk_begin, kk_end (this block's slice of the reduction)
@@ -22,7 +29,7 @@
 #include "mma.cuh"
 
 namespace gemm {
-constexpr int THREADS = 256, BK = 16, PAD = 4;
+constexpr int THREADS = 256, BK = 16, PAD = 8;
 
 // dst[0..T) = src[0..T), as 128-bit (or 64-bit) loads; src is 16-byte (8-byte) aligned
 template <int T>
@@ -47,6 +54,13 @@ __device__ inline void load_vector(float (&dst)[T], const float* src) {
 #pragma unroll
         for (int q = 0; q < T; q++) dst[q] = src[q];
     }
+}
+
+// A value as it goes into a shared tile: rounded to TF32 when the tensor cores will read it.
+template <bool ROUND>
+__device__ inline float staged(float v) {
+    if constexpr (ROUND) return __uint_as_float(to_tf32(v));
+    else return v;
 }
 
 // How a loader reaches one operand of the problem: its "lines" are A's rows or B's columns, its keys the
@@ -92,9 +106,10 @@ struct Loader<EXTENT, P, Op, true> {  // thread: one kk, lines l0 + i * STEP (th
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = Op::get(p, lines[i], key);
     }
+    template <bool ROUND>
     __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
-        for (int i = 0; i < E; i++) tile[kc][l0 + i * STEP] = v[i];
+        for (int i = 0; i < E; i++) tile[kc][l0 + i * STEP] = staged<ROUND>(v[i]);
     }
 };
 
@@ -111,9 +126,10 @@ struct Loader<EXTENT, P, Op, false> {  // thread: one line, kk = c0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = Op::get(p, line, Op::key(p, k0 + c0 + i * STEP));
     }
+    template <bool ROUND>
     __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
-        for (int i = 0; i < E; i++) tile[c0 + i * STEP][lc] = v[i];
+        for (int i = 0; i < E; i++) tile[c0 + i * STEP][lc] = staged<ROUND>(v[i]);
     }
 };
 
@@ -127,6 +143,7 @@ struct SharedTiles {
 // fp32 on the CUDA cores: each thread a (BM/16) x (BN/16) block of consecutive rows and columns.
 template <int BM, int BN>
 struct Fp32Compute {
+    static constexpr bool ROUNDS_OPERANDS = false;
     static constexpr int TM = BM / 16, TN = BN / 16;
     float acc[TM][TN];
     int ty, tx;
@@ -164,9 +181,10 @@ struct Fp32Compute {
 };
 
 // TF32 on the tensor cores (mma.sync m16n8k8): the 8 warps as 4 x 2, each a (BM/4) x (BN/2) warp tile of
-// MI x NI instruction tiles; operands rounded to TF32 as they leave shared memory, fp32 accumulation.
+// MI x NI instruction tiles; operands already rounded to TF32 in shared memory, fp32 accumulation.
 template <int BM, int BN>
 struct Tf32Compute {
+    static constexpr bool ROUNDS_OPERANDS = true;
     static constexpr int WM = BM / 4, WN = BN / 2, MI = WM / 16, NI = WN / 8;
     static_assert(WM % 16 == 0 && WN % 8 == 0 && THREADS == 256, "TF32 warp tiling");
     float acc[MI][NI][4];
@@ -191,16 +209,16 @@ struct Tf32Compute {
 #pragma unroll
             for (int i = 0; i < MI; i++) {
                 int row = wm + i * 16 + g;
-                a[i][0] = to_tf32(s.A[k + q][row]);
-                a[i][1] = to_tf32(s.A[k + q][row + 8]);
-                a[i][2] = to_tf32(s.A[k + q + 4][row]);
-                a[i][3] = to_tf32(s.A[k + q + 4][row + 8]);
+                a[i][0] = __float_as_uint(s.A[k + q][row]);
+                a[i][1] = __float_as_uint(s.A[k + q][row + 8]);
+                a[i][2] = __float_as_uint(s.A[k + q + 4][row]);
+                a[i][3] = __float_as_uint(s.A[k + q + 4][row + 8]);
             }
 #pragma unroll
             for (int j = 0; j < NI; j++) {
                 int col = wn + j * 8 + g;
-                b[j][0] = to_tf32(s.B[k + q][col]);
-                b[j][1] = to_tf32(s.B[k + q + 4][col]);
+                b[j][0] = __float_as_uint(s.B[k + q][col]);
+                b[j][1] = __float_as_uint(s.B[k + q + 4][col]);
             }
 #pragma unroll
             for (int i = 0; i < MI; i++)
@@ -229,22 +247,30 @@ struct Tf32Compute {
     }
 };
 
-// The block's tile: rows m0.., columns n0.., with Compute's arithmetic. A block entirely past M returns
-// before any barrier.
-template <int BM, int BN, class Compute, class P>
+// The generic loaders of a problem's two operands.
+template <int BM, int BN, class P>
+struct ElementLoaders {
+    using A = Loader<BM, P, OperandA<P>>;
+    using B = Loader<BN, P, OperandB<P>>;
+};
+
+// The block's tile: rows m0.., columns n0.., with Compute's arithmetic and the Loaders' loaders (A, B). A block
+// entirely past M returns before any barrier.
+template <int BM, int BN, class Compute, class P, class Loaders = ElementLoaders<BM, BN, P>>
 __device__ void tile(const P& p, int m0, int n0, SharedTiles<BM, BN>& s) {
     static_assert(BM % 16 == 0 && BN % 16 == 0 && THREADS % BM == 0 && THREADS % BN == 0, "tile shape");
     if (m0 >= p.M || n0 >= p.N) return;
-    Loader<BM, P, OperandA<P>> la(p, m0);
-    Loader<BN, P, OperandB<P>> lb(p, n0);
+    typename Loaders::A la(p, m0);
+    typename Loaders::B lb(p, n0);
     Compute compute;
+    constexpr bool ROUND = Compute::ROUNDS_OPERANDS;
     const int kb = p.kk_begin, ke = p.kk_end;
     if (kb < ke) {
         la.load(p, kb);
         lb.load(p, kb);
         for (int k0 = kb; k0 < ke; k0 += BK) {
-            la.store(s.A);
-            lb.store(s.B);
+            la.template store<ROUND>(s.A);
+            lb.template store<ROUND>(s.B);
             __syncthreads();
             if (k0 + BK < ke) {  // the next tile's loads are in flight while this one is multiplied
                 la.load(p, k0 + BK);

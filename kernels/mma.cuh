@@ -9,11 +9,19 @@
 #include <stdint.h>
 
 #ifndef BACKSPLIT_CUDA_EMULATOR
-// x rounded to TF32 (10 mantissa bits, to nearest, ties away from zero), as the tensor cores read it
+// x rounded to TF32: 10 mantissa bits, to nearest with ties to even (the tensor cores read only those bits).
+// sm_90 has one instruction for it (F2FP.TF32); sm_80 only the ties-away form, which costs three, so there
+// it is the same rounding in integer arithmetic. Infinities and NaNs pass through unchanged.
 __device__ inline uint32_t to_tf32(float x) {
+#if __CUDA_ARCH__ >= 900
     uint32_t r;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+    asm("cvt.rn.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return r;
+#else
+    uint32_t bits = __float_as_uint(x);
+    if ((bits & 0x7F800000u) == 0x7F800000u) return bits;
+    return (bits + 0xFFFu + ((bits >> 13) & 1u)) & 0xFFFFE000u;
+#endif
 }
 
 // d += A B for this warp's fragments

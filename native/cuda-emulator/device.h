@@ -32,12 +32,27 @@ void* dynamic_shared_memory(); // this block's dynamic shared memory (launch's s
 void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b);
 }  // namespace emu
 
-// x rounded to TF32 as cvt.rna.tf32.f32 does: 10 mantissa bits, to nearest, ties away from zero
+// x rounded to TF32 as kernels/mma.cuh's to_tf32 does (cvt.rn.tf32.f32): 10 mantissa bits, to nearest with
+// ties to even; infinities and NaNs unchanged
 inline uint32_t to_tf32(float x) {
     uint32_t bits;
     __builtin_memcpy(&bits, &x, 4);
-    if ((bits & 0x7F800000u) == 0x7F800000u) return bits;  // inf and NaN unchanged
-    return (bits + 0x1000u) & 0xFFFFE000u;
+    if ((bits & 0x7F800000u) == 0x7F800000u) return bits;
+    return (bits + 0xFFFu + ((bits >> 13) & 1u)) & 0xFFFFE000u;
+}
+// The high 32 bits of a * b (an intrinsic there).
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
+
+// CUDA's bit casts between float and uint32 (intrinsics there).
+inline float __uint_as_float(uint32_t u) {
+    float f;
+    __builtin_memcpy(&f, &u, 4);
+    return f;
+}
+inline uint32_t __float_as_uint(float f) {
+    uint32_t u;
+    __builtin_memcpy(&u, &f, 4);
+    return u;
 }
 inline void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     emu::mma_tf32_16x8x8(d, a, b);

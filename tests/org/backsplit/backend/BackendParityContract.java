@@ -93,10 +93,22 @@ abstract class BackendParityContract {
     @ParameterizedTest(name = "stride {0}")
     @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
     void convolutionOfAConcatenation(int stride) {
+        checkConcatenation(5, 7, 9, stride);
+    }
+
+    /** Parts of 16 and 32 channels: the GPU's channel-aligned kernels read and write the pair in place. */
+    @ParameterizedTest(name = "stride {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void convolutionOfAnAlignedConcatenation(int stride) {
+        checkConcatenation(16, 32, 32, stride);
+    }
+
+    /** conv3d of [a, b] (channels first and second) to k outputs, all three passes, through concatChannels. */
+    private void checkConcatenation(int first, int second, int k, int stride) {
         Random rnd = new Random(23);
-        Shape sa = Shape.ndhwc(2, 5, 6, 7, 5), sb = sa.withChannels(7), sx = sa.withChannels(12);
+        Shape sa = Shape.ndhwc(2, 5, 6, 7, first), sb = sa.withChannels(second), sx = sa.withChannels(first + second);
         ConvGeometry g = ConvGeometry.same(new int[] {3, 3, 3}, new int[] {stride, 1, stride});
-        Shape ws = new Shape(9, 3, 3, 3, 12), ys = g.outShape(sx, 9);
+        Shape ws = new Shape(k, 3, 3, 3, first + second), ys = g.outShape(sx, k);
         double[] a = roundToFloat(gaussian(rnd, sa.size(), 1)), b = roundToFloat(gaussian(rnd, sb.size(), 1));
         double[] w = roundToFloat(gaussian(rnd, ws.size(), 0.2)), dy = roundToFloat(gaussian(rnd, ys.size(), 1));
         java.util.List<double[][]> results = new java.util.ArrayList<>();
@@ -108,7 +120,7 @@ abstract class BackendParityContract {
             Tensor cat = be.concatChannels(ta, tb);
             Tensor y = be.conv3d(cat, tw, null, g);
             WeightGrads gw = be.conv3dBackwardWeight(cat, tdy, g, false);
-            Tensor[] parts = be.splitChannels(be.conv3dBackwardData(tdy, tw, g, cat), 5);
+            Tensor[] parts = be.splitChannels(be.conv3dBackwardData(tdy, tw, g, cat), first);
             results.add(new double[][] {
                 be.downloadExact(y),
                 be.downloadExact(gw.weight()),

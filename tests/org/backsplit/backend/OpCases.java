@@ -56,6 +56,19 @@ public final class OpCases {
             new Conv(
                     "C320->320 3x3x3 at 3^3", Shape.ndhwc(1, 3, 3, 3, 320), 320, new int[] {3, 3, 3}, new int[] {1, 1, 1
                     }),
+            // channel-aligned (the GPU's vectorised kernels): 256-row tiles, taps at every border, voxel slices
+            new Conv(
+                    "C32->32 3x3x3, aligned, many tiles",
+                    Shape.ndhwc(2, 12, 12, 12, 32),
+                    32,
+                    new int[] {3, 3, 3},
+                    new int[] {1, 1, 1}),
+            new Conv(
+                    "C16->48 1x3x3, aligned, anisotropic",
+                    Shape.ndhwc(1, 4, 10, 9, 16),
+                    48,
+                    new int[] {1, 3, 3},
+                    new int[] {1, 1, 1}),
             // several GEMM tiles in every direction, and weight gradients split over voxel slices on the GPU
             new Conv("C24->72 3x3x3, many tiles", Shape.ndhwc(2, 12, 11, 13, 24), 72, new int[] {3, 3, 3}, new int[] {
                 1, 1, 1

@@ -14,7 +14,9 @@ import org.backsplit.tensor.Tensor;
  * 32 columns.
  */
 final class CudaConvolution {
-    private static final int GEMM_ROWS = 128, GEMM_THREADS = 256;
+    private static final int GEMM_ROWS = 128, GEMM_THREADS = 256, BK = 16;
+    /** Rows of the aligned kernels' 32-column tile (256 x 32; conv_iterators.cuh via convolution.cu). */
+    private static final int ALIGNED_NARROW_ROWS = 256;
     /**
      * Weight gradients: enough voxel slices to give the GPU about this many blocks, each slice at least MIN_SLICE
      * voxels.
@@ -50,20 +52,57 @@ final class CudaConvolution {
         return columns <= 32;
     }
 
-    /** The grid of a GEMM of rows x columns with `layers` grid layers (stride phases or voxel slices). */
-    private static Grid gemmGrid(String pass, long rows, long columns, int layers) {
+    /** Rows of one tile of a kernel: 128, or 256 for an aligned kernel's 32-column tile. */
+    private static int tileRows(boolean aligned, long columns) {
+        return aligned && narrow(columns) ? ALIGNED_NARROW_ROWS : GEMM_ROWS;
+    }
+
+    /** The grid of a GEMM of rows x columns in tiles of tileRows rows, with `layers` grid layers (phases or slices). */
+    private static Grid gemmGrid(String pass, long rows, long columns, int tileRows, int layers) {
         int width = narrow(columns) ? 32 : 64;
-        long x = (rows + GEMM_ROWS - 1) / GEMM_ROWS, y = (columns + width - 1) / width;
+        long x = (rows + tileRows - 1) / tileRows, y = (columns + width - 1) / width;
         if (x > Integer.MAX_VALUE || y > 65535)
             throw new IllegalArgumentException(pass + ": GEMM of " + rows + " x " + columns + " is too large");
         return new Grid((int) x, (int) y, layers, GEMM_THREADS, 0);
     }
 
-    /** Slices for a weight gradient of rows x columns summed over `voxels`: a function of the sizes only. */
-    private static int weightSlices(long rows, long columns, long voxels) {
-        long tiles = ((rows + GEMM_ROWS - 1) / GEMM_ROWS) * ((columns + 63) / 64);
-        long wanted = (WGRAD_BLOCKS + tiles - 1) / tiles;
+    /**
+     * Slices for a weight gradient of rows x columns summed over `voxels`, a function of the sizes only: as many as
+     * keep the blocks within WGRAD_BLOCKS (two full waves of two blocks on 132 SMs; rounding up instead made a third,
+     * nearly empty wave), each slice at least MIN_SLICE voxels.
+     */
+    private static int weightSlices(long rows, long columns, int tileRows, long voxels) {
+        long tiles = ((rows + tileRows - 1) / tileRows) * ((columns + 63) / 64);
+        long wanted = WGRAD_BLOCKS / tiles;
         return (int) Math.max(1, Math.min(Math.min(wanted, MAX_SLICES), voxels / MIN_SLICE));
+    }
+
+    // ---- when a pass may take the aligned kernels (their conditions, as kernels/conv_iterators.cuh states them)
+
+    /** Every element offset of these tensors fits the aligned kernels' 32-bit index arithmetic. */
+    private static boolean int32Offsets(Shape... shapes) {
+        for (Shape s : shapes) if (s.numel() >= Integer.MAX_VALUE) return false;
+        return true;
+    }
+
+    private static int taps(int[] kernel) {
+        return kernel[0] * kernel[1] * kernel[2];
+    }
+
+    /** Forward: the input's channels, and the pair's first part, whole k-tiles; at most 32 taps (a bit mask). */
+    static boolean alignedForward(Shape x, int split, int[] kernel, Shape y) {
+        return x.c() % BK == 0 && split % BK == 0 && taps(kernel) <= 32 && int32Offsets(x, y);
+    }
+
+    /** Backward data: stride 1, the output's channels whole k-tiles, the input's in groups of 4; at most 32 taps. */
+    static boolean alignedBackwardData(Shape x, int[] kernel, int[] stride, Shape dy) {
+        boolean unitStride = stride[0] == 1 && stride[1] == 1 && stride[2] == 1;
+        return unitStride && dy.c() % BK == 0 && x.c() % 4 == 0 && taps(kernel) <= 32 && int32Offsets(x, dy);
+    }
+
+    /** Backward weight: input channels, the pair's first part and output channels in groups of 4. */
+    static boolean alignedBackwardWeight(Shape x, int split, Shape dy) {
+        return x.c() % 4 == 0 && split % 4 == 0 && dy.c() % 4 == 0 && int32Offsets(x, dy);
     }
 
     private static long ceilDiv(long a, long b) {
@@ -87,12 +126,16 @@ final class CudaConvolution {
         CudaTensor y = rt.make(ys);
         Input in = Input.of(x);
         long rows = (long) ys.n() * ys.spatial();
-        Grid grid = gemmGrid("conv3d forward", rows, ys.c(), 1);
+        boolean aligned = alignedForward(x.shape(), in.split(), g.kernel(), ys);
+        Grid grid = gemmGrid("conv3d forward", rows, ys.c(), tileRows(aligned, ys.c()), 1);
         Geo geo = new Geo(x.shape(), ys, g.kernel(), g.stride(), g.padding());
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
-        if (narrow(ys.c()))
-            k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), CudaBackend.c(weight), b, y, geo, tf32());
-        else k.conv3d_forward_64(grid, in.first(), in.second(), in.split(), CudaBackend.c(weight), b, y, geo, tf32());
+        CudaTensor w = CudaBackend.c(weight);
+        if (aligned && narrow(ys.c()))
+            k.conv3d_forward_aligned_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
+        else if (aligned) k.conv3d_forward_aligned_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
+        else if (narrow(ys.c())) k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
+        else k.conv3d_forward_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
         return y;
     }
 
@@ -114,14 +157,21 @@ final class CudaConvolution {
     private void backwardData(
             Tensor dy, Tensor weight, ConvGeometry g, Shape xShape, CudaTensor dx, DevicePointer dx2, int split) {
         int[] s = g.stride();
+        Geo geo = new Geo(xShape, dy.shape(), g.kernel(), s, g.padding());
+        CudaTensor d = CudaBackend.c(dy), w = CudaBackend.c(weight);
+        if (alignedBackwardData(xShape, g.kernel(), s, dy.shape())) {
+            long rows = (long) xShape.n() * xShape.spatial();
+            Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), tileRows(true, xShape.c()), 1);
+            if (narrow(xShape.c())) k.conv3d_backward_data_aligned_32(grid, d, w, dx, dx2, split, geo, tf32());
+            else k.conv3d_backward_data_aligned_64(grid, d, w, dx, dx2, split, geo, tf32());
+            return;
+        }
         // one grid layer per stride phase; the largest phase (phase 0) sets the rows
         long rows =
                 (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
-        Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), s[0] * s[1] * s[2]);
-        Geo geo = new Geo(xShape, dy.shape(), g.kernel(), s, g.padding());
-        if (narrow(xShape.c()))
-            k.conv3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, dx2, split, geo, tf32());
-        else k.conv3d_backward_data_64(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, dx2, split, geo, tf32());
+        Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), GEMM_ROWS, s[0] * s[1] * s[2]);
+        if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, d, w, dx, dx2, split, geo, tf32());
+        else k.conv3d_backward_data_64(grid, d, w, dx, dx2, split, geo, tf32());
     }
 
     WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
@@ -131,16 +181,22 @@ final class CudaConvolution {
         long voxels = (long) dy.shape().n() * dy.shape().spatial();
         long rows = (long) kernel[0] * kernel[1] * kernel[2] * x.shape().c(),
                 columns = dy.shape().c();
-        int slices = weightSlices(rows, columns, voxels);
-        Grid grid = gemmGrid("conv3d backward weight", rows, columns, slices);
-        Geo geo = new Geo(x.shape(), dy.shape(), kernel, g.stride(), g.padding());
         Input in = Input.of(x);
+        boolean aligned = alignedBackwardWeight(x.shape(), in.split(), dy.shape());
+        int tileRows = tileRows(aligned, columns);
+        int slices = weightSlices(rows, columns, tileRows, voxels);
+        Grid grid = gemmGrid("conv3d backward weight", rows, columns, tileRows, slices);
+        Geo geo = new Geo(x.shape(), dy.shape(), kernel, g.stride(), g.padding());
         CudaTensor d = CudaBackend.c(dy);
         CudaTensor dw = sumOfSlices(ws, slices, partial -> {
-            if (narrow(columns))
-                k.conv3d_backward_weight_32(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
-            else
-                k.conv3d_backward_weight_64(grid, in.first(), in.second(), in.split(), d, partial, geo, slices, tf32());
+            DevicePointer x2 = in.second();
+            if (aligned && narrow(columns))
+                k.conv3d_backward_weight_aligned_32(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+            else if (aligned)
+                k.conv3d_backward_weight_aligned_64(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+            else if (narrow(columns))
+                k.conv3d_backward_weight_32(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+            else k.conv3d_backward_weight_64(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
         });
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
@@ -157,7 +213,7 @@ final class CudaConvolution {
                 weight.shape().dim(4));
         CudaTensor y = rt.make(ys);
         long taps = (long) stride[0] * stride[1] * stride[2], columns = taps * ys.c();
-        Grid grid = gemmGrid("convTranspose3d forward", (long) xs.n() * xs.spatial(), columns, 1);
+        Grid grid = gemmGrid("convTranspose3d forward", (long) xs.n() * xs.spatial(), columns, GEMM_ROWS, 1);
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
         if (narrow(columns))
@@ -175,7 +231,7 @@ final class CudaConvolution {
                 ys.w() / stride[2],
                 weight.shape().dim(0));
         CudaTensor dx = rt.make(xs);
-        Grid grid = gemmGrid("convTranspose3d backward data", (long) xs.n() * xs.spatial(), xs.c(), 1);
+        Grid grid = gemmGrid("convTranspose3d backward data", (long) xs.n() * xs.spatial(), xs.c(), GEMM_ROWS, 1);
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
         if (narrow(xs.c()))
             k.conv_transpose3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
@@ -189,8 +245,8 @@ final class CudaConvolution {
         long voxels = (long) x.shape().n() * x.shape().spatial();
         long rows = x.shape().c(),
                 columns = (long) stride[0] * stride[1] * stride[2] * dy.shape().c();
-        int slices = weightSlices(rows, columns, voxels);
-        Grid grid = gemmGrid("convTranspose3d backward weight", rows, columns, slices);
+        int slices = weightSlices(rows, columns, GEMM_ROWS, voxels);
+        Grid grid = gemmGrid("convTranspose3d backward weight", rows, columns, GEMM_ROWS, slices);
         Geo geo = new Geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
         CudaTensor in = CudaBackend.c(x), d = CudaBackend.c(dy);
         CudaTensor dw = sumOfSlices(ws, slices, partial -> {
