@@ -1,5 +1,7 @@
 """Prints the training-step comparison from steps_big.jsonl (TrainStepBench and torch_unet_step.py lines):
-ms/step, peak memory and the ratio to PyTorch for each configuration and precision measured in the run."""
+ms/step, peak memory and the ratio to PyTorch for each configuration and precision measured in the run. An
+optional second argument names the card, printed under the table.
+Usage: steps_table.py steps_big.jsonl [CARD]"""
 import json
 import sys
 
@@ -22,3 +24,5 @@ for (patch, precision), o in sorted(ours.items()):
               f"{o['peak_GiB']:.2f} / {t['peak_GiB']:.2f} |")
     else:
         print(f"| {patch}^3 | {precision} | {o['ms_step']:.1f} | | | {o['peak_GiB']:.2f} / |")
+if len(sys.argv) > 2:
+    print(f"\ncard: {sys.argv[2]}")

@@ -1,5 +1,6 @@
 """PyTorch eager (cuDNN where it applies) timings of the ops that bench/java/.../CudaOpsBench times, on the
-same card, for the comparison table. NCDHW, as nnU-Net runs them. Usage: python3 torch_ops.py [SIZE] [C]"""
+same card, for the comparison table. NCDHW, as nnU-Net runs them (the convolutions also NDHWC). Usage:
+python3 torch_ops.py [SIZE] [C]"""
 import json
 import sys
 
@@ -103,15 +104,17 @@ report("sum_of_squares (31.2M)", "31197204", timed(lambda: torch.nn.utils.clip_g
 
 
 # The three passes of the dominant 3x3x3 convolutions, as CudaOpsBench times them: true fp32, then TF32
-# ("_tf32"), NCDHW, cuDNN with benchmark mode; "GBps" is GFLOP/s, as on our side.
-for level, tf32 in [(lv, t) for t in (False, True) for lv in range(3)]:
+# ("_tf32"), cuDNN with benchmark mode, in NCDHW (as nnU-Net runs them) and in NDHWC ("_ndhwc",
+# channels_last_3d, cuDNN's native layout on sm_90 and ours); "GBps" is GFLOP/s, as on our side.
+for level, tf32, layout in [(lv, t, lay) for t in (False, True) for lay in ("ncdhw", "ndhwc") for lv in range(3)]:
     torch.backends.cudnn.allow_tf32 = tf32
-    suffix = "_tf32" if tf32 else ""
+    suffix = ("_tf32" if tf32 else "") + ("_ndhwc" if layout == "ndhwc" else "")
+    fmt = torch.channels_last_3d if layout == "ndhwc" else torch.contiguous_format
     cc, d = 32 << level, size >> level
-    xc = torch.randn(2, cc, d, d, d, device=dev)
-    wc = torch.randn(cc, cc, 3, 3, 3, device=dev)
+    xc = torch.randn(2, cc, d, d, d, device=dev).contiguous(memory_format=fmt)
+    wc = torch.randn(cc, cc, 3, 3, 3, device=dev).contiguous(memory_format=fmt)
     bc = torch.randn(cc, device=dev)
-    dyc = torch.randn(2, cc, d, d, d, device=dev)
+    dyc = torch.randn(2, cc, d, d, d, device=dev).contiguous(memory_format=fmt)
     flops = 2 * 2 * d ** 3 * 27 * cc * cc
     shp = f"2x{cc}x{d}^3 3x3x3 C{cc}->{cc}"
     for op, fn in [("conv3d_forward", lambda: F.conv3d(xc, wc, bc, padding=1)),
