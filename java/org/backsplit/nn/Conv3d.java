@@ -17,6 +17,7 @@ public final class Conv3d implements Layer {
     private final Parameter weight;
     private final Parameter bias;
     private final boolean needsInputGrad;
+    private boolean biasGradientIsZero;
     private Tensor input;
 
     /**
@@ -49,6 +50,16 @@ public final class Conv3d implements Layer {
         this.needsInputGrad = needsInputGrad;
     }
 
+    /**
+     * Declares that the output feeds a per-channel normalisation (instance norm): it subtracts each channel's mean, so
+     * the bias cancels and its gradient is exactly zero. The backward pass then sets a zero gradient instead of summing
+     * dY over every voxel (one whole read of dY per convolution saved); optimizers still see a gradient, so weight
+     * decay applies to the bias as in PyTorch.
+     */
+    void feedsInstanceNorm() {
+        biasGradientIsZero = true;
+    }
+
     public int outChannels() {
         return weight.value().shape().dim(0);
     }
@@ -61,9 +72,10 @@ public final class Conv3d implements Layer {
 
     @Override
     public Tensor backward(Tensor dy) {
-        WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, bias != null);
+        WeightGrads g = backend.conv3dBackwardWeight(input, dy, geometry, bias != null && !biasGradientIsZero);
         weight.setGrad(g.weight());
-        if (bias != null) bias.setGrad(g.bias());
+        if (bias != null)
+            bias.setGrad(biasGradientIsZero ? backend.zeros(bias.value().shape()) : g.bias());
         Tensor dx = needsInputGrad ? backend.conv3dBackwardData(dy, weight.value(), geometry, input) : null;
         input = null;
         return dx;

@@ -51,6 +51,7 @@ public final class ConvNormAct implements Layer {
         this.activate = activate;
         this.conv = new Conv3d(
                 backend, prefix + "conv.", in, outChannels, kernel, stride, convBias, layout, needsInputGrad);
+        this.conv.feedsInstanceNorm();
         this.gamma = new Parameter(
                 prefix + "norm.weight", backend.upload(ones(outChannels), new Shape(outChannels)), TorchLayout.SAME);
         this.beta = new Parameter(prefix + "norm.bias", backend.zeros(new Shape(outChannels)), TorchLayout.SAME);
