@@ -11,9 +11,9 @@
 //
 // The host (CudaConvolution) launches these only when their conditions hold, checked there:
 //   forward          C and the pair's first part c1 multiples of BK, taps <= 32, every offset < 2^31;
-//   backward data    stride 1, K a multiple of BK, C a multiple of 4, taps <= 32, offsets < 2^31;
+//   backward data    K a multiple of BK, C a multiple of 4, taps <= 32, offsets < 2^31 (any stride: phases);
 //   backward weight  C, c1 and K multiples of 4, offsets < 2^31.
-// Other layers (the first layer's one or two channels, strided backward data) take the generic element-wise
+// Other layers (the first layer's one or two channels, odd channel counts) take the generic element-wise
 // loaders of gemm_tile.cuh. Both compute exactly the same sums in the same order, so results are identical.
 #pragma once
 #include "common.cuh"
@@ -62,38 +62,40 @@ __device__ inline void store_along(float (*tile)[W], int kk, int line, float4 v)
 }
 
 // The k-tile cursor of the forward and backward-data passes: kk = tap * channels + c, a k-tile inside one tap
-// (channels is a multiple of BK). offset is the tap's voxel offset (t * H + u) * W + s in the grid it moves
-// over. Every thread advances its own copy identically.
+// (channels is a multiple of BK), taps (t, u, s) of a ? x kh x kw kernel in order. offset = t * stepT + u * stepU +
+// s * stepS, kept by adds: with steps (H * W, W, 1) a tap's voxel offset in an H x W grid; with the kernel's own
+// strides, a tap's index in the full kernel. Every thread advances its own copy identically.
 struct TapCursor {
     int tap, t, u, s, c, offset;
-    int kh, kw, H, W, channels;
-    __device__ TapCursor(int kh_, int kw_, int H_, int W_, int channels_)
-        : tap(0), t(0), u(0), s(0), c(0), offset(0), kh(kh_), kw(kw_), H(H_), W(W_), channels(channels_) {}
+    int kh, kw, channels, stepU, stepT, stepS;
+    __device__ TapCursor(int kh_, int kw_, int channels_, int stepT_, int stepU_, int stepS_, int first = 0)
+        : tap(0), t(0), u(0), s(0), c(0), offset(first), kh(kh_), kw(kw_), channels(channels_), stepU(stepU_),
+          stepT(stepT_), stepS(stepS_) {}
     __device__ void next() {
         c += gemm::BK;
         if (c < channels) return;
         c = 0;
         tap++;
         s++;
-        offset++;
+        offset += stepS;
         if (s < kw) return;
         s = 0;
         u++;
-        offset += W - kw;
+        offset += stepU - kw * stepS;
         if (u < kh) return;
         u = 0;
         t++;
-        offset += (H - kh) * W;
+        offset += stepT - kh * stepU;
     }
 };
 
 // Which taps of a kd x kh x kw kernel land inside a D x H x W volume from corner (z, y, x), the tap moving
 // by `sign` (+1: the forward pass's window, -1: backward data's mirrored one): bit (t * kh + u) * kw + s.
-__device__ inline unsigned tap_mask(int z, int y, int x, int sign, const Geo& g, int D, int H, int W) {
+__device__ inline unsigned tap_mask(int z, int y, int x, int sign, int kd, int kh, int kw, int D, int H, int W) {
     unsigned mask = 0;
-    for (int t = 0, bit = 0; t < g.kd; t++)
-        for (int u = 0; u < g.kh; u++)
-            for (int s = 0; s < g.kw; s++, bit++) {
+    for (int t = 0, bit = 0; t < kd; t++)
+        for (int u = 0; u < kh; u++)
+            for (int s = 0; s < kw; s++, bit++) {
                 int zz = z + sign * t, yy = y + sign * u, xx = x + sign * s;
                 if (zz >= 0 && zz < D && yy >= 0 && yy < H && xx >= 0 && xx < W) mask |= 1u << bit;
             }
@@ -128,13 +130,13 @@ struct AlignedForward {
         unsigned mask;       // taps inside the volume; 0 for a row past M
         float4 v[V];
         __device__ LoaderA(const AlignedForward& p, int first)
-            : cursor(p.g.kh, p.g.kw, p.g.H, p.g.W, p.g.C), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
+            : cursor(p.g.kh, p.g.kw, p.g.C, p.g.H * p.g.W, p.g.W, 1), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
             const Geo& g = p.g;
             int m = first + line;
             Voxel o = voxel_at(m < p.M ? m : 0, g.Z, g.P, g.Q);
             int z = o.z * g.sd - g.pd, yy = o.y * g.sh - g.ph, xx = o.x * g.sw - g.pw;
             base = ((o.n * g.D + z) * g.H + yy) * g.W + xx;
-            mask = m < p.M ? tap_mask(z, yy, xx, 1, g, g.D, g.H, g.W) : 0u;
+            mask = m < p.M ? tap_mask(z, yy, xx, 1, g.kd, g.kh, g.kw, g.D, g.H, g.W) : 0u;
         }
         __device__ void load(const AlignedForward& p, int) {
             bool inside = (mask >> cursor.tap) & 1u;
@@ -174,40 +176,72 @@ struct AlignedForward {
     };
 };
 
-// ---- convolution backward data, stride 1, channel-aligned. A[m][kk] = dy at (input voxel m + padding - tap,
-// k), kk = tap * K + k; B[kk][n] = w[k][tap][n]. The input gradient may be a channel pair (written per element).
+// ---- convolution backward data, channel-aligned, one stride phase per grid layer (blockIdx.z). The input voxels
+// of phase (pd_, ph_, pw_), d = d' sd + pd_, are reached only by the taps t = t0 + i sd (i < nt), from dy voxel
+// d' + off - i with off = (pd_ + pad - t0) / sd (exact): a stride-1 problem over the phase's voxels with an
+// nt x nu x ns kernel. A[m][kk] = dy at (phase voxel m + off - phase tap, k), kk = phase tap * K + k;
+// B[kk][n] = w[k][its full tap][n]. With stride 1 there is one phase and every tap. The input gradient may be
+// a channel pair (written per element).
 struct AlignedBackwardData {
     const float *dy, *w;
     ChannelPair<float> dx;
     Geo g;
     int taps, M, N, kk_begin, kk_end;
+    int phd, phh, phw;     // the phase
+    int Dp, Hp, Wp;        // its voxels per axis
+    int t0, u0, s0;        // its first tap per axis
+    int nt, nu, ns;        // its taps per axis
+    int offd, offh, offw;  // dy voxel of phase voxel 0 and phase tap 0, per axis
     using OutRow = Out;
-    __device__ AlignedBackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_) : dy(dy_), w(w_), dx(dx_), g(g_) {
+    __device__ static int count(int extent, int first, int stride) {
+        return extent > first ? (extent - first + stride - 1) / stride : 0;
+    }
+    __device__ AlignedBackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase)
+        : dy(dy_), w(w_), dx(dx_), g(g_) {
         taps = g.kd * g.kh * g.kw;
-        M = g.N * g.D * g.H * g.W;
+        phw = phase % g.sw;
+        phh = (phase / g.sw) % g.sh;
+        phd = phase / (g.sw * g.sh);
+        Dp = count(g.D, phd, g.sd);
+        Hp = count(g.H, phh, g.sh);
+        Wp = count(g.W, phw, g.sw);
+        t0 = (phd + g.pd) % g.sd;
+        u0 = (phh + g.ph) % g.sh;
+        s0 = (phw + g.pw) % g.sw;
+        nt = count(g.kd, t0, g.sd);
+        nu = count(g.kh, u0, g.sh);
+        ns = count(g.kw, s0, g.sw);
+        offd = (phd + g.pd - t0) / g.sd;
+        offh = (phh + g.ph - u0) / g.sh;
+        offw = (phw + g.pw - s0) / g.sw;
+        M = g.N * Dp * Hp * Wp;
         N = g.C;
         kk_begin = 0;
-        kk_end = taps * g.K;
+        kk_end = nt * nu * ns * g.K;
     }
-    __device__ Out out_row(int m) const { return Out{m, Row{}, m < M}; }
+    __device__ Out out_row(int m) const {
+        Voxel v = voxel_at(m < M ? m : 0, Dp, Hp, Wp);
+        int voxel = ((v.n * g.D + v.z * g.sd + phd) * g.H + v.y * g.sh + phh) * g.W + v.x * g.sw + phw;
+        return Out{voxel, Row{}, m < M};
+    }
     __device__ void store(const Out& o, int n, float v) const { dx.at(o.base, n) = v; }
 
     template <int EXTENT>
     struct LoaderA {
         static constexpr int LANES = gemm::THREADS / EXTENT, V = QUADS / LANES;
         static_assert(QUADS % LANES == 0, "whole groups per thread");
-        TapCursor cursor;  // over the dy grid: tap (t, u, s) moves the source voxel by -offset
+        TapCursor cursor;  // over the phase's taps in the dy grid: a tap moves the source voxel by -offset
         int line, q0, base;
         unsigned mask;
         float4 v[V];
         __device__ LoaderA(const AlignedBackwardData& p, int first)
-            : cursor(p.g.kh, p.g.kw, p.g.P, p.g.Q, p.g.K), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
+            : cursor(p.nu, p.ns, p.g.K, p.g.P * p.g.Q, p.g.Q, 1), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
             const Geo& g = p.g;
             int m = first + line;
-            Voxel o = voxel_at(m < p.M ? m : 0, g.D, g.H, g.W);
-            int z = o.z + g.pd, yy = o.y + g.ph, xx = o.x + g.pw;  // dy voxel of tap 0
+            Voxel o = voxel_at(m < p.M ? m : 0, p.Dp, p.Hp, p.Wp);
+            int z = o.z + p.offd, yy = o.y + p.offh, xx = o.x + p.offw;  // dy voxel of phase tap 0
             base = ((o.n * g.Z + z) * g.P + yy) * g.Q + xx;
-            mask = m < p.M ? tap_mask(z, yy, xx, -1, g, g.Z, g.P, g.Q) : 0u;
+            mask = m < p.M ? tap_mask(z, yy, xx, -1, p.nt, p.nu, p.ns, g.Z, g.P, g.Q) : 0u;
         }
         __device__ void load(const AlignedBackwardData& p, int) {
             bool inside = (mask >> cursor.tap) & 1u;
@@ -224,23 +258,24 @@ struct AlignedBackwardData {
     };
 
     // B: thread = one kk row of the k-tile (r) and a 4-wide group of input channels; w[k][tap][c] rows are
-    // c-contiguous
+    // c-contiguous; the phase tap (t, u, s) of the cursor is the full tap (t0 + t sd, u0 + u sh, s0 + s sw)
     template <int EXTENT>
     struct LoaderB {
         static constexpr int GROUPS = EXTENT / VEC, ROWS = gemm::THREADS / GROUPS;
         static_assert(ROWS >= gemm::BK, "one row per thread at most");
-        TapCursor cursor;
+        TapCursor cursor;  // offset: the phase tap's index in the full kernel
         int r, col;
         bool active;
         float4 v;
         __device__ LoaderB(const AlignedBackwardData& p, int first)
-            : cursor(p.g.kh, p.g.kw, p.g.P, p.g.Q, p.g.K), r(threadIdx.x / GROUPS), col(VEC * (threadIdx.x % GROUPS)) {
+            : cursor(p.nu, p.ns, p.g.K, p.g.sd * p.g.kh * p.g.kw, p.g.sh * p.g.kw, p.g.sw, (p.t0 * p.g.kh + p.u0) * p.g.kw + p.s0),
+              r(threadIdx.x / GROUPS), col(VEC * (threadIdx.x % GROUPS)) {
             active = r < gemm::BK && first + col < p.N;
             col += first;
         }
         __device__ void load(const AlignedBackwardData& p, int) {
             int k = cursor.c + r;
-            v = active ? load4(p.w + (k * p.taps + cursor.tap) * p.g.C + col) : zero4();
+            v = active ? load4(p.w + (k * p.taps + cursor.offset) * p.g.C + col) : zero4();
             cursor.next();
         }
         template <bool ROUND>

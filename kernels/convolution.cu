@@ -317,10 +317,10 @@ extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_32(const float* x,
     run_aligned<conv::AlignedForward, 32>(conv::AlignedForward(x, x2, c1, w, bias, y, g), tf32);
 }
 extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run_aligned<conv::AlignedBackwardData, 64>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g), tf32);
+    run_aligned<conv::AlignedBackwardData, 64>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
 extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run_aligned<conv::AlignedBackwardData, 32>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g), tf32);
+    run_aligned<conv::AlignedBackwardData, 32>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
 }
 extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
     run_aligned<conv::AlignedBackwardWeight, 64>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), tf32);

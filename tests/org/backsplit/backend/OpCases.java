@@ -69,6 +69,19 @@ public final class OpCases {
                     48,
                     new int[] {1, 3, 3},
                     new int[] {1, 1, 1}),
+            // strided and aligned: backward data by stride phases of unequal sizes, with every tap count per phase
+            new Conv(
+                    "C32->48 3x3x3 stride 2, aligned",
+                    Shape.ndhwc(2, 9, 8, 11, 32),
+                    48,
+                    new int[] {3, 3, 3},
+                    new int[] {2, 2, 2}),
+            new Conv(
+                    "C16->32 1x3x3 stride 1x2x2, aligned",
+                    Shape.ndhwc(1, 3, 9, 10, 16),
+                    32,
+                    new int[] {1, 3, 3},
+                    new int[] {1, 2, 2}),
             // several GEMM tiles in every direction, and weight gradients split over voxel slices on the GPU
             new Conv("C24->72 3x3x3, many tiles", Shape.ndhwc(2, 12, 11, 13, 24), 72, new int[] {3, 3, 3}, new int[] {
                 1, 1, 1

@@ -94,10 +94,9 @@ final class CudaConvolution {
         return x.c() % BK == 0 && split % BK == 0 && taps(kernel) <= 32 && int32Offsets(x, y);
     }
 
-    /** Backward data: stride 1, the output's channels whole k-tiles, the input's in groups of 4; at most 32 taps. */
-    static boolean alignedBackwardData(Shape x, int[] kernel, int[] stride, Shape dy) {
-        boolean unitStride = stride[0] == 1 && stride[1] == 1 && stride[2] == 1;
-        return unitStride && dy.c() % BK == 0 && x.c() % 4 == 0 && taps(kernel) <= 32 && int32Offsets(x, dy);
+    /** Backward data: the output's channels whole k-tiles, the input's in groups of 4; at most 32 taps. */
+    static boolean alignedBackwardData(Shape x, int[] kernel, Shape dy) {
+        return dy.c() % BK == 0 && x.c() % 4 == 0 && taps(kernel) <= 32 && int32Offsets(x, dy);
     }
 
     /** Backward weight: input channels, the pair's first part and output channels in groups of 4. */
@@ -159,18 +158,15 @@ final class CudaConvolution {
         int[] s = g.stride();
         Geo geo = new Geo(xShape, dy.shape(), g.kernel(), s, g.padding());
         CudaTensor d = CudaBackend.c(dy), w = CudaBackend.c(weight);
-        if (alignedBackwardData(xShape, g.kernel(), s, dy.shape())) {
-            long rows = (long) xShape.n() * xShape.spatial();
-            Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), tileRows(true, xShape.c()), 1);
-            if (narrow(xShape.c())) k.conv3d_backward_data_aligned_32(grid, d, w, dx, dx2, split, geo, tf32());
-            else k.conv3d_backward_data_aligned_64(grid, d, w, dx, dx2, split, geo, tf32());
-            return;
-        }
+        boolean aligned = alignedBackwardData(xShape, g.kernel(), dy.shape());
         // one grid layer per stride phase; the largest phase (phase 0) sets the rows
         long rows =
                 (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
-        Grid grid = gemmGrid("conv3d backward data", rows, xShape.c(), GEMM_ROWS, s[0] * s[1] * s[2]);
-        if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, d, w, dx, dx2, split, geo, tf32());
+        Grid grid =
+                gemmGrid("conv3d backward data", rows, xShape.c(), tileRows(aligned, xShape.c()), s[0] * s[1] * s[2]);
+        if (aligned && narrow(xShape.c())) k.conv3d_backward_data_aligned_32(grid, d, w, dx, dx2, split, geo, tf32());
+        else if (aligned) k.conv3d_backward_data_aligned_64(grid, d, w, dx, dx2, split, geo, tf32());
+        else if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, d, w, dx, dx2, split, geo, tf32());
         else k.conv3d_backward_data_64(grid, d, w, dx, dx2, split, geo, tf32());
     }
 
