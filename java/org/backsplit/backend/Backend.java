@@ -20,6 +20,9 @@ import org.backsplit.tensor.Tensor;
  * ReLU is {@link #leakyRelu} with slope 0; a residual addition is {@link #add} (its backward passes the gradient to
  * both inputs unchanged). Operations return new tensors and never modify their inputs, except the optimizer steps and
  * {@link #scaleInPlace}, which update their first argument.
+ *
+ * <p>Each operation family has one name in all its homes (this interface, the reference backend's section, the CPU
+ * class, the CUDA launcher, the kernel file and the tests); kernels/README.md is the index of them.
  */
 public interface Backend {
 
