@@ -46,7 +46,7 @@ __device__ inline float4 zero4() { return float4{0.f, 0.f, 0.f, 0.f}; }
 __device__ inline float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
 
 // The four values of v into a shared tile's column `line`, rows kk .. kk + 3 (an operand stored [kk][line]).
-template <bool ROUND, int W>
+template <int ROUND, int W>
 __device__ inline void store_down(float (*tile)[W], int kk, int line, float4 v) {
     tile[kk][line] = gemm::staged<ROUND>(v.x);
     tile[kk + 1][line] = gemm::staged<ROUND>(v.y);
@@ -55,7 +55,7 @@ __device__ inline void store_down(float (*tile)[W], int kk, int line, float4 v) 
 }
 
 // The four values of v into row kk of a shared tile, lines line .. line + 3 (16-byte aligned: one vector store).
-template <bool ROUND, int W>
+template <int ROUND, int W>
 __device__ inline void store_along(float (*tile)[W], int kk, int line, float4 v) {
     *reinterpret_cast<float4*>(&tile[kk][line]) =
         float4{gemm::staged<ROUND>(v.x), gemm::staged<ROUND>(v.y), gemm::staged<ROUND>(v.z), gemm::staged<ROUND>(v.w)};
@@ -147,7 +147,7 @@ struct AlignedForward {
             for (int i = 0; i < V; i++) v[i] = inside ? load4(src + VEC * (q0 + i * LANES)) : zero4();
             cursor.next();
         }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
 #pragma unroll
             for (int i = 0; i < V; i++) store_down<ROUND>(tile, VEC * (q0 + i * LANES), line, v[i]);
@@ -169,7 +169,7 @@ struct AlignedForward {
             row = p.w + (active ? n * p.kk_end : 0) + VEC * (q < QUADS ? q : 0);
         }
         __device__ void load(const AlignedForward&, int k0) { v = active ? load4(row + k0) : zero4(); }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
             if (q < QUADS) store_down<ROUND>(tile, VEC * q, line, v);
         }
@@ -250,7 +250,7 @@ struct AlignedBackwardData {
             for (int i = 0; i < V; i++) v[i] = inside ? load4(src + VEC * (q0 + i * LANES)) : zero4();
             cursor.next();
         }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
 #pragma unroll
             for (int i = 0; i < V; i++) store_down<ROUND>(tile, VEC * (q0 + i * LANES), line, v[i]);
@@ -278,7 +278,7 @@ struct AlignedBackwardData {
             v = active ? load4(p.w + (k * p.taps + cursor.offset) * p.g.C + col) : zero4();
             cursor.next();
         }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
             if (r < gemm::BK) store_along<ROUND>(tile, r, VEC * (threadIdx.x % GROUPS), v);
         }
@@ -361,7 +361,7 @@ struct AlignedBackwardWeight {
                 }
             }
         }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
 #pragma unroll
             for (int i = 0; i < V; i++)
@@ -386,7 +386,7 @@ struct AlignedBackwardWeight {
             int vox = k0 + r;
             v = active && vox < p.kk_end ? load4(p.dy + vox * p.g.K + col) : zero4();
         }
-        template <bool ROUND>
+        template <int ROUND>
         __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
             if (r < gemm::BK) store_along<ROUND>(tile, r, VEC * (threadIdx.x % GROUPS), v);
         }

@@ -259,7 +259,8 @@ struct TransposedBackwardWeight : Problem {
 }  // namespace conv
 
 // Entry points: one per pass and tile width (BN = 64, or 32 for outputs of at most 32 columns), BM = 128,
-// 256 threads; tf32 = 1 multiplies on the tensor cores in TF32 (mma.cuh), 0 in fp32 on the CUDA cores.
+// 256 threads; precision: 0 multiplies in fp32 on the CUDA cores, 1 in TF32 and 2 in BF16 on the tensor cores
+// (mma.cuh).
 // The convolution's input (forward, weight gradient) and input gradient (backward data) may be a channel
 // pair (x, x2, c1): channels below c1 from x, the rest from x2. Grid: x = row tiles, y = column tiles,
 // z = stride phases (backward data) or voxel slices (weight gradients), 1 otherwise.
@@ -268,11 +269,22 @@ struct TransposedBackwardWeight : Problem {
 // Chosen without a GPU to measure: compare with the bound removed on the next GPU run.
 #define GEMM_BOUNDS __launch_bounds__(gemm::THREADS, 2)
 
-template <class P, int BN, class Loaders = gemm::ElementLoaders<128, BN, P>>
-__device__ void run(const P& p, int tf32) {
-    __shared__ __align__(16) gemm::SharedTiles<128, BN> s;
-    if (tf32) gemm::tile<128, BN, gemm::Tf32Compute<128, BN>, P, Loaders>(p, blockIdx.x * 128, blockIdx.y * BN, s);
-    else gemm::tile<128, BN, gemm::Fp32Compute<128, BN>, P, Loaders>(p, blockIdx.x * 128, blockIdx.y * BN, s);
+// The kernels' `precision` argument: how the multiply step computes (the host's CudaConvolution sends it).
+enum Precision { PRECISION_FP32 = 0, PRECISION_TF32 = 1, PRECISION_BF16 = 2 };
+
+// One block tile of problem P with BM x BN tiles, the loaders of Loaders and the multiply step `precision` names.
+template <class P, int BM, int BN, class Loaders>
+__device__ void run_tile(const P& p, int precision) {
+    __shared__ __align__(16) gemm::SharedTiles<BM, BN> s;
+    int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
+    if (precision == PRECISION_BF16) gemm::tile<BM, BN, gemm::Bf16Compute<BM, BN>, P, Loaders>(p, m0, n0, s);
+    else if (precision == PRECISION_TF32) gemm::tile<BM, BN, gemm::Tf32Compute<BM, BN>, P, Loaders>(p, m0, n0, s);
+    else gemm::tile<BM, BN, gemm::Fp32Compute<BM, BN>, P, Loaders>(p, m0, n0, s);
+}
+
+template <class P, int BN>
+__device__ void run(const P& p, int precision) {
+    run_tile<P, 128, BN, gemm::ElementLoaders<128, BN, P>>(p, precision);
 }
 
 // Aligned tiles: 128 x 64, or 256 x 32 for outputs of at most 32 columns (the 3D U-Net's widest layers), so
@@ -283,66 +295,63 @@ struct AlignedRows {
 };
 
 template <class P, int BN>
-__device__ void run_aligned(const P& p, int tf32) {
+__device__ void run_aligned(const P& p, int precision) {
     constexpr int BM = AlignedRows<BN>::value;
-    __shared__ __align__(16) gemm::SharedTiles<BM, BN> s;
-    using Loaders = conv::AlignedLoaders<BM, BN, P>;
-    if (tf32) gemm::tile<BM, BN, gemm::Tf32Compute<BM, BN>, P, Loaders>(p, blockIdx.x * BM, blockIdx.y * BN, s);
-    else gemm::tile<BM, BN, gemm::Fp32Compute<BM, BN>, P, Loaders>(p, blockIdx.x * BM, blockIdx.y * BN, s);
+    run_tile<P, BM, BN, conv::AlignedLoaders<BM, BN, P>>(p, precision);
 }
 
-extern "C" __global__ void GEMM_BOUNDS conv3d_forward_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run<conv::Forward, 64>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_forward_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run<conv::Forward, 32>(conv::Forward({x, x2, c1, g.C}, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int precision) {
+    run<conv::BackwardData, 64>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int precision) {
+    run<conv::BackwardData, 32>(conv::BackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run<conv::BackwardWeight, 64>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run<conv::BackwardWeight, 32>(conv::BackwardWeight({x, x2, c1, g.C}, dy, partial, g, blockIdx.z, slices), precision);
 }
 // The channel-aligned passes (conv_iterators.cuh; the host checks their conditions): vectorised loaders, same sums.
-extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run_aligned<conv::AlignedForward, 64>(conv::AlignedForward(x, x2, c1, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_64(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run_aligned<conv::AlignedForward, 64>(conv::AlignedForward(x, x2, c1, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run_aligned<conv::AlignedForward, 32>(conv::AlignedForward(x, x2, c1, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_forward_aligned_32(const float* x, const float* x2, int c1, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run_aligned<conv::AlignedForward, 32>(conv::AlignedForward(x, x2, c1, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run_aligned<conv::AlignedBackwardData, 64>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_64(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int precision) {
+    run_aligned<conv::AlignedBackwardData, 64>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int tf32) {
-    run_aligned<conv::AlignedBackwardData, 32>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_data_aligned_32(const float* dy, const float* w, float* dx, float* dx2, int c1, Geo g, int precision) {
+    run_aligned<conv::AlignedBackwardData, 32>(conv::AlignedBackwardData(dy, w, {dx, dx2, c1, g.C}, g, blockIdx.z), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run_aligned<conv::AlignedBackwardWeight, 64>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_64(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run_aligned<conv::AlignedBackwardWeight, 64>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run_aligned<conv::AlignedBackwardWeight, 32>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv3d_backward_weight_aligned_32(const float* x, const float* x2, int c1, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run_aligned<conv::AlignedBackwardWeight, 32>(conv::AlignedBackwardWeight(x, x2, c1, dy, partial, g, blockIdx.z, slices), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_64(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_64(const float* x, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run<conv::TransposedForward, 64>(conv::TransposedForward(x, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_32(const float* x, const float* w, const float* bias, float* y, Geo g, int tf32) {
-    run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_forward_32(const float* x, const float* w, const float* bias, float* y, Geo g, int precision) {
+    run<conv::TransposedForward, 32>(conv::TransposedForward(x, w, bias, y, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_64(const float* dy, const float* w, float* dx, Geo g, int tf32) {
-    run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_64(const float* dy, const float* w, float* dx, Geo g, int precision) {
+    run<conv::TransposedBackwardData, 64>(conv::TransposedBackwardData(dy, w, dx, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_32(const float* dy, const float* w, float* dx, Geo g, int tf32) {
-    run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_data_32(const float* dy, const float* w, float* dx, Geo g, int precision) {
+    run<conv::TransposedBackwardData, 32>(conv::TransposedBackwardData(dy, w, dx, g), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_64(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_64(const float* x, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run<conv::TransposedBackwardWeight, 64>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), precision);
 }
-extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_32(const float* x, const float* dy, float* partial, Geo g, int slices, int tf32) {
-    run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), tf32);
+extern "C" __global__ void GEMM_BOUNDS conv_transpose3d_backward_weight_32(const float* x, const float* dy, float* partial, Geo g, int slices, int precision) {
+    run<conv::TransposedBackwardWeight, 32>(conv::TransposedBackwardWeight(x, dy, partial, g, blockIdx.z, slices), precision);
 }

@@ -1,7 +1,7 @@
 // The implicit-GEMM main loop shared by every convolution pass (convolution.cu): one block computes a BM x BN
 // tile of C = A B, where a "problem" says how to read A[m][kk] and B[kk][n] straight from the tensors (no
-// im2col buffer) and where C[m][n] goes. The multiply step is fp32 on the CUDA cores (Fp32Compute) or TF32
-// on the tensor cores (Tf32Compute); loading and staging are shared.
+// im2col buffer) and where C[m][n] goes. The multiply step is fp32 on the CUDA cores (Fp32Compute), or TF32
+// (Tf32Compute) or BF16 (Bf16Compute) on the tensor cores; loading and staging are shared.
 //
 // 256 threads; BK = 16 deep k-tiles staged in shared memory, the next tile's global loads issued before the
 // current one is multiplied (register prefetch). fp32: each thread accumulates a (BM/16) x (BN/16) block of
@@ -56,10 +56,15 @@ __device__ inline void load_vector(float (&dst)[T], const float* src) {
     }
 }
 
-// A value as it goes into a shared tile: rounded to TF32 when the tensor cores will read it.
-template <bool ROUND>
+// How operands are rounded as they are staged into shared memory: not at all (fp32 CUDA cores), or to what the
+// tensor cores will read (TF32, BF16).
+enum Rounding { ROUND_NONE = 0, ROUND_TF32 = 1, ROUND_BF16 = 2 };
+
+// A value as it goes into a shared tile, rounded as the tensor cores will read it.
+template <int ROUND>
 __device__ inline float staged(float v) {
-    if constexpr (ROUND) return __uint_as_float(to_tf32(v));
+    if constexpr (ROUND == ROUND_TF32) return __uint_as_float(to_tf32(v));
+    else if constexpr (ROUND == ROUND_BF16) return to_bf16(v);
     else return v;
 }
 
@@ -106,7 +111,7 @@ struct Loader<EXTENT, P, Op, true> {  // thread: one kk, lines l0 + i * STEP (th
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = Op::get(p, lines[i], key);
     }
-    template <bool ROUND>
+    template <int ROUND>
     __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) tile[kc][l0 + i * STEP] = staged<ROUND>(v[i]);
@@ -126,7 +131,7 @@ struct Loader<EXTENT, P, Op, false> {  // thread: one line, kk = c0 + i * STEP
 #pragma unroll
         for (int i = 0; i < E; i++) v[i] = Op::get(p, line, Op::key(p, k0 + c0 + i * STEP));
     }
-    template <bool ROUND>
+    template <int ROUND>
     __device__ void store(float (*tile)[EXTENT + PAD]) const {
 #pragma unroll
         for (int i = 0; i < E; i++) tile[c0 + i * STEP][lc] = staged<ROUND>(v[i]);
@@ -143,7 +148,7 @@ struct SharedTiles {
 // fp32 on the CUDA cores: each thread a (BM/16) x (BN/16) block of consecutive rows and columns.
 template <int BM, int BN>
 struct Fp32Compute {
-    static constexpr bool ROUNDS_OPERANDS = false;
+    static constexpr int ROUNDING = ROUND_NONE;
     static constexpr int TM = BM / 16, TN = BN / 16;
     float acc[TM][TN];
     int ty, tx;
@@ -180,16 +185,15 @@ struct Fp32Compute {
     }
 };
 
-// TF32 on the tensor cores (mma.sync m16n8k8): the 8 warps as 4 x 2, each a (BM/4) x (BN/2) warp tile of
-// MI x NI instruction tiles; operands already rounded to TF32 in shared memory, fp32 accumulation.
+// The tensor-core paths' accumulators: the 8 warps as 4 x 2, each a (BM/4) x (BN/2) warp tile of MI x NI 16x8
+// instruction tiles, fp32, laid out per lane as the mma instructions leave them (mma.cuh), and their epilogue.
 template <int BM, int BN>
-struct Tf32Compute {
-    static constexpr bool ROUNDS_OPERANDS = true;
+struct WarpTiles {
     static constexpr int WM = BM / 4, WN = BN / 2, MI = WM / 16, NI = WN / 8;
-    static_assert(WM % 16 == 0 && WN % 8 == 0 && THREADS == 256, "TF32 warp tiling");
+    static_assert(WM % 16 == 0 && WN % 8 == 0 && THREADS == 256, "tensor-core warp tiling");
     float acc[MI][NI][4];
     int wm, wn, g, q;
-    __device__ Tf32Compute() {
+    __device__ WarpTiles() {
         int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
         wm = warp / 2 * WM;
         wn = warp % 2 * WN;
@@ -201,30 +205,6 @@ struct Tf32Compute {
             for (int j = 0; j < NI; j++)
 #pragma unroll
                 for (int r = 0; r < 4; r++) acc[i][j][r] = 0.f;
-    }
-    __device__ void multiply(const SharedTiles<BM, BN>& s) {
-#pragma unroll
-        for (int k = 0; k < BK; k += 8) {
-            uint32_t a[MI][4], b[NI][2];
-#pragma unroll
-            for (int i = 0; i < MI; i++) {
-                int row = wm + i * 16 + g;
-                a[i][0] = __float_as_uint(s.A[k + q][row]);
-                a[i][1] = __float_as_uint(s.A[k + q][row + 8]);
-                a[i][2] = __float_as_uint(s.A[k + q + 4][row]);
-                a[i][3] = __float_as_uint(s.A[k + q + 4][row + 8]);
-            }
-#pragma unroll
-            for (int j = 0; j < NI; j++) {
-                int col = wn + j * 8 + g;
-                b[j][0] = __float_as_uint(s.B[k + q][col]);
-                b[j][1] = __float_as_uint(s.B[k + q + 4][col]);
-            }
-#pragma unroll
-            for (int i = 0; i < MI; i++)
-#pragma unroll
-                for (int j = 0; j < NI; j++) mma_tf32_16x8x8(acc[i][j], a[i], b[j]);
-        }
     }
     template <class P>
     __device__ void store(const P& p, int m0, int n0) const {
@@ -247,6 +227,70 @@ struct Tf32Compute {
     }
 };
 
+// TF32 on the tensor cores (mma.sync m16n8k8): operands already rounded to TF32 in shared memory, fp32
+// accumulation; two k-steps of 8 per k-tile.
+template <int BM, int BN>
+struct Tf32Compute : WarpTiles<BM, BN> {
+    static constexpr int ROUNDING = ROUND_TF32;
+    using T = WarpTiles<BM, BN>;
+    __device__ void multiply(const SharedTiles<BM, BN>& s) {
+        const int g = this->g, q = this->q;
+#pragma unroll
+        for (int k = 0; k < BK; k += 8) {
+            uint32_t a[T::MI][4], b[T::NI][2];
+#pragma unroll
+            for (int i = 0; i < T::MI; i++) {
+                int row = this->wm + i * 16 + g;
+                a[i][0] = __float_as_uint(s.A[k + q][row]);
+                a[i][1] = __float_as_uint(s.A[k + q][row + 8]);
+                a[i][2] = __float_as_uint(s.A[k + q + 4][row]);
+                a[i][3] = __float_as_uint(s.A[k + q + 4][row + 8]);
+            }
+#pragma unroll
+            for (int j = 0; j < T::NI; j++) {
+                int col = this->wn + j * 8 + g;
+                b[j][0] = __float_as_uint(s.B[k + q][col]);
+                b[j][1] = __float_as_uint(s.B[k + q + 4][col]);
+            }
+#pragma unroll
+            for (int i = 0; i < T::MI; i++)
+#pragma unroll
+                for (int j = 0; j < T::NI; j++) mma_tf32_16x8x8(this->acc[i][j], a[i], b[j]);
+        }
+    }
+};
+
+// BF16 on the tensor cores (mma.sync m16n8k16): operands rounded to BF16 when staged (kept as floats in shared
+// memory), paired into bf16x2 registers as the fragments are read, fp32 accumulation; one k-step per k-tile.
+template <int BM, int BN>
+struct Bf16Compute : WarpTiles<BM, BN> {
+    static constexpr int ROUNDING = ROUND_BF16;
+    using T = WarpTiles<BM, BN>;
+    static_assert(BK == 16, "one m16n8k16 step per k-tile");
+    __device__ void multiply(const SharedTiles<BM, BN>& s) {
+        const int k = 2 * this->q;
+        uint32_t a[T::MI][4], b[T::NI][2];
+#pragma unroll
+        for (int i = 0; i < T::MI; i++) {
+            int row = this->wm + i * 16 + this->g;
+            a[i][0] = pack_bf16(s.A[k][row], s.A[k + 1][row]);
+            a[i][1] = pack_bf16(s.A[k][row + 8], s.A[k + 1][row + 8]);
+            a[i][2] = pack_bf16(s.A[k + 8][row], s.A[k + 9][row]);
+            a[i][3] = pack_bf16(s.A[k + 8][row + 8], s.A[k + 9][row + 8]);
+        }
+#pragma unroll
+        for (int j = 0; j < T::NI; j++) {
+            int col = this->wn + j * 8 + this->g;
+            b[j][0] = pack_bf16(s.B[k][col], s.B[k + 1][col]);
+            b[j][1] = pack_bf16(s.B[k + 8][col], s.B[k + 9][col]);
+        }
+#pragma unroll
+        for (int i = 0; i < T::MI; i++)
+#pragma unroll
+            for (int j = 0; j < T::NI; j++) mma_bf16_16x8x16(this->acc[i][j], a[i], b[j]);
+    }
+};
+
 // The generic loaders of a problem's two operands.
 template <int BM, int BN, class P>
 struct ElementLoaders {
@@ -263,7 +307,7 @@ __device__ void tile(const P& p, int m0, int n0, SharedTiles<BM, BN>& s) {
     typename Loaders::A la(p, m0);
     typename Loaders::B lb(p, n0);
     Compute compute;
-    constexpr bool ROUND = Compute::ROUNDS_OPERANDS;
+    constexpr int ROUND = Compute::ROUNDING;
     const int kb = p.kk_begin, ke = p.kk_end;
     if (kb < ke) {
         la.load(p, kb);

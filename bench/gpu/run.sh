@@ -27,7 +27,7 @@ section() {
 
 section "parity and training tests" 300 "$java -jar target/gpu/junit-platform-console-standalone.jar execute \
   --class-path '$cp' --disable-banner --details=tree \
-  --select-class org.backsplit.backend.CudaBackendParityTest --select-class org.backsplit.backend.CudaTf32ParityTest \
+  --select-class org.backsplit.backend.CudaBackendParityTest --select-class org.backsplit.backend.CudaTensorCoreParityTest \
   --select-class org.backsplit.train.CudaTrainingTest > '$out/tests.log' 2>&1; rc=\$?; \
   grep -E '✘|MethodSource|Exception|expected' '$out/tests.log' | head -30; \
   grep -E 'GPU losses|CPU losses' '$out/tests.log' | head -8; exit \$rc"
@@ -38,7 +38,7 @@ section "PyTorch eager kernels" 240 "python3 bench/gpu/torch_ops.py 128 32 2>&1 
 section "demo-size step (32^3)" 120 "$java -cp '$cp' org.backsplit.bench.TrainStepBench 4 8 64 32 2 4 16 10 cuda fp32 \
   2>'$out/step_gpu_breakdown.txt' | tee '$out/step_gpu.jsonl'; head -12 '$out/step_gpu_breakdown.txt'"
 
-for precision in fp32 tf32; do
+for precision in fp32 tf32 bf16; do
   for cfg in "5 16 256 64 5" "6 32 320 128 2"; do
     set -- $cfg
     section "our step ${4}^3 $precision" 240 "$java -cp '$cp' org.backsplit.bench.TrainStepBench $1 $2 $3 $4 2 4 16 $5 cuda $precision \

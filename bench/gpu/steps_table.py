@@ -11,7 +11,7 @@ for line in open(sys.argv[1]):
         continue
     d = json.loads(line)
     if d.get("engine") == "backsplit-java":
-        precision = "tf32" if "TF32" in d["backend"] else "fp32"
+        precision = "tf32" if "TF32" in d["backend"] else "bf16" if "BF16" in d["backend"] else "fp32"
         ours[(d["patch"], precision)] = d
     else:
         theirs[(d["patch"][0], d["mode"])] = d

@@ -104,17 +104,19 @@ report("sum_of_squares (31.2M)", "31197204", timed(lambda: torch.nn.utils.clip_g
 
 
 # The three passes of the dominant 3x3x3 convolutions, as CudaOpsBench times them: true fp32, then TF32
-# ("_tf32"), cuDNN with benchmark mode, in NCDHW (as nnU-Net runs them) and in NDHWC ("_ndhwc",
+# ("_tf32") and BF16 ("_bf16"), cuDNN with benchmark mode, in NCDHW (as nnU-Net runs them) and in NDHWC ("_ndhwc",
 # channels_last_3d, cuDNN's native layout on sm_90 and ours); "GBps" is GFLOP/s, as on our side.
-for level, tf32, layout in [(lv, t, lay) for t in (False, True) for lay in ("ncdhw", "ndhwc") for lv in range(3)]:
-    torch.backends.cudnn.allow_tf32 = tf32
-    suffix = ("_tf32" if tf32 else "") + ("_ndhwc" if layout == "ndhwc" else "")
+# "_bf16": bf16 tensors, as autocast runs the convolutions (ours keeps fp32 tensors and multiplies in bf16).
+for level, mode, layout in [(lv, m, lay) for m in ("fp32", "tf32", "bf16") for lay in ("ncdhw", "ndhwc") for lv in range(3)]:
+    torch.backends.cudnn.allow_tf32 = mode == "tf32"
+    dtype = torch.bfloat16 if mode == "bf16" else torch.float32
+    suffix = ("" if mode == "fp32" else "_" + mode) + ("_ndhwc" if layout == "ndhwc" else "")
     fmt = torch.channels_last_3d if layout == "ndhwc" else torch.contiguous_format
     cc, d = 32 << level, size >> level
-    xc = torch.randn(2, cc, d, d, d, device=dev).contiguous(memory_format=fmt)
-    wc = torch.randn(cc, cc, 3, 3, 3, device=dev).contiguous(memory_format=fmt)
-    bc = torch.randn(cc, device=dev)
-    dyc = torch.randn(2, cc, d, d, d, device=dev).contiguous(memory_format=fmt)
+    xc = torch.randn(2, cc, d, d, d, device=dev, dtype=dtype).contiguous(memory_format=fmt)
+    wc = torch.randn(cc, cc, 3, 3, 3, device=dev, dtype=dtype).contiguous(memory_format=fmt)
+    bc = torch.randn(cc, device=dev, dtype=dtype)
+    dyc = torch.randn(2, cc, d, d, d, device=dev, dtype=dtype).contiguous(memory_format=fmt)
     flops = 2 * 2 * d ** 3 * 27 * cc * cc
     shp = f"2x{cc}x{d}^3 3x3x3 C{cc}->{cc}"
     for op, fn in [("conv3d_forward", lambda: F.conv3d(xc, wc, bc, padding=1)),

@@ -209,6 +209,39 @@ void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b) {
     sync_threads();  // the scratch may be written again
 }
 
+void mma_bf16_16x8x16(float* d, const uint32_t* a, const uint32_t* b) {
+    if (block_dim.y != 1 || block_dim.z != 1 || block_dim.x % 32 != 0) {
+        std::fprintf(stderr, "cuda emulator: mma needs a one-dimensional block of whole warps\n");
+        std::abort();
+    }
+    unsigned warps = block_dim.x / 32, warp = thread_index.x / 32, lane = thread_index.x % 32, g = lane / 4, q = lane % 4;
+    if (mma_scratch.size() < warps * 384) mma_scratch.resize(warps * 384);
+    float* A = mma_scratch.data() + warp * 384;  // 16 x 16
+    float* B = A + 256;                          // 16 x 8 (K x N)
+    auto low = [](uint32_t r) { return from_bits(r << 16); };
+    auto high = [](uint32_t r) { return from_bits(r & 0xFFFF0000u); };
+    A[g * 16 + 2 * q] = low(a[0]);
+    A[g * 16 + 2 * q + 1] = high(a[0]);
+    A[(g + 8) * 16 + 2 * q] = low(a[1]);
+    A[(g + 8) * 16 + 2 * q + 1] = high(a[1]);
+    A[g * 16 + 2 * q + 8] = low(a[2]);
+    A[g * 16 + 2 * q + 9] = high(a[2]);
+    A[(g + 8) * 16 + 2 * q + 8] = low(a[3]);
+    A[(g + 8) * 16 + 2 * q + 9] = high(a[3]);
+    B[(2 * q) * 8 + g] = low(b[0]);
+    B[(2 * q + 1) * 8 + g] = high(b[0]);
+    B[(2 * q + 8) * 8 + g] = low(b[1]);
+    B[(2 * q + 9) * 8 + g] = high(b[1]);
+    sync_threads();  // every lane's fragments are in
+    for (int r = 0; r < 4; r++) {
+        unsigned row = g + 8 * (r / 2), col = 2 * q + r % 2;
+        float acc = d[r];
+        for (int k = 0; k < 16; k++) acc += A[row * 16 + k] * B[k * 8 + col];  // BF16 products are exact in fp32
+        d[r] = acc;
+    }
+    sync_threads();  // the scratch may be written again
+}
+
 void run_grid(const Launch& launch) {
     bool direct;
     {

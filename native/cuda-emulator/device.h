@@ -30,6 +30,8 @@ void* dynamic_shared_memory(); // this block's dynamic shared memory (launch's s
 // mma.sync m16n8k8 TF32 (kernels/mma.cuh): a warp-wide operation, emulated as a block-wide one (each call
 // passes two block barriers), so every thread of the block must make the same calls, as the GEMM's do.
 void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b);
+// mma.sync m16n8k16 BF16, likewise a block-wide operation
+void mma_bf16_16x8x16(float* d, const uint32_t* a, const uint32_t* b);
 }  // namespace emu
 
 // x rounded to TF32 as kernels/mma.cuh's to_tf32 does (cvt.rn.tf32.f32): 10 mantissa bits, to nearest with
@@ -56,6 +58,19 @@ inline uint32_t __float_as_uint(float f) {
 }
 inline void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     emu::mma_tf32_16x8x8(d, a, b);
+}
+
+// x rounded to bf16 as cvt.rn.bf16.f32 does (to nearest, ties to even; infinities and NaNs unchanged), as a float
+inline float to_bf16(float x) {
+    uint32_t bits;
+    __builtin_memcpy(&bits, &x, 4);
+    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+    return __uint_as_float(bits);
+}
+// two bf16-exact floats as one bf16x2 register, lo in the low half (kernels/mma.cuh's pack_bf16)
+inline uint32_t pack_bf16(float lo, float hi) { return (__float_as_uint(hi) & 0xFFFF0000u) | (__float_as_uint(lo) >> 16); }
+inline void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+    emu::mma_bf16_16x8x16(d, a, b);
 }
 
 // CUDA's integer min and max (device functions there).

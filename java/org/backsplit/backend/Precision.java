@@ -10,7 +10,12 @@ public enum Precision {
     /** fp32 multiply-adds on the CUDA cores (and everywhere on the CPU). */
     FP32,
     /** Operands rounded to TF32 (10 mantissa bits) on the tensor cores, fp32 accumulation: PyTorch's allow_tf32. */
-    TF32;
+    TF32,
+    /**
+     * Operands rounded to BF16 (7 mantissa bits) on the tensor cores, fp32 accumulation, as PyTorch's autocast
+     * multiplies. Activations, weights and everything outside the convolutions stay fp32 in memory.
+     */
+    BF16;
 
     /** The name on the command line: fp32, tf32. */
     public String flagValue() {
@@ -22,6 +27,6 @@ public enum Precision {
         for (Precision p : values()) {
             if (p.flagValue().equalsIgnoreCase(value)) return p;
         }
-        throw new IllegalArgumentException("precision must be fp32 or tf32, not '" + value + "'");
+        throw new IllegalArgumentException("precision must be fp32, tf32 or bf16, not '" + value + "'");
     }
 }

@@ -17,26 +17,19 @@ final class DeviceOptions {
     @Option(
             names = "--precision",
             defaultValue = "fp32",
-            converter = PrecisionConverter.class,
             description =
-                    "convolution arithmetic: fp32, or tf32 on the GPU's tensor cores (inputs rounded to 10 mantissa bits, "
-                            + "fp32 accumulation, as PyTorch's allow_tf32); default ${DEFAULT-VALUE}")
-    Precision precision;
+                    "convolution arithmetic: fp32, or on the GPU's tensor cores tf32 (inputs rounded to 10 mantissa bits, "
+                            + "as PyTorch's allow_tf32) or bf16 (7 mantissa bits, as autocast's), both with fp32 "
+                            + "accumulation; default ${DEFAULT-VALUE}")
+    String precision;
 
     @Option(names = "--tf32", description = "the same as --precision tf32")
     boolean tf32;
 
     Backend open() {
-        Precision chosen = tf32 ? Precision.TF32 : precision;
+        Precision chosen = tf32 ? Precision.TF32 : Precision.parse(precision);
         Backend backend = Devices.open(device, threads, chosen, System.err);
         if (chosen != Precision.FP32) System.err.println("convolutions in " + chosen);
         return backend;
-    }
-
-    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            return Precision.parse(value);
-        }
     }
 }

@@ -50,6 +50,18 @@ class BadInputTest {
     }
 
     @Test
+    void bf16OnTheCpu() {
+        assertClearError(
+                run("bench", "--device", "cpu", "--precision", "bf16"), "--precision bf16 needs the CUDA backend");
+    }
+
+    @Test
+    void anUnknownPrecision() {
+        assertClearError(
+                run("bench", "--device", "cpu", "--precision", "fp16"), "precision must be fp32, tf32 or bf16");
+    }
+
+    @Test
     void missingFolder(@TempDir Path dir) {
         assertClearError(plan(dir.resolve("nowhere"), dir), "nowhere", "is not a folder");
     }

@@ -62,21 +62,39 @@ class CudaTrainingTest {
      */
     @Test
     void twentyTf32StepsTrackTheCpuAndRepeatExactly() {
+        assertStepsTrackTheCpu(Precision.TF32, 5e-3, 20);
+    }
+
+    /**
+     * The first 10 of those steps with BF16 convolutions (fewer, for the emulator's time in CI): deterministic, and
+     * within BF16's accuracy of the CPU's fp32 run (ten unit roundoffs of its 7 mantissa bits, 2^-8, as the parity
+     * contract allows each pass).
+     */
+    @Test
+    void tenBf16StepsTrackTheCpuAndRepeatExactly() {
+        assertStepsTrackTheCpu(Precision.BF16, 10 * Math.pow(2, -8), 10);
+    }
+
+    private void assertStepsTrackTheCpu(Precision precision, double relativeTolerance, int steps) {
         CudaBackend cuda = cuda();
-        List<Double> cpu = run(new CpuBackend(), 20), gpu, again;
-        cuda.usePrecision(Precision.TF32);
+        List<Double> cpu = run(new CpuBackend(), steps), gpu, again;
+        cuda.usePrecision(precision);
         try {
-            gpu = run(cuda, 20);
-            again = run(cuda, 20);
+            gpu = run(cuda, steps);
+            again = run(cuda, steps);
         } finally {
             cuda.usePrecision(Precision.FP32);
         }
-        assertEquals(gpu, again, "two TF32 GPU runs must give identical losses");
+        assertEquals(gpu, again, "two " + precision + " GPU runs must give identical losses");
         for (int i = 0; i < cpu.size(); i++) {
-            double tol = 5e-3 * Math.max(1, Math.abs(cpu.get(i)));
-            assertEquals(cpu.get(i), gpu.get(i), tol, "step " + i + ": CPU " + cpu.get(i) + " TF32 GPU " + gpu.get(i));
+            double tol = relativeTolerance * Math.max(1, Math.abs(cpu.get(i)));
+            assertEquals(
+                    cpu.get(i),
+                    gpu.get(i),
+                    tol,
+                    "step " + i + ": CPU " + cpu.get(i) + " " + precision + " GPU " + gpu.get(i));
         }
-        System.out.println("CPU losses: " + cpu + "\nTF32 GPU losses: " + gpu);
+        System.out.println("CPU losses: " + cpu + "\n" + precision + " GPU losses: " + gpu);
     }
 
     /**

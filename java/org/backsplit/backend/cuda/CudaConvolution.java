@@ -42,9 +42,13 @@ final class CudaConvolution {
         return precision;
     }
 
-    /** The kernels' precision flag: 1 multiplies on the tensor cores in TF32. */
-    private int tf32() {
-        return precision == Precision.TF32 ? 1 : 0;
+    /** The kernels' precision argument (convolution.cu's Precision): 0 fp32, 1 TF32, 2 BF16. */
+    private int precisionCode() {
+        return switch (precision) {
+            case FP32 -> 0;
+            case TF32 -> 1;
+            case BF16 -> 2;
+        };
     }
 
     /** True when the narrow (32-column) tile fits the GEMM. */
@@ -131,10 +135,12 @@ final class CudaConvolution {
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
         CudaTensor w = CudaBackend.c(weight);
         if (aligned && narrow(ys.c()))
-            k.conv3d_forward_aligned_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
-        else if (aligned) k.conv3d_forward_aligned_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
-        else if (narrow(ys.c())) k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
-        else k.conv3d_forward_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, tf32());
+            k.conv3d_forward_aligned_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, precisionCode());
+        else if (aligned)
+            k.conv3d_forward_aligned_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, precisionCode());
+        else if (narrow(ys.c()))
+            k.conv3d_forward_32(grid, in.first(), in.second(), in.split(), w, b, y, geo, precisionCode());
+        else k.conv3d_forward_64(grid, in.first(), in.second(), in.split(), w, b, y, geo, precisionCode());
         return y;
     }
 
@@ -164,10 +170,11 @@ final class CudaConvolution {
                 (long) xShape.n() * ceilDiv(xShape.d(), s[0]) * ceilDiv(xShape.h(), s[1]) * ceilDiv(xShape.w(), s[2]);
         Grid grid =
                 gemmGrid("conv3d backward data", rows, xShape.c(), tileRows(aligned, xShape.c()), s[0] * s[1] * s[2]);
-        if (aligned && narrow(xShape.c())) k.conv3d_backward_data_aligned_32(grid, d, w, dx, dx2, split, geo, tf32());
-        else if (aligned) k.conv3d_backward_data_aligned_64(grid, d, w, dx, dx2, split, geo, tf32());
-        else if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, d, w, dx, dx2, split, geo, tf32());
-        else k.conv3d_backward_data_64(grid, d, w, dx, dx2, split, geo, tf32());
+        if (aligned && narrow(xShape.c()))
+            k.conv3d_backward_data_aligned_32(grid, d, w, dx, dx2, split, geo, precisionCode());
+        else if (aligned) k.conv3d_backward_data_aligned_64(grid, d, w, dx, dx2, split, geo, precisionCode());
+        else if (narrow(xShape.c())) k.conv3d_backward_data_32(grid, d, w, dx, dx2, split, geo, precisionCode());
+        else k.conv3d_backward_data_64(grid, d, w, dx, dx2, split, geo, precisionCode());
     }
 
     WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
@@ -187,12 +194,15 @@ final class CudaConvolution {
         CudaTensor dw = sumOfSlices(ws, slices, partial -> {
             DevicePointer x2 = in.second();
             if (aligned && narrow(columns))
-                k.conv3d_backward_weight_aligned_32(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+                k.conv3d_backward_weight_aligned_32(
+                        grid, in.first(), x2, in.split(), d, partial, geo, slices, precisionCode());
             else if (aligned)
-                k.conv3d_backward_weight_aligned_64(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+                k.conv3d_backward_weight_aligned_64(
+                        grid, in.first(), x2, in.split(), d, partial, geo, slices, precisionCode());
             else if (narrow(columns))
-                k.conv3d_backward_weight_32(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
-            else k.conv3d_backward_weight_64(grid, in.first(), x2, in.split(), d, partial, geo, slices, tf32());
+                k.conv3d_backward_weight_32(grid, in.first(), x2, in.split(), d, partial, geo, slices, precisionCode());
+            else
+                k.conv3d_backward_weight_64(grid, in.first(), x2, in.split(), d, partial, geo, slices, precisionCode());
         });
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }
@@ -213,8 +223,8 @@ final class CudaConvolution {
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
         DevicePointer b = bias == null ? DevicePointer.NULL : CudaBackend.c(bias);
         if (narrow(columns))
-            k.conv_transpose3d_forward_32(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, tf32());
-        else k.conv_transpose3d_forward_64(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, tf32());
+            k.conv_transpose3d_forward_32(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, precisionCode());
+        else k.conv_transpose3d_forward_64(grid, CudaBackend.c(x), CudaBackend.c(weight), b, y, geo, precisionCode());
         return y;
     }
 
@@ -230,8 +240,11 @@ final class CudaConvolution {
         Grid grid = gemmGrid("convTranspose3d backward data", (long) xs.n() * xs.spatial(), xs.c(), GEMM_ROWS, 1);
         Geo geo = new Geo(xs, ys, stride, stride, NO_PAD);
         if (narrow(xs.c()))
-            k.conv_transpose3d_backward_data_32(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
-        else k.conv_transpose3d_backward_data_64(grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, tf32());
+            k.conv_transpose3d_backward_data_32(
+                    grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, precisionCode());
+        else
+            k.conv_transpose3d_backward_data_64(
+                    grid, CudaBackend.c(dy), CudaBackend.c(weight), dx, geo, precisionCode());
         return dx;
     }
 
@@ -246,8 +259,9 @@ final class CudaConvolution {
         Geo geo = new Geo(x.shape(), dy.shape(), stride, stride, NO_PAD);
         CudaTensor in = CudaBackend.c(x), d = CudaBackend.c(dy);
         CudaTensor dw = sumOfSlices(ws, slices, partial -> {
-            if (narrow(columns)) k.conv_transpose3d_backward_weight_32(grid, in, d, partial, geo, slices, tf32());
-            else k.conv_transpose3d_backward_weight_64(grid, in, d, partial, geo, slices, tf32());
+            if (narrow(columns))
+                k.conv_transpose3d_backward_weight_32(grid, in, d, partial, geo, slices, precisionCode());
+            else k.conv_transpose3d_backward_weight_64(grid, in, d, partial, geo, slices, precisionCode());
         });
         return new WeightGrads(dw, withBias ? biasGrad(dy) : null);
     }

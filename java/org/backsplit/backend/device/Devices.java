@@ -44,9 +44,10 @@ public final class Devices {
             default -> throw new IllegalArgumentException("--device must be auto, cpu or cuda, not '" + device + "'");
         };
         if (precision != Precision.FP32 && !(backend instanceof CudaBackend)) {
-            throw new IllegalArgumentException(
-                    "--" + precision.flagValue() + " needs the CUDA backend (as does --precision "
-                            + precision.flagValue() + "); this run is on " + backend.name());
+            String why = precision == Precision.TF32
+                    ? "--tf32 needs the CUDA backend (so does --precision tf32)"
+                    : "--precision " + precision.flagValue() + " needs the CUDA backend";
+            throw new IllegalArgumentException(why + "; this run is on " + backend.name());
         }
         return backend;
     }

@@ -15,12 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CUDA convolutions with TF32 tensor cores against the double reference, every pass, on the parity cases: within
- * TF32's accuracy (inputs rounded to 10 mantissa bits: about 1e-3 of the tensor's scale), and measurably less exact
- * than the fp32 path (so the tensor-core path is the one that ran).
+ * The CUDA convolutions on the tensor cores, TF32 and BF16, against the double reference, every pass, on the parity
+ * cases: each within its format's accuracy (ten unit roundoffs of the operands relative to the tensor's scale: 2^-11
+ * for TF32's 10 mantissa bits, 2^-8 for BF16's 7), and each measurably less exact than the more exact path (TF32 than
+ * fp32, BF16 than TF32), so the path under test is the one that ran.
  */
-abstract class Tf32ParityContract {
-    private static final double TF32_TOL = 5e-3, FP32_TOL = 2e-5;
+abstract class TensorCoreParityContract {
+    private static final double FP32_TOL = 2e-5, TF32_TOL = 5e-3, BF16_TOL = 10 * Math.pow(2, -8);
     private static final ReferenceBackend REF = new ReferenceBackend();
 
     abstract CudaBackend cuda();
@@ -39,28 +40,33 @@ abstract class Tf32ParityContract {
         return v;
     }
 
-    /** One pass on the reference, in fp32 and in TF32; asserts the accuracy of each. */
+    /** One pass on the reference, in fp32, TF32 and BF16; asserts the accuracy of each. */
     private void check(String what, Function<Backend, Tensor> pass) {
         CudaBackend gpu = cuda();
         double[] expected = REF.downloadExact(pass.apply(REF));
-        double fp32Error, tf32Error;
+        double fp32Error, tf32Error, bf16Error;
         Precision before = gpu.precision();
         try {
             gpu.usePrecision(Precision.FP32);
             fp32Error = assertRelClose(what + " (fp32)", expected, gpu.downloadExact(pass.apply(gpu)), FP32_TOL);
             gpu.usePrecision(Precision.TF32);
             tf32Error = assertRelClose(what + " (TF32)", expected, gpu.downloadExact(pass.apply(gpu)), TF32_TOL);
+            gpu.usePrecision(Precision.BF16);
+            bf16Error = assertRelClose(what + " (BF16)", expected, gpu.downloadExact(pass.apply(gpu)), BF16_TOL);
         } finally {
             gpu.usePrecision(before);
         }
         assertTrue(
                 tf32Error > 4 * fp32Error && tf32Error > 1e-6,
                 what + ": TF32 error " + tf32Error + " vs fp32 " + fp32Error + " - the tensor-core path did not run");
+        assertTrue(
+                bf16Error > 2 * tf32Error,
+                what + ": BF16 error " + bf16Error + " vs TF32 " + tf32Error + " - the BF16 path did not run");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("convs")
-    void convolutionInTf32(OpCases.Conv c) {
+    void convolutionOnTensorCores(OpCases.Conv c) {
         Random rnd = new Random(31);
         ConvGeometry g = c.geometry();
         Shape ys = g.outShape(c.x(), c.k()), bs = new Shape(c.k());
@@ -80,7 +86,7 @@ abstract class Tf32ParityContract {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("transposed")
-    void transposedConvolutionInTf32(OpCases.Transposed c) {
+    void transposedConvolutionOnTensorCores(OpCases.Transposed c) {
         Random rnd = new Random(32);
         int[] s = c.stride();
         Shape ys = Shape.ndhwc(c.x().n(), c.x().d() * s[0], c.x().h() * s[1], c.x().w() * s[2], c.co()),
