@@ -85,4 +85,34 @@ struct Problem {
     using ColB = Col;
     using OutRow = Out;
 };
+// Backward data by stride phase (grid layer blockIdx.z = phase): the input voxels d = d' sd + phd of a phase are
+// reached only by the taps t = t0 + i sd (i < nt), from dy voxel d' + offd - i, offd = (phd + pd - t0) / sd exact.
+// Per axis: the phase, its voxels, its first tap, its tap count, and the dy offset.
+struct StridePhase {
+    int phd, phh, phw;
+    int Dp, Hp, Wp;
+    int t0, u0, s0;
+    int nt, nu, ns;
+    int offd, offh, offw;
+    __device__ static int count(int extent, int first, int stride) {
+        return extent > first ? (extent - first + stride - 1) / stride : 0;
+    }
+    __device__ StridePhase(const Geo& g, int phase) {
+        phw = phase % g.sw;
+        phh = (phase / g.sw) % g.sh;
+        phd = phase / (g.sw * g.sh);
+        Dp = count(g.D, phd, g.sd);
+        Hp = count(g.H, phh, g.sh);
+        Wp = count(g.W, phw, g.sw);
+        t0 = (phd + g.pd) % g.sd;
+        u0 = (phh + g.ph) % g.sh;
+        s0 = (phw + g.pw) % g.sw;
+        nt = count(g.kd, t0, g.sd);
+        nu = count(g.kh, u0, g.sh);
+        ns = count(g.kw, s0, g.sw);
+        offd = (phd + g.pd - t0) / g.sd;
+        offh = (phh + g.ph - u0) / g.sh;
+        offw = (phw + g.pw - s0) / g.sw;
+    }
+};
 }  // namespace conv

@@ -102,6 +102,38 @@ __device__ inline unsigned tap_mask(int z, int y, int x, int sign, int kd, int k
     return mask;
 }
 
+// The rows of a window operand (forward's x windows, backward data's mirrored dy windows): thread = one row (line =
+// tid % EXTENT) and the 4-channel groups q0, q0 + LANES, ... of each k-tile. Per row, once: its window corner's
+// voxel index in the source grid and the mask of the taps that land inside; per k-tile: the cursor's tap and channel.
+template <int EXTENT>
+struct WindowRows {
+    static constexpr int LANES = gemm::THREADS / EXTENT, V = QUADS / LANES;
+    static_assert(QUADS % LANES == 0, "whole groups per thread");
+    TapCursor cursor;
+    int line, q0, base;  // base: the corner's voxel index (meaningful where a tap is inside)
+    unsigned mask;       // taps inside the source volume; 0 for a row past M
+    float4 v[V];
+    __device__ explicit WindowRows(const TapCursor& c)
+        : cursor(c), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT), base(0), mask(0) {}
+    // this row's corner (n, z, y, x) in a D x H x W source grid; the taps of a kd x kh x kw kernel move by `sign`
+    __device__ void place(bool valid, int n, int z, int y, int x, int sign, int kd, int kh, int kw, int D, int H, int W) {
+        base = ((n * D + z) * H + y) * W + x;
+        mask = valid ? tap_mask(z, y, x, sign, kd, kh, kw, D, H, W) : 0u;
+    }
+    __device__ bool inside() const { return (mask >> cursor.tap) & 1u; }
+    // the k-tile's groups from src (this row's source at the cursor's tap and channel), zeros outside; then the next
+    __device__ void gather(const float* src, bool in) {
+#pragma unroll
+        for (int i = 0; i < V; i++) v[i] = in ? load4(src + VEC * (q0 + i * LANES)) : zero4();
+        cursor.next();
+    }
+    template <int ROUND>
+    __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
+#pragma unroll
+        for (int i = 0; i < V; i++) store_down<ROUND>(tile, VEC * (q0 + i * LANES), line, v[i]);
+    }
+};
+
 // ---- convolution forward, channel-aligned. A[m][kk] = x at (window corner of output voxel m + tap, c),
 // B[kk][n] = w[n][kk]; the input may be a channel pair whose first part's width c1 is a multiple of BK.
 struct AlignedForward {
@@ -120,37 +152,22 @@ struct AlignedForward {
     __device__ Out out_row(int m) const { return Out{(long long)m * N, Row{}, m < M}; }
     __device__ void store(const Out& o, int n, float v) const { y[o.base + n] = v + (bias ? bias[n] : 0.f); }
 
-    // A: thread = one row (line = tid % EXTENT) and 4-channel groups q0, q0 + LANES, ... of each k-tile
+    // A: the x windows of the output voxels
     template <int EXTENT>
-    struct LoaderA {
-        static constexpr int LANES = gemm::THREADS / EXTENT, V = QUADS / LANES;
-        static_assert(QUADS % LANES == 0, "whole groups per thread");
-        TapCursor cursor;
-        int line, q0, base;  // base: the window corner's voxel index (meaningful where a tap is inside)
-        unsigned mask;       // taps inside the volume; 0 for a row past M
-        float4 v[V];
+    struct LoaderA : WindowRows<EXTENT> {
         __device__ LoaderA(const AlignedForward& p, int first)
-            : cursor(p.g.kh, p.g.kw, p.g.C, p.g.H * p.g.W, p.g.W, 1), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
+            : WindowRows<EXTENT>(TapCursor(p.g.kh, p.g.kw, p.g.C, p.g.H * p.g.W, p.g.W, 1)) {
             const Geo& g = p.g;
-            int m = first + line;
+            int m = first + this->line;
             Voxel o = voxel_at(m < p.M ? m : 0, g.Z, g.P, g.Q);
-            int z = o.z * g.sd - g.pd, yy = o.y * g.sh - g.ph, xx = o.x * g.sw - g.pw;
-            base = ((o.n * g.D + z) * g.H + yy) * g.W + xx;
-            mask = m < p.M ? tap_mask(z, yy, xx, 1, g.kd, g.kh, g.kw, g.D, g.H, g.W) : 0u;
+            this->place(m < p.M, o.n, o.z * g.sd - g.pd, o.y * g.sh - g.ph, o.x * g.sw - g.pw, 1, g.kd, g.kh, g.kw, g.D, g.H, g.W);
         }
         __device__ void load(const AlignedForward& p, int) {
-            bool inside = (mask >> cursor.tap) & 1u;
-            int vox = inside ? base + cursor.offset : 0;
+            const TapCursor& c = this->cursor;
+            bool in = this->inside();
+            int vox = in ? this->base + c.offset : 0;
             // the k-tile lies in one part of the pair (c1 is a multiple of BK)
-            const float* src = cursor.c < p.c1 ? p.xa + vox * p.c1 + cursor.c : p.xb + vox * (p.g.C - p.c1) + cursor.c - p.c1;
-#pragma unroll
-            for (int i = 0; i < V; i++) v[i] = inside ? load4(src + VEC * (q0 + i * LANES)) : zero4();
-            cursor.next();
-        }
-        template <int ROUND>
-        __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
-#pragma unroll
-            for (int i = 0; i < V; i++) store_down<ROUND>(tile, VEC * (q0 + i * LANES), line, v[i]);
+            this->gather(c.c < p.c1 ? p.xa + vox * p.c1 + c.c : p.xb + vox * (p.g.C - p.c1) + c.c - p.c1, in);
         }
     };
 
@@ -182,38 +199,15 @@ struct AlignedForward {
 // nt x nu x ns kernel. A[m][kk] = dy at (phase voxel m + off - phase tap, k), kk = phase tap * K + k;
 // B[kk][n] = w[k][its full tap][n]. With stride 1 there is one phase and every tap. The input gradient may be
 // a channel pair (written per element).
-struct AlignedBackwardData {
+struct AlignedBackwardData : StridePhase {
     const float *dy, *w;
     ChannelPair<float> dx;
     Geo g;
     int taps, M, N, kk_begin, kk_end;
-    int phd, phh, phw;     // the phase
-    int Dp, Hp, Wp;        // its voxels per axis
-    int t0, u0, s0;        // its first tap per axis
-    int nt, nu, ns;        // its taps per axis
-    int offd, offh, offw;  // dy voxel of phase voxel 0 and phase tap 0, per axis
     using OutRow = Out;
-    __device__ static int count(int extent, int first, int stride) {
-        return extent > first ? (extent - first + stride - 1) / stride : 0;
-    }
     __device__ AlignedBackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase)
-        : dy(dy_), w(w_), dx(dx_), g(g_) {
+        : StridePhase(g_, phase), dy(dy_), w(w_), dx(dx_), g(g_) {
         taps = g.kd * g.kh * g.kw;
-        phw = phase % g.sw;
-        phh = (phase / g.sw) % g.sh;
-        phd = phase / (g.sw * g.sh);
-        Dp = count(g.D, phd, g.sd);
-        Hp = count(g.H, phh, g.sh);
-        Wp = count(g.W, phw, g.sw);
-        t0 = (phd + g.pd) % g.sd;
-        u0 = (phh + g.ph) % g.sh;
-        s0 = (phw + g.pw) % g.sw;
-        nt = count(g.kd, t0, g.sd);
-        nu = count(g.kh, u0, g.sh);
-        ns = count(g.kw, s0, g.sw);
-        offd = (phd + g.pd - t0) / g.sd;
-        offh = (phh + g.ph - u0) / g.sh;
-        offw = (phw + g.pw - s0) / g.sw;
         M = g.N * Dp * Hp * Wp;
         N = g.C;
         kk_begin = 0;
@@ -226,34 +220,20 @@ struct AlignedBackwardData {
     }
     __device__ void store(const Out& o, int n, float v) const { dx.at(o.base, n) = v; }
 
+    // A: the mirrored dy windows of the phase's input voxels; a phase tap moves the source voxel by -offset
     template <int EXTENT>
-    struct LoaderA {
-        static constexpr int LANES = gemm::THREADS / EXTENT, V = QUADS / LANES;
-        static_assert(QUADS % LANES == 0, "whole groups per thread");
-        TapCursor cursor;  // over the phase's taps in the dy grid: a tap moves the source voxel by -offset
-        int line, q0, base;
-        unsigned mask;
-        float4 v[V];
+    struct LoaderA : WindowRows<EXTENT> {
         __device__ LoaderA(const AlignedBackwardData& p, int first)
-            : cursor(p.nu, p.ns, p.g.K, p.g.P * p.g.Q, p.g.Q, 1), line(threadIdx.x % EXTENT), q0(threadIdx.x / EXTENT) {
+            : WindowRows<EXTENT>(TapCursor(p.nu, p.ns, p.g.K, p.g.P * p.g.Q, p.g.Q, 1)) {
             const Geo& g = p.g;
-            int m = first + line;
+            int m = first + this->line;
             Voxel o = voxel_at(m < p.M ? m : 0, p.Dp, p.Hp, p.Wp);
-            int z = o.z + p.offd, yy = o.y + p.offh, xx = o.x + p.offw;  // dy voxel of phase tap 0
-            base = ((o.n * g.Z + z) * g.P + yy) * g.Q + xx;
-            mask = m < p.M ? tap_mask(z, yy, xx, -1, p.nt, p.nu, p.ns, g.Z, g.P, g.Q) : 0u;
+            // the dy voxel of phase tap 0
+            this->place(m < p.M, o.n, o.z + p.offd, o.y + p.offh, o.x + p.offw, -1, p.nt, p.nu, p.ns, g.Z, g.P, g.Q);
         }
         __device__ void load(const AlignedBackwardData& p, int) {
-            bool inside = (mask >> cursor.tap) & 1u;
-            const float* src = p.dy + (inside ? base - cursor.offset : 0) * p.g.K + cursor.c;
-#pragma unroll
-            for (int i = 0; i < V; i++) v[i] = inside ? load4(src + VEC * (q0 + i * LANES)) : zero4();
-            cursor.next();
-        }
-        template <int ROUND>
-        __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
-#pragma unroll
-            for (int i = 0; i < V; i++) store_down<ROUND>(tile, VEC * (q0 + i * LANES), line, v[i]);
+            bool in = this->inside();
+            this->gather(p.dy + (in ? this->base - this->cursor.offset : 0) * p.g.K + this->cursor.c, in);
         }
     };
 

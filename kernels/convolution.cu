@@ -65,29 +65,13 @@ struct Forward : Problem {
 
 // ---- convolution backward data: dx[v][c] = sum over taps reaching v and k of dy[.][k] w[k][tap][c].
 // Grid layer blockIdx.z is a stride phase (pd_, ph_, pw_): voxels d = d' sd + pd_, taps t = t0 + i sd.
-struct BackwardData : Problem {
+struct BackwardData : Problem, StridePhase {
     const float *dy, *w;
     ChannelPair<float> dx;
-    int phd, phh, phw;      // the phase
-    int Dp, Hp, Wp;         // voxels of this phase per axis
-    int t0, u0, s0;         // first tap of the phase per axis
-    int nt, nu, ns;         // taps of the phase per axis
     static constexpr bool A_K_CONTIGUOUS = true, B_K_CONTIGUOUS = false;
-    __device__ static int count(int extent, int phase, int stride) { return extent > phase ? (extent - phase + stride - 1) / stride : 0; }
-    __device__ BackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase) : dy(dy_), w(w_), dx(dx_) {
+    __device__ BackwardData(const float* dy_, const float* w_, ChannelPair<float> dx_, Geo g_, int phase)
+        : StridePhase(g_, phase), dy(dy_), w(w_), dx(dx_) {
         g = g_;
-        phw = phase % g.sw;
-        phh = (phase / g.sw) % g.sh;
-        phd = phase / (g.sw * g.sh);
-        Dp = count(g.D, phd, g.sd);
-        Hp = count(g.H, phh, g.sh);
-        Wp = count(g.W, phw, g.sw);
-        t0 = (phd + g.pd) % g.sd;
-        u0 = (phh + g.ph) % g.sh;
-        s0 = (phw + g.pw) % g.sw;
-        nt = count(g.kd, t0, g.sd);
-        nu = count(g.kh, u0, g.sh);
-        ns = count(g.kw, s0, g.sw);
         M = g.N * Dp * Hp * Wp;
         N = g.C;
         kk_begin = 0;
