@@ -185,18 +185,21 @@ struct Fp32Compute {
     }
 };
 
-// The tensor-core paths' accumulators: the 8 warps as 4 x 2, each a (BM/4) x (BN/2) warp tile of MI x NI 16x8
-// instruction tiles, fp32, laid out per lane as the mma instructions leave them (mma.cuh), and their epilogue.
+// The tensor-core paths' accumulators: the 8 warps as WARPS_M x WARPS_N, each a WM x WN warp tile of MI x NI 16x8
+// instruction tiles, fp32, laid out per lane as the mma instructions leave them (mma.cuh), and their epilogue. The
+// warps stand 4 x 2, or 8 x 1 for a 256 x 32 tile: a square 32 x 32 warp tile reads fewer fragments per multiply
+// (per k-step 8 A and 8 B loads for 8 multiplies, where 64 x 16 needs 16 and 4).
 template <int BM, int BN>
 struct WarpTiles {
-    static constexpr int WM = BM / 4, WN = BN / 2, MI = WM / 16, NI = WN / 8;
+    static constexpr int WARPS_M = BM == 256 && BN == 32 ? 8 : 4, WARPS_N = 8 / WARPS_M;
+    static constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N, MI = WM / 16, NI = WN / 8;
     static_assert(WM % 16 == 0 && WN % 8 == 0 && THREADS == 256, "tensor-core warp tiling");
     float acc[MI][NI][4];
     int wm, wn, g, q;
     __device__ WarpTiles() {
         int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-        wm = warp / 2 * WM;
-        wn = warp % 2 * WN;
+        wm = warp / WARPS_N * WM;
+        wn = warp % WARPS_N * WN;
         g = lane / 4;
         q = lane % 4;
 #pragma unroll
