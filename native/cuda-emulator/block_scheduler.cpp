@@ -176,23 +176,35 @@ void* dynamic_shared_memory() {
 }
 
 namespace {
-thread_local std::vector<float> mma_scratch;  // per warp: A 16x8 then B 8x8 (K x N)
+thread_local std::vector<float> mma_scratch;  // per warp: A (16 x K) then B (K x 8)
 float from_bits(uint32_t u) {
     float f;
     std::memcpy(&f, &u, 4);
     return f;
 }
-}  // namespace
 
-void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b) {
+// The calling lane of an emulated mma: its group g = lane / 4, its q = lane % 4, and its warp's scratch of
+// `floats` floats. An mma is a warp-wide operation, emulated block-wide: the block must be whole warps.
+struct MmaLane {
+    unsigned g, q;
+    float* scratch;
+};
+MmaLane mma_lane(unsigned floats) {
     if (block_dim.y != 1 || block_dim.z != 1 || block_dim.x % 32 != 0) {
         std::fprintf(stderr, "cuda emulator: mma needs a one-dimensional block of whole warps\n");
         std::abort();
     }
-    unsigned warps = block_dim.x / 32, warp = thread_index.x / 32, lane = thread_index.x % 32, g = lane / 4, q = lane % 4;
-    if (mma_scratch.size() < warps * 192) mma_scratch.resize(warps * 192);
-    float* A = mma_scratch.data() + warp * 192;
-    float* B = A + 128;
+    unsigned warps = block_dim.x / 32, warp = thread_index.x / 32, lane = thread_index.x % 32;
+    if (mma_scratch.size() < warps * floats) mma_scratch.resize(warps * floats);
+    return MmaLane{lane / 4, lane % 4, mma_scratch.data() + warp * floats};
+}
+}  // namespace
+
+void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b) {
+    MmaLane l = mma_lane(192);
+    unsigned g = l.g, q = l.q;
+    float* A = l.scratch;  // 16 x 8
+    float* B = A + 128;    // 8 x 8
     A[g * 8 + q] = from_bits(a[0]);
     A[(g + 8) * 8 + q] = from_bits(a[1]);
     A[g * 8 + q + 4] = from_bits(a[2]);
@@ -210,14 +222,10 @@ void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b) {
 }
 
 void mma_bf16_16x8x16(float* d, const uint32_t* a, const uint32_t* b) {
-    if (block_dim.y != 1 || block_dim.z != 1 || block_dim.x % 32 != 0) {
-        std::fprintf(stderr, "cuda emulator: mma needs a one-dimensional block of whole warps\n");
-        std::abort();
-    }
-    unsigned warps = block_dim.x / 32, warp = thread_index.x / 32, lane = thread_index.x % 32, g = lane / 4, q = lane % 4;
-    if (mma_scratch.size() < warps * 384) mma_scratch.resize(warps * 384);
-    float* A = mma_scratch.data() + warp * 384;  // 16 x 16
-    float* B = A + 256;                          // 16 x 8 (K x N)
+    MmaLane l = mma_lane(384);
+    unsigned g = l.g, q = l.q;
+    float* A = l.scratch;  // 16 x 16
+    float* B = A + 256;    // 16 x 8
     auto low = [](uint32_t r) { return from_bits(r << 16); };
     auto high = [](uint32_t r) { return from_bits(r & 0xFFFF0000u); };
     A[g * 16 + 2 * q] = low(a[0]);
