@@ -69,6 +69,10 @@ public final class OpCases {
                     48,
                     new int[] {1, 3, 3},
                     new int[] {1, 1, 1}),
+            // a segmentation head: aligned forward and weight gradient with only 4 output columns
+            new Conv("C32->4 1x1x1 head, aligned", Shape.ndhwc(2, 5, 6, 7, 32), 4, new int[] {1, 1, 1}, new int[] {
+                1, 1, 1
+            }),
             // strided and aligned: backward data by stride phases of unequal sizes, with every tap count per phase
             new Conv(
                     "C32->48 3x3x3 stride 2, aligned",
