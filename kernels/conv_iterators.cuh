@@ -134,6 +134,26 @@ struct WindowRows {
     }
 };
 
+// The k-rows of a columns-contiguous operand (backward data's weights, backward weight's dy): thread = one row r of
+// the k-tile and one 4-wide group of columns; `col` is the group's first column, `active` whether the thread has a
+// row and its columns exist. A problem's loader computes the source of (r, col) and calls take().
+template <int EXTENT>
+struct ColumnGroups {
+    static constexpr int GROUPS = EXTENT / VEC, ROWS = gemm::THREADS / GROUPS;
+    static_assert(ROWS >= gemm::BK, "one row per thread at most");
+    int r, col;
+    bool active;
+    float4 v;
+    __device__ ColumnGroups(int first, int N) : r(threadIdx.x / GROUPS), col(first + VEC * (threadIdx.x % GROUPS)) {
+        active = r < gemm::BK && col < N;
+    }
+    __device__ void take(const float* src, bool in) { v = in ? load4(src) : zero4(); }
+    template <int ROUND>
+    __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
+        if (r < gemm::BK) store_along<ROUND>(tile, r, VEC * (threadIdx.x % GROUPS), v);
+    }
+};
+
 // ---- convolution forward, channel-aligned. A[m][kk] = x at (window corner of output voxel m + tap, c),
 // B[kk][n] = w[n][kk]; the input may be a channel pair whose first part's width c1 is a multiple of BK.
 struct AlignedForward {
@@ -240,27 +260,15 @@ struct AlignedBackwardData : StridePhase {
     // B: thread = one kk row of the k-tile (r) and a 4-wide group of input channels; w[k][tap][c] rows are
     // c-contiguous; the phase tap (t, u, s) of the cursor is the full tap (t0 + t sd, u0 + u sh, s0 + s sw)
     template <int EXTENT>
-    struct LoaderB {
-        static constexpr int GROUPS = EXTENT / VEC, ROWS = gemm::THREADS / GROUPS;
-        static_assert(ROWS >= gemm::BK, "one row per thread at most");
+    struct LoaderB : ColumnGroups<EXTENT> {
         TapCursor cursor;  // offset: the phase tap's index in the full kernel
-        int r, col;
-        bool active;
-        float4 v;
         __device__ LoaderB(const AlignedBackwardData& p, int first)
-            : cursor(p.nu, p.ns, p.g.K, p.g.sd * p.g.kh * p.g.kw, p.g.sh * p.g.kw, p.g.sw, (p.t0 * p.g.kh + p.u0) * p.g.kw + p.s0),
-              r(threadIdx.x / GROUPS), col(VEC * (threadIdx.x % GROUPS)) {
-            active = r < gemm::BK && first + col < p.N;
-            col += first;
-        }
+            : ColumnGroups<EXTENT>(first, p.N),
+              cursor(p.nu, p.ns, p.g.K, p.g.sd * p.g.kh * p.g.kw, p.g.sh * p.g.kw, p.g.sw, (p.t0 * p.g.kh + p.u0) * p.g.kw + p.s0) {}
         __device__ void load(const AlignedBackwardData& p, int) {
-            int k = cursor.c + r;
-            v = active ? load4(p.w + (k * p.taps + cursor.offset) * p.g.C + col) : zero4();
+            int k = cursor.c + this->r;
+            this->take(p.w + (k * p.taps + cursor.offset) * p.g.C + this->col, this->active);
             cursor.next();
-        }
-        template <int ROUND>
-        __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
-            if (r < gemm::BK) store_along<ROUND>(tile, r, VEC * (threadIdx.x % GROUPS), v);
         }
     };
 };
@@ -352,23 +360,11 @@ struct AlignedBackwardWeight {
 
     // B: thread = a k-tile row (voxel) and a 4-wide group of output channels
     template <int EXTENT>
-    struct LoaderB {
-        static constexpr int GROUPS = EXTENT / VEC, ROWS = gemm::THREADS / GROUPS;
-        static_assert(ROWS >= gemm::BK, "one row per thread at most");
-        int r, col;
-        bool active;
-        float4 v;
-        __device__ LoaderB(const AlignedBackwardWeight& p, int first) : r(threadIdx.x / GROUPS), col(VEC * (threadIdx.x % GROUPS)) {
-            active = r < gemm::BK && first + col < p.N;
-            col += first;
-        }
+    struct LoaderB : ColumnGroups<EXTENT> {
+        __device__ LoaderB(const AlignedBackwardWeight& p, int first) : ColumnGroups<EXTENT>(first, p.N) {}
         __device__ void load(const AlignedBackwardWeight& p, int k0) {
-            int vox = k0 + r;
-            v = active && vox < p.kk_end ? load4(p.dy + vox * p.g.K + col) : zero4();
-        }
-        template <int ROUND>
-        __device__ void store(float (*tile)[EXTENT + gemm::PAD]) const {
-            if (r < gemm::BK) store_along<ROUND>(tile, r, VEC * (threadIdx.x % GROUPS), v);
+            int vox = k0 + this->r;
+            this->take(p.dy + vox * p.g.K + this->col, this->active && vox < p.kk_end);
         }
     };
 };

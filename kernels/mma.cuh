@@ -12,12 +12,14 @@
 #pragma once
 #include <stdint.h>
 
-#ifndef BACKSPLIT_CUDA_EMULATOR
-// x rounded to TF32: 10 mantissa bits, to nearest with ties to even (the tensor cores read only those bits).
-// sm_90 has one instruction for it (F2FP.TF32); sm_80 only the ties-away form, which costs three, so there
-// it is the same rounding in integer arithmetic. Infinities and NaNs pass through unchanged.
+// The operand roundings and packing, shared with the CUDA emulator (which supplies the intrinsics): where the
+// hardware has one instruction it is used, elsewhere (sm_80, the emulator) the same rounding in integer code.
+// Infinities and NaNs pass through unchanged.
+
+// x rounded to TF32: 10 mantissa bits, to nearest with ties to even (the tensor cores read only those bits). sm_90
+// has one instruction for it (F2FP.TF32); sm_80 only the ties-away form, which costs three.
 __device__ inline uint32_t to_tf32(float x) {
-#if __CUDA_ARCH__ >= 900
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     uint32_t r;
     asm("cvt.rn.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return r;
@@ -30,9 +32,15 @@ __device__ inline uint32_t to_tf32(float x) {
 
 // x rounded to bf16 (8 significant bits, to nearest with ties to even), as a float whose low 16 bits are zero
 __device__ inline float to_bf16(float x) {
+#if defined(__CUDA_ARCH__)
     unsigned short h;
     asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(x));
     return __uint_as_float((uint32_t)h << 16);
+#else
+    uint32_t bits = __float_as_uint(x);
+    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
+    return __uint_as_float(bits);
+#endif
 }
 
 // two bf16-exact floats as one bf16x2 register: lo's value in the low half (one byte permute)
@@ -40,6 +48,7 @@ __device__ inline uint32_t pack_bf16(float lo, float hi) {
     return __byte_perm(__float_as_uint(lo), __float_as_uint(hi), 0x7632);
 }
 
+#ifndef BACKSPLIT_CUDA_EMULATOR
 // d += A B for this warp's bf16 fragments
 __device__ inline void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"

@@ -34,18 +34,11 @@ void mma_tf32_16x8x8(float* d, const uint32_t* a, const uint32_t* b);
 void mma_bf16_16x8x16(float* d, const uint32_t* a, const uint32_t* b);
 }  // namespace emu
 
-// x rounded to TF32 as kernels/mma.cuh's to_tf32 does (cvt.rn.tf32.f32): 10 mantissa bits, to nearest with
-// ties to even; infinities and NaNs unchanged
-inline uint32_t to_tf32(float x) {
-    uint32_t bits;
-    __builtin_memcpy(&bits, &x, 4);
-    if ((bits & 0x7F800000u) == 0x7F800000u) return bits;
-    return (bits + 0xFFFu + ((bits >> 13) & 1u)) & 0xFFFFE000u;
-}
-// The high 32 bits of a * b (an intrinsic there).
+// CUDA intrinsics the kernels use (device functions there).
+// The high 32 bits of a * b.
 inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
 
-// CUDA's bit casts between float and uint32 (intrinsics there).
+// Bit casts between float and uint32.
 inline float __uint_as_float(uint32_t u) {
     float f;
     __builtin_memcpy(&f, &u, 4);
@@ -56,19 +49,20 @@ inline uint32_t __float_as_uint(float f) {
     __builtin_memcpy(&u, &f, 4);
     return u;
 }
+
+// Byte permute: byte i of the result is byte (selector >> 4i) & 7 of the eight bytes {a, b}, a's first.
+inline uint32_t __byte_perm(uint32_t a, uint32_t b, uint32_t selector) {
+    uint64_t both = ((uint64_t)b << 32) | a;
+    uint32_t r = 0;
+    for (int i = 0; i < 4; i++) r |= (uint32_t)((both >> (8 * ((selector >> (4 * i)) & 7))) & 0xFFu) << (8 * i);
+    return r;
+}
+
+// The mma instructions, emulated (block_scheduler.cpp).
 inline void mma_tf32_16x8x8(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     emu::mma_tf32_16x8x8(d, a, b);
 }
 
-// x rounded to bf16 as cvt.rn.bf16.f32 does (to nearest, ties to even; infinities and NaNs unchanged), as a float
-inline float to_bf16(float x) {
-    uint32_t bits;
-    __builtin_memcpy(&bits, &x, 4);
-    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0x7FFFu + ((bits >> 16) & 1u)) & 0xFFFF0000u;
-    return __uint_as_float(bits);
-}
-// two bf16-exact floats as one bf16x2 register, lo in the low half (kernels/mma.cuh's pack_bf16)
-inline uint32_t pack_bf16(float lo, float hi) { return (__float_as_uint(hi) & 0xFFFF0000u) | (__float_as_uint(lo) >> 16); }
 inline void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     emu::mma_bf16_16x8x16(d, a, b);
 }
