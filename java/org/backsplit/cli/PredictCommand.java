@@ -13,6 +13,7 @@ import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.EnsemblePredictor;
 import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
+import org.backsplit.infer.SlidingWindow;
 import org.backsplit.infer.TilePredictor;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.run.RunFolder;
@@ -126,7 +127,7 @@ final class PredictCommand implements Callable<Integer> {
                 plan,
                 tile,
                 step,
-                !noMirroring,
+                noMirroring ? 0 : SlidingWindow.ALL_AXES,
                 toDatasetValue,
                 postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing));
         predictor.predictFolder(

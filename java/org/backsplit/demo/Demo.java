@@ -387,7 +387,7 @@ public final class Demo {
                 plan,
                 tile,
                 SlidingWindow.DEFAULT_STEP,
-                o.mirroring(),
+                o.mirroring() ? SlidingWindow.ALL_AXES : 0,
                 toDataset,
                 Postprocessing.none());
         Path predictions = o.out().resolve("predictions").resolve(o.runName()).resolve(name);

@@ -22,6 +22,7 @@ import org.backsplit.util.Progress;
  * says, slide the network over them, map the logits back (undo resampling and cropping), argmax, and write the classes
  * as dataset label values. Shared by `predict`, a training run's validation and the demo.
  *
+ * @param mirrorAxes test-time mirroring along these axes (bits x 1, y 2, z 4; 0 for none)
  * @param toDatasetValue training class -> the label value written (0 for classes not wanted in the output)
  * @param postprocessing applied to the label map written
  */
@@ -30,7 +31,7 @@ public record CasePredictor(
         Plan plan,
         int[] tile,
         double step,
-        boolean mirroring,
+        int mirrorAxes,
         int[] toDatasetValue,
         Postprocessing postprocessing) {
 
@@ -113,12 +114,13 @@ public record CasePredictor(
             labels = l.data();
         }
         Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, dims, first.spacing(), plan);
-        float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirroring);
+        float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirrorAxes);
         RevertPreprocessing.Reverted r = RevertPreprocessing.revert(
                 logits,
                 net.classes(),
                 p.dims(),
-                new RevertPreprocessing.Geometry(dims, p.cropBox(), first.spacing(), plan.targetSpacing()));
+                new RevertPreprocessing.Geometry(
+                        dims, p.cropBox(), first.spacing(), plan.targetSpacingFor(first.spacing())));
         float[] seg = new float[r.segmentation().length];
         for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
         postprocessing.apply(seg, dims);

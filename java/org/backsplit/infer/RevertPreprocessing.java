@@ -72,7 +72,6 @@ public final class RevertPreprocessing {
 
     /** nnU-Net looks at the spacing it resamples from first, then the one it resamples to. */
     private static int separateAxis(Geometry g) {
-        int a = Resampling.separateAxis(g.planSpacing());
-        return a >= 0 ? a : Resampling.separateAxis(g.originalSpacing());
+        return Resampling.separateAxis(g.planSpacing(), g.originalSpacing());
     }
 }

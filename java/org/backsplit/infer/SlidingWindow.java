@@ -13,6 +13,9 @@ import java.util.List;
 public final class SlidingWindow {
     public static final double DEFAULT_STEP = 0.5;
 
+    /** Mirroring along every axis (bits x 1, y 2, z 4); 0 is no mirroring. */
+    public static final int ALL_AXES = 7;
+
     private SlidingWindow() {}
 
     /**
@@ -22,6 +25,15 @@ public final class SlidingWindow {
      */
     public static float[] predict(
             TilePredictor net, float[][] channels, int[] dims, int[] tile, double step, boolean mirror) {
+        return predict(net, channels, dims, tile, step, mirror ? ALL_AXES : 0);
+    }
+
+    /**
+     * The same, mirroring along the axes in `mirrorAxes` (bits x 1, y 2, z 4: every combination of them, as nnU-Net
+     * does with a model's inference_allowed_mirroring_axes).
+     */
+    public static float[] predict(
+            TilePredictor net, float[][] channels, int[] dims, int[] tile, double step, int mirrorAxes) {
         int c = channels.length, k = net.classes();
         int[] pad = new int[3], padded = new int[3];
         for (int a = 0; a < 3; a++) {
@@ -42,7 +54,7 @@ public final class SlidingWindow {
                         int src = (sz * dims[1] + sy) * dims[0] + sx, dst = (z * tile[1] + y) * tile[0] + x;
                         for (int ch = 0; ch < c; ch++) in[dst * c + ch] = channels[ch][src];
                     }
-            float[] logits = mirror ? mirrored(net, in, tile, c) : net.predict(in, tile);
+            float[] logits = mirrorAxes != 0 ? mirrored(net, in, tile, c, mirrorAxes) : net.predict(in, tile);
             for (int z = 0; z < tile[2]; z++)
                 for (int y = 0; y < tile[1]; y++)
                     for (int x = 0; x < tile[0]; x++) {
@@ -68,10 +80,11 @@ public final class SlidingWindow {
      * The mean of the logits of the tile and of its mirror images along each non-empty set of axes (axes of extent 1,
      * where mirroring changes nothing, left out).
      */
-    static float[] mirrored(TilePredictor net, float[] in, int[] tile, int c) {
+    static float[] mirrored(TilePredictor net, float[] in, int[] tile, int c, int mirrorAxes) {
         int k = net.classes();
         float[] acc = net.predict(in, tile);
-        int flippable = (tile[0] > 1 ? 1 : 0) | (tile[1] > 1 ? 2 : 0) | (tile[2] > 1 ? 4 : 0), count = 1;
+        int flippable = mirrorAxes & ((tile[0] > 1 ? 1 : 0) | (tile[1] > 1 ? 2 : 0) | (tile[2] > 1 ? 4 : 0));
+        int count = 1;
         for (int axes = 1; axes < 8; axes++) {
             if ((axes & ~flippable) != 0) continue;
             float[] logits = net.predict(flip(in, tile, c, axes), tile);

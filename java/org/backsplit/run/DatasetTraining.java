@@ -319,7 +319,7 @@ public final class DatasetTraining {
                 s.plan,
                 net.plan().roundUpInputSize(s.plan.patchSize()),
                 SlidingWindow.DEFAULT_STEP,
-                true,
+                SlidingWindow.ALL_AXES,
                 toDataset,
                 Postprocessing.none());
         Path out = folder.validation();

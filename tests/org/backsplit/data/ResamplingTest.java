@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 class ResamplingTest {
     private static final Order[] CUBIC = {Order.CUBIC, Order.CUBIC, Order.CUBIC};
 
-    /** Against scipy.ndimage.map_coordinates(order=3, mode='mirror') (tests/fixtures/make_resampling_fixture.py). */
+    /**
+     * Against scipy.ndimage.zoom(order=3, mode='nearest', grid_mode=True), which is scikit-image's resize as nnU-Net
+     * calls it (tests/fixtures/make_resampling_fixture.py).
+     */
     @Test
     void cubicMatchesScipy() throws Exception {
         for (JsonNode c : new ObjectMapper()
@@ -75,7 +78,11 @@ class ResamplingTest {
         // 1's gives 0, 0, 0.5 (>= 0.5: voxel 2 becomes 1); 2's gives 0, 1, 0.5 (voxels 1 and 2 become 2, the later
         // label wins)
         float[] out = Resampling.labels(
-                new float[] {0, 0, 2, 2, 2, 1}, new int[] {6, 1, 1}, new int[] {3, 1, 1}, new double[] {1, 1, 1});
+                new float[] {0, 0, 2, 2, 2, 1},
+                new int[] {6, 1, 1},
+                new int[] {3, 1, 1},
+                new double[] {1, 1, 1},
+                new double[] {2, 1, 1});
         assertArrayEquals(new float[] {0, 2, 2}, out);
     }
 
@@ -83,9 +90,16 @@ class ResamplingTest {
     void anisotropicSpacingResamplesItsAxisSeparately() {
         assertEquals(2, Resampling.separateAxis(new double[] {0.8, 0.8, 3.0}));
         assertEquals(-1, Resampling.separateAxis(new double[] {1.0, 1.0, 2.9}));
+        // two axes share the largest spacing: nnU-Net resamples all three together
+        assertEquals(-1, Resampling.separateAxis(new double[] {0.24, 1.25, 1.25}));
+        // the spacing resampled from decides first, else the one resampled to
+        assertEquals(0, Resampling.separateAxis(new double[] {3.5, 1, 1}, new double[] {1, 1, 4}));
+        assertEquals(2, Resampling.separateAxis(new double[] {1, 1, 1}, new double[] {1, 1, 4}));
         // along the separate axis values are copied (nearest), never blended
         float[] v = {0, 10};
-        float[] out = Resampling.image(v, new int[] {1, 1, 2}, new int[] {1, 1, 5}, new double[] {0.8, 0.8, 3.0});
+        float[] out = Resampling.image(
+                v, new int[] {1, 1, 2}, new int[] {1, 1, 5}, new double[] {0.8, 0.8, 3.0}, new double[] {0.8, 0.8, 1.2
+                });
         for (float x : out) assertEquals(true, x == 0 || x == 10, "value " + x);
     }
 }

@@ -107,7 +107,7 @@ class EmbeddingExampleTest {
                 plan,
                 NetworkConfiguration.tile(trained, plan),
                 SlidingWindow.DEFAULT_STEP,
-                true,
+                SlidingWindow.ALL_AXES,
                 writtenValue,
                 Postprocessing.read(run.resolve(Postprocessing.FILE)));
         predictor.predict(List.of(image), segmentation); // one file per channel in; NIfTI out, in the image's grid

@@ -47,7 +47,7 @@ class RevertPreprocessingTest {
                     double d2 = (x - 9.5) * (x - 9.5) + (y - 8.5) * (y - 8.5) + (z - 7.5) * (z - 7.5);
                     labels[(z * 18 + y) * 20 + x] = d2 < 36 ? 1 : 0;
                 }
-        float[] down = Resampling.labels(labels, orig, coarse, new double[] {1, 1, 1});
+        float[] down = Resampling.labels(labels, orig, coarse, new double[] {1, 1, 1}, new double[] {1, 1, 1});
         RevertPreprocessing.Geometry g = new RevertPreprocessing.Geometry(
                 orig, new int[][] {{0, 20}, {0, 18}, {0, 16}}, new double[] {1, 1, 1}, new double[] {2, 2, 2});
         int[] seg =

@@ -7,7 +7,8 @@ import org.backsplit.data.preprocess.IntensityStatistics;
  * A 3D full-resolution configuration as nnU-Net plans it. Axes are (x, y, z) throughout; the network takes them as (D,
  * H, W) = (z, y, x).
  *
- * @param targetSpacing the spacing every case is resampled to
+ * @param targetSpacing the spacing every case is resampled to; 0 along an axis keeps each case's own spacing there
+ *     (nnU-Net's 2d configurations, which never resample across slices)
  * @param medianShape the median case shape at that spacing
  * @param patchSize the training patch
  * @param batchSize the training batch
@@ -26,4 +27,12 @@ public record Plan(
         int[][] kernels,
         List<String> normalization,
         List<Boolean> useMaskForNorm,
-        List<IntensityStatistics> ctStatistics) {}
+        List<IntensityStatistics> ctStatistics) {
+
+    /** The spacing a case of spacing `caseSpacing` {x, y, z} is resampled to. */
+    public double[] targetSpacingFor(double[] caseSpacing) {
+        double[] t = targetSpacing.clone();
+        for (int a = 0; a < 3; a++) if (t[a] <= 0) t[a] = caseSpacing[a];
+        return t;
+    }
+}

@@ -100,18 +100,20 @@ public final class Preprocessor {
     public static Prepared prepare(float[][] images, float[] labels, int[] dims, double[] spacing, Plan plan) {
         float[] seg = labels != null ? labels : new float[images[0].length];
         CropToNonzero.Cropped cropped = CropToNonzero.crop(images, seg, dims);
+        double[] target = plan.targetSpacingFor(spacing);
         int[] newDims = new int[3];
-        for (int a = 0; a < 3; a++)
-            newDims[a] = Math.max(1, (int) Math.round(cropped.dims()[a] * spacing[a] / plan.targetSpacing()[a]));
+        for (int a = 0; a < 3; a++) // nnU-Net's compute_new_shape: Python's round (half to even), in its order
+        newDims[a] = Math.max(1, (int) Math.rint(spacing[a] / target[a] * cropped.dims()[a]));
         float[][] channels = new float[images.length][];
         for (int ch = 0; ch < images.length; ch++) {
-            Normalization norm = plan.normalization().get(ch).equals("CT")
-                    ? new Normalization.Ct(plan.ctStatistics().get(ch))
-                    : new Normalization.ZScore(plan.useMaskForNorm().get(ch));
+            Normalization norm = Normalization.of(
+                    plan.normalization().get(ch),
+                    plan.useMaskForNorm().get(ch),
+                    plan.ctStatistics().get(ch));
             float[] normalised = norm.apply(cropped.channels()[ch], cropped.labels());
-            channels[ch] = Resampling.image(normalised, cropped.dims(), newDims, spacing);
+            channels[ch] = Resampling.image(normalised, cropped.dims(), newDims, spacing, target);
         }
-        float[] newSeg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing);
+        float[] newSeg = Resampling.labels(cropped.labels(), cropped.dims(), newDims, spacing, target);
         return new Prepared(channels, newSeg, newDims, cropped.box(), spacing.clone());
     }
 

@@ -4,8 +4,10 @@ import java.util.TreeSet;
 
 /**
  * Resizing volumes (x fastest, dims {nx, ny, nz}) as nnU-Net's resample_data_or_seg does, axis by axis: output voxel
- * centres map to input coordinates as scikit-image's resize maps them, src = (dst + 0.5) * in / out - 0.5, clamped at
- * the edges. Images use cubic B-spline interpolation (order 3; the spline prefilter with mirror boundaries), labels are
+ * centres map to input coordinates as scikit-image's resize maps them, src = (dst + 0.5) * in / out - 0.5. Images use
+ * cubic B-spline interpolation (order 3) as scikit-image's resize with mode 'edge' does it through scipy's zoom: the
+ * line extended by 12 copies of its edge values on each side, the spline prefilter run over that, and the spline
+ * evaluated at src without clamping. Linear and nearest clamp src to the line (the same as edge extension). Labels are
  * resized per label with linear interpolation and a 0.5 threshold, labels in ascending order (nnU-Net's
  * resize_segmentation with order 1). When the spacing is anisotropic (largest over smallest above 3), the
  * low-resolution axis is resampled separately with nearest neighbour (nnU-Net's order_z = 0) and the other two with the
@@ -18,32 +20,59 @@ public final class Resampling {
         CUBIC
     }
 
+    /** scipy's zoom pads a line by this many edge values before the spline prefilter (mode 'nearest'). */
+    private static final int EDGE_PAD = 12;
+
     /** nnU-Net's separate_z_anisotropy_threshold. */
     public static final double ANISOTROPY = 3;
 
     private Resampling() {}
 
-    /** The axis to resample on its own (the one of largest spacing), or -1 when the spacing is not anisotropic. */
+    /**
+     * The axis to resample on its own when the spacing is anisotropic (largest over smallest above 3): the one axis of
+     * largest spacing, or -1 when the spacing is not anisotropic or two or three axes share the largest spacing
+     * (nnU-Net's get_lowres_axis then does not resample separately).
+     */
     public static int separateAxis(double[] spacing) {
         double max = Math.max(spacing[0], Math.max(spacing[1], spacing[2])),
                 min = Math.min(spacing[0], Math.min(spacing[1], spacing[2]));
         if (max / min <= ANISOTROPY) return -1;
-        int axis = 0;
-        for (int a = 1; a < 3; a++) if (spacing[a] > spacing[axis]) axis = a;
+        int axis = -1;
+        for (int a = 0; a < 3; a++) {
+            if (spacing[a] != max) continue;
+            if (axis >= 0) return -1;
+            axis = a;
+        }
         return axis;
     }
 
-    /** An image channel at a new size: cubic in-plane, nearest along a separate anisotropic axis. */
-    public static float[] image(float[] data, int[] dims, int[] newDims, double[] spacing) {
-        int sep = separateAxis(spacing);
+    /**
+     * nnU-Net's determine_do_sep_z_and_axis: the spacing resampled from decides when it is anisotropic, else the
+     * spacing resampled to.
+     */
+    public static int separateAxis(double[] from, double[] to) {
+        if (anisotropic(from)) return separateAxis(from);
+        return separateAxis(to);
+    }
+
+    private static boolean anisotropic(double[] s) {
+        return Math.max(s[0], Math.max(s[1], s[2])) / Math.min(s[0], Math.min(s[1], s[2])) > ANISOTROPY;
+    }
+
+    /**
+     * An image channel at a new size, resampled from spacing `from` to `to`: cubic, nearest along a separate
+     * anisotropic axis.
+     */
+    public static float[] image(float[] data, int[] dims, int[] newDims, double[] from, double[] to) {
+        int sep = separateAxis(from, to);
         Order[] orders = new Order[3];
         for (int a = 0; a < 3; a++) orders[a] = a == sep ? Order.NEAREST : Order.CUBIC;
         return resize(data, dims, newDims, orders);
     }
 
     /** A label map at a new size, per label: linear (nearest along a separate anisotropic axis), threshold 0.5. */
-    public static float[] labels(float[] data, int[] dims, int[] newDims, double[] spacing) {
-        int sep = separateAxis(spacing);
+    public static float[] labels(float[] data, int[] dims, int[] newDims, double[] from, double[] to) {
+        int sep = separateAxis(from, to);
         Order[] orders = new Order[3];
         for (int a = 0; a < 3; a++) orders[a] = a == sep ? Order.NEAREST : Order.LINEAR;
         TreeSet<Float> values = new TreeSet<>();
@@ -81,7 +110,7 @@ public final class Resampling {
         float[] out = new float[od[0] * od[1] * od[2]];
         int outStride = axis == 0 ? 1 : axis == 1 ? od[0] : od[0] * od[1];
         double[] line = new double[inLen];
-        double[] coef = new double[inLen];
+        double[] padded = new double[inLen + 2 * EDGE_PAD], coef = new double[inLen + 2 * EDGE_PAD];
         for (int l = 0; l < lines; l++) {
             // the line's first element: the lines are every position of the other two axes
             int inBase, outBase;
@@ -97,10 +126,18 @@ public final class Resampling {
                 outBase = l;
             }
             for (int i = 0; i < inLen; i++) line[i] = in[inBase + i * stride];
-            if (order == Order.CUBIC) prefilter(line, coef);
+            if (order == Order.CUBIC) {
+                for (int i = 0; i < EDGE_PAD; i++) {
+                    padded[i] = line[0];
+                    padded[EDGE_PAD + inLen + i] = line[inLen - 1];
+                }
+                System.arraycopy(line, 0, padded, EDGE_PAD, inLen);
+                prefilter(padded, coef);
+            }
             double scale = (double) inLen / outLen;
             for (int o = 0; o < outLen; o++) {
-                double src = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), inLen - 1);
+                double unclamped = (o + 0.5) * scale - 0.5;
+                double src = Math.min(Math.max(unclamped, 0), inLen - 1);
                 double v = switch (order) {
                     case NEAREST -> line[(int) Math.min(inLen - 1, Math.round(src))];
                     case LINEAR -> {
@@ -108,7 +145,7 @@ public final class Resampling {
                         double t = src - i0;
                         yield line[i0] * (1 - t) + line[i1] * t;
                     }
-                    case CUBIC -> cubic(coef, src);
+                    case CUBIC -> cubic(coef, unclamped + EDGE_PAD);
                 };
                 out[outBase + o * outStride] = (float) v;
             }
