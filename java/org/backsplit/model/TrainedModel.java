@@ -36,6 +36,7 @@ import org.backsplit.train.Checkpoint;
  *       folder of ours.
  * </ul>
  *
+ * @param foldNames the folds' folder names (fold_0, fold_all, ...), as {@link #folds}
  * @param classes the run's class layout (ours), or null for an nnU-Net model (its outputs are its label values)
  * @param mirrorAxes the axes test-time mirroring may flip, as {@link SlidingWindow}'s bits (x 1, y 2, z 4)
  */
@@ -44,6 +45,7 @@ public record TrainedModel(
         boolean fromNnUNet,
         DatasetJson dataset,
         Plan plan,
+        List<String> foldNames,
         List<SegmentationNetwork> folds,
         int[] tile,
         int mirrorAxes,
@@ -86,6 +88,14 @@ public record TrainedModel(
                 mirroring ? mirrorAxes : 0,
                 labelValues(keepAuxiliary),
                 post);
+    }
+
+    /** The name of each network output, in output order (ours: the run's classes; nnU-Net's: its labels by value). */
+    public List<String> outputNames() {
+        if (classes != null) return classes.classNames();
+        String[] names = new String[dataset.numClasses()];
+        dataset.labels().forEach((name, value) -> names[value] = name);
+        return List.of(names);
     }
 
     /** The label value written for each network output. */
@@ -144,7 +154,15 @@ public record TrainedModel(
         }
         boolean planar = config.architecture() == org.backsplit.nn.Architecture.UNET2D;
         return new TrainedModel(
-                folder, true, dataset, config.plan(), nets, config.tile(), mirrorBits(axes, planar), null);
+                folder,
+                true,
+                dataset,
+                config.plan(),
+                names(foldDirs),
+                nets,
+                config.tile(),
+                mirrorBits(axes, planar),
+                null);
     }
 
     /**
@@ -193,6 +211,11 @@ public record TrainedModel(
             classes = c;
             tile = own;
         }
-        return new TrainedModel(folder, false, dataset, plan, nets, tile, SlidingWindow.ALL_AXES, classes);
+        return new TrainedModel(
+                folder, false, dataset, plan, names(foldDirs), nets, tile, SlidingWindow.ALL_AXES, classes);
+    }
+
+    private static List<String> names(List<Path> dirs) {
+        return dirs.stream().map(d -> d.getFileName().toString()).toList();
     }
 }

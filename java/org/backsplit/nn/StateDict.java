@@ -36,6 +36,54 @@ public final class StateDict {
         return key.contains(".all_modules.") || key.startsWith("decoder.encoder.");
     }
 
+    /**
+     * The state dict as PyTorch's module tree names it, aliases included, so that nnU-Net's load_state_dict (strict)
+     * finds every key: each ConvDropoutNormReLU's conv and norm again as all_modules.0 and all_modules.1, and the whole
+     * encoder again under decoder.encoder (the decoder holds the encoder module), in the module tree's order.
+     */
+    public static List<NamedTensor> withAliases(List<NamedTensor> tensors) {
+        List<NamedTensor> encoder = new ArrayList<>(), rest = new ArrayList<>();
+        for (NamedTensor t : tensors) (t.name().startsWith("encoder.") ? encoder : rest).add(t);
+        List<NamedTensor> encoderWithAliases = withModuleAliases(encoder);
+        List<NamedTensor> out = new ArrayList<>(encoderWithAliases);
+        for (NamedTensor t : encoderWithAliases) out.add(new NamedTensor("decoder." + t.name(), t.shape(), t.data()));
+        out.addAll(withModuleAliases(rest));
+        return out;
+    }
+
+    private static final Pattern CONV_NORM = Pattern.compile("(.*)\\.(conv|norm)\\.(weight|bias)");
+
+    /** Each ConvDropoutNormReLU's tensors followed by their all_modules aliases (conv 0, norm 1: no dropout). */
+    private static List<NamedTensor> withModuleAliases(List<NamedTensor> tensors) {
+        List<NamedTensor> out = new ArrayList<>(), pending = new ArrayList<>();
+        String block = null;
+        for (NamedTensor t : tensors) {
+            Matcher m = CONV_NORM.matcher(t.name());
+            String owner = m.matches() ? m.group(1) : null;
+            if (block != null && !block.equals(owner)) {
+                flushAliases(block, pending, out);
+                block = null;
+            }
+            out.add(t);
+            if (owner != null) {
+                block = owner;
+                pending.add(t);
+            }
+        }
+        if (block != null) flushAliases(block, pending, out);
+        return out;
+    }
+
+    private static void flushAliases(String block, List<NamedTensor> pending, List<NamedTensor> out) {
+        for (NamedTensor t : pending) {
+            String rest = t.name().substring(block.length() + 1); // conv.weight, norm.bias, ...
+            String index = rest.startsWith("conv.") ? "0" : "1";
+            String leaf = rest.substring(rest.indexOf('.') + 1);
+            out.add(new NamedTensor(block + ".all_modules." + index + "." + leaf, t.shape(), t.data()));
+        }
+        pending.clear();
+    }
+
     public static List<NamedTensor> export(Backend backend, List<Parameter> params) {
         List<NamedTensor> out = new ArrayList<>();
         for (Parameter p : params) {
