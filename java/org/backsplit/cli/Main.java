@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             FisherCommand.class,
             PredictCommand.class,
+            ExportNnUNetCommand.class,
             EvaluateCommand.class,
             CompareCommand.class,
             PostprocessCommand.class,

@@ -15,6 +15,7 @@ import org.backsplit.infer.NetworkPredictor;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.infer.SlidingWindow;
 import org.backsplit.infer.TilePredictor;
+import org.backsplit.model.TrainedModel;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.run.RunFolder;
 import org.backsplit.train.Checkpoint;
@@ -27,17 +28,38 @@ import picocli.CommandLine.Option;
         name = "predict",
         mixinStandardHelpOptions = true,
         description =
-                "Segments every case of a folder named as nnU-Net's imagesTs (CASE_0000.nii.gz ...): preprocessed with the "
-                        + "plan, predicted by sliding window (step 0.5, Gaussian weights, 8-way mirroring), mapped back to the image's grid. "
+                "Segments every case of a folder named as nnU-Net's imagesTs (CASE_0000.nii.gz ...) with a trained model: "
+                        + "a model folder (--model: ours, or an nnU-Net v2 results folder TRAINER__PLANS__CONFIGURATION, with -f "
+                        + "choosing folds as nnUNetv2_predict does), or checkpoints with their plan (--checkpoint, --plans, "
+                        + "--dataset-json, --targets). Preprocessed as the model's plan says, predicted by sliding window (step 0.5, "
+                        + "Gaussian weights, test-time mirroring), folds ensembled by averaging logits, mapped back to the image's grid. "
                         + "Writes OUT/CASE.nii.gz with dataset.json's label values: the target classes only unless --keep-auxiliary.")
 final class PredictCommand implements Callable<Integer> {
 
     @Option(
+            names = {"-m", "--model"},
+            description = "a model folder: ours (holding fold_X/run.json) or nnU-Net v2's (plans.json, dataset.json, "
+                    + "fold_X/checkpoint_final.pth); it knows its plan, labels and classes")
+    Path model;
+
+    @Option(
+            names = {"-f", "--folds"},
+            arity = "1..*",
+            description =
+                    "with --model: the folds to ensemble, e.g. -f 0 1 2 3 4 or -f all (default: every fold_X there)")
+    List<String> folds = new ArrayList<>();
+
+    @Option(
+            names = {"-chk", "--checkpoint-name"},
+            defaultValue = "checkpoint_final",
+            description = "with --model: checkpoint_final or checkpoint_best (default: ${DEFAULT-VALUE})")
+    String checkpointName;
+
+    @Option(
             names = "--checkpoint",
-            required = true,
             split = ",",
             description =
-                    "a checkpoint folder or a bare .safetensors state_dict; several (comma-separated, e.g. the folds) are ensembled by averaging logits")
+                    "without --model: a checkpoint folder or a bare .safetensors state_dict; several (comma-separated, e.g. the folds) are ensembled by averaging logits")
     List<Path> checkpoint;
 
     @Option(
@@ -51,27 +73,24 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(
             names = "--dataset-json",
-            required = true,
-            description = "the training dataset's dataset.json (channels, labels, file ending)")
+            description = "without --model: the training dataset's dataset.json (channels, labels, file ending)")
     Path datasetJson;
 
     @Option(
             names = "--plans",
-            required = true,
-            description = "the folder holding the plans.json the network was trained with")
+            description = "without --model: the folder holding the plans.json the network was trained with")
     Path plans;
 
     @Option(
             names = "--targets",
-            required = true,
             split = ",",
-            description = "the lesion class names, as in dataset.json")
+            description = "without --model: the lesion class names, as in dataset.json")
     List<String> targets;
 
     @Option(names = "--keep-auxiliary", description = "also write the auxiliary classes a BackSplit network predicts")
     boolean keepAuxiliary;
 
-    @Option(names = "--no-mirroring", description = "skip test-time mirroring (8 times faster)")
+    @Option(names = "--no-mirroring", description = "skip test-time mirroring (up to 8 times faster)")
     boolean noMirroring;
 
     @Option(
@@ -97,7 +116,38 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatasetJson json = DatasetJson.read(datasetJson);
+        Postprocessing post = postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing);
+        CasePredictor predictor;
+        DatasetJson json;
+        if (model != null) {
+            if (checkpoint != null || plans != null || datasetJson != null || targets != null) {
+                throw new IllegalArgumentException("--model holds its checkpoints, plan, dataset.json and classes:"
+                        + " leave out --checkpoint, --plans, --dataset-json and --targets");
+            }
+            TrainedModel m = TrainedModel.open(model, folds, checkpointName, devices.open());
+            System.err.println("model " + model + ": " + (m.fromNnUNet() ? "nnU-Net v2" : "BackSplit") + ", folds "
+                    + m.foldNames() + ", classes " + m.outputNames());
+            json = m.dataset();
+            predictor = m.predictor(step, !noMirroring, keepAuxiliary, post);
+        } else {
+            if (checkpoint == null || plans == null || datasetJson == null || targets == null) {
+                throw new IllegalArgumentException(
+                        "give --model MODEL_FOLDER, or --checkpoint with --plans," + " --dataset-json and --targets");
+            }
+            if (!folds.isEmpty()) throw new IllegalArgumentException("-f chooses folds of a --model folder");
+            json = DatasetJson.read(datasetJson);
+            predictor = fromCheckpoints(json, post);
+        }
+        List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
+        if (cases.isEmpty())
+            throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
+        predictor.predictFolder(
+                "predict", cases, output, json.fileEnding(), saveProbabilities, c -> null, CasePredictor.CaseDone.NONE);
+        System.err.println("wrote " + cases.size() + " segmentations to " + output);
+        return 0;
+    }
+
+    private CasePredictor fromCheckpoints(DatasetJson json, Postprocessing post) throws java.io.IOException {
         Plan plan = PlanFiles.readPlan(plans);
         org.backsplit.backend.Backend backend = devices.open();
         List<TilePredictor> members = new ArrayList<>();
@@ -119,21 +169,8 @@ final class PredictCommand implements Callable<Integer> {
                     + " classes, the network has " + ensemble.classes());
         }
         int[] toDatasetValue = classes.datasetValues(json.labels(), keepAuxiliary);
-        List<NnUNetDataset.Case> cases = NnUNetDataset.imagesIn(input, json);
-        if (cases.isEmpty())
-            throw new IllegalArgumentException(input + ": no images named CASE_0000" + json.fileEnding());
-        CasePredictor predictor = new CasePredictor(
-                ensemble,
-                plan,
-                tile,
-                step,
-                noMirroring ? 0 : SlidingWindow.ALL_AXES,
-                toDatasetValue,
-                postprocessing == null ? Postprocessing.none() : Postprocessing.read(postprocessing));
-        predictor.predictFolder(
-                "predict", cases, output, json.fileEnding(), saveProbabilities, c -> null, CasePredictor.CaseDone.NONE);
-        System.err.println("wrote " + cases.size() + " segmentations to " + output);
-        return 0;
+        return new CasePredictor(
+                ensemble, plan, tile, step, noMirroring ? 0 : SlidingWindow.ALL_AXES, toDatasetValue, post);
     }
 
     /** The run's own class layout when the checkpoint sits in a run folder; else told by the number of outputs. */
