@@ -22,7 +22,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "unet",
-            description = "unet, resenc, segresnet (4 levels whatever --stages) or unet2d "
+            description = "unet, resenc, segresnet (4 levels whatever --stages), unet2d or resenc2d "
                     + "(a square slice of --patch) (default: ${DEFAULT-VALUE})")
     String arch;
 
@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1");
         Backend backend = devices.open();
         Architecture a = Architecture.ofShortName(arch);
-        boolean planar = a == Architecture.UNET2D;
+        boolean planar = a.planar();
         int[][] kernels = new int[stages][], strides = new int[stages][];
         for (int s = 0; s < stages; s++) {
             kernels[s] = planar ? new int[] {1, 3, 3} : new int[] {3, 3, 3};

@@ -45,8 +45,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "unet",
-            description =
-                    "the network both models use: unet, resenc, segresnet or unet2d " + "(default: ${DEFAULT-VALUE})")
+            description = "the network both models use: unet, resenc, segresnet, unet2d or resenc2d "
+                    + "(default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(

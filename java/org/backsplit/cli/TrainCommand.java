@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--features",
             split = ",",
-            description = "first-stage and largest width (default: 32,320; 32,512 for unet2d)")
+            description = "first-stage and largest width (default: 32,320; 32,512 for unet2d and resenc2d)")
     int[] features;
 
     @Option(
@@ -184,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
                     "name the lesion classes with --targets (dataset.json has no backsplit.targets)");
         TrainingMode m = TrainingMode.parse(mode);
         Architecture a = Architecture.ofShortName(arch);
-        int[] widths = features != null ? features : new int[] {32, a == Architecture.UNET2D ? 512 : 320};
+        int[] widths = features != null ? features : new int[] {32, a.planar() ? 512 : 320};
         if (widths.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
         OptimizerConfig optimizer = OptimizerConfig.forArchitecture(a);
         if (lr != null) optimizer = optimizer.withInitialLr(lr);

@@ -103,10 +103,7 @@ public record NnUNetConfiguration(
         if (className.equals(PLAIN) || className.endsWith(".PlainConvUNet")) {
             architecture = planar ? Architecture.UNET2D : Architecture.UNET;
         } else if (className.equals(RESENC) || className.endsWith(".ResidualEncoderUNet")) {
-            if (planar)
-                throw new FormatException(
-                        file, "a 2D ResidualEncoderUNet is not supported yet (3D is, and the 2D" + " PlainConvUNet)");
-            architecture = Architecture.RESENC;
+            architecture = planar ? Architecture.RESENC2D : Architecture.RESENC;
         } else {
             throw new FormatException(
                     file,
@@ -131,6 +128,7 @@ public record NnUNetConfiguration(
                     "nonlin " + kw.path("nonlin") + " " + kw.path("nonlin_kwargs")
                             + " is not supported (LeakyReLU with slope 0.01 is)");
 
+        boolean residual = architecture == Architecture.RESENC || architecture == Architecture.RESENC2D;
         int dims = planar ? 2 : 3;
         int[] features = r.ints(kw, "features_per_stage");
         int stages = features.length;
@@ -142,7 +140,7 @@ public record NnUNetConfiguration(
             kernels[s] = r.spatial(kw.path("kernel_sizes").path(s), dims, "kernel_sizes[" + s + "]");
             strides[s] = r.spatial(kw.path("strides").path(s), dims, "strides[" + s + "]");
         }
-        int[] blocks = r.ints(kw, architecture == Architecture.RESENC ? "n_blocks_per_stage" : "n_conv_per_stage");
+        int[] blocks = r.ints(kw, residual ? "n_blocks_per_stage" : "n_conv_per_stage");
         int[] decoder = r.ints(kw, "n_conv_per_stage_decoder");
 
         double[] spacing = r.doubles(c, "spacing", dims);

@@ -47,7 +47,7 @@ public final class NnUNetExport {
             throw new IllegalArgumentException(
                     model.folder() + ": SegResNet is MONAI's network; nnU-Net v2 has no class"
                             + " for it, so it cannot be exported as an nnU-Net model");
-        if (a == Architecture.UNET2D && model.plan().targetSpacing()[2] > 0)
+        if (a.planar() && model.plan().targetSpacing()[2] > 0)
             throw new IllegalArgumentException(model.folder() + ": this 2D U-Net was trained on slices resampled across"
                     + " slices too; nnU-Net's 2d configuration never resamples across slices, so nnU-Net would predict"
                     + " differently with it. Only 2D models imported from nnU-Net export as they are.");
@@ -75,14 +75,13 @@ public final class NnUNetExport {
             checkpoint.put("network_weights", weights);
             checkpoint.put("init_args", initArgs);
             checkpoint.put("trainer_name", "nnUNetTrainer");
-            checkpoint.put(
-                    "inference_allowed_mirroring_axes", mirrorAxes(model.mirrorAxes(), a == Architecture.UNET2D));
+            checkpoint.put("inference_allowed_mirroring_axes", mirrorAxes(model.mirrorAxes(), a.planar()));
             TorchFile.write(out.resolve(foldName).resolve(TrainedModel.FINAL + ".pth"), checkpoint);
         }
     }
 
     private static String configurationName(TrainedModel model) {
-        return model.folds().get(0).architecture() == Architecture.UNET2D ? "2d" : "3d_fullres";
+        return model.folds().get(0).architecture().planar() ? "2d" : "3d_fullres";
     }
 
     private static ObjectNode datasetJson(TrainedModel model, String name) {
@@ -173,9 +172,8 @@ public final class NnUNetExport {
 
     private static ObjectNode architecture(UNetPlan net, Architecture a, boolean planar) {
         ObjectNode arch = JSON.createObjectNode();
-        arch.put(
-                "network_class_name",
-                a == Architecture.RESENC ? NnUNetConfiguration.RESENC : NnUNetConfiguration.PLAIN);
+        boolean residual = a == Architecture.RESENC || a == Architecture.RESENC2D;
+        arch.put("network_class_name", residual ? NnUNetConfiguration.RESENC : NnUNetConfiguration.PLAIN);
         ObjectNode kw = arch.putObject("arch_kwargs");
         int dims = planar ? 2 : 3;
         kw.put("n_stages", net.stages());
@@ -186,9 +184,7 @@ public final class NnUNetExport {
             array(kernels.addArray(), lastAxes(net.kernels()[s], dims));
             array(strides.addArray(), lastAxes(net.strides()[s], dims));
         }
-        array(
-                kw.putArray(a == Architecture.RESENC ? "n_blocks_per_stage" : "n_conv_per_stage"),
-                net.convsPerEncoderStage());
+        array(kw.putArray(residual ? "n_blocks_per_stage" : "n_conv_per_stage"), net.convsPerEncoderStage());
         array(kw.putArray("n_conv_per_stage_decoder"), net.convsPerDecoderStage());
         kw.put("conv_bias", true);
         kw.put("norm_op", "torch.nn.modules.instancenorm.InstanceNorm" + dims + "d");

@@ -152,7 +152,7 @@ public record TrainedModel(
             StateDict.load(backend, net.parameters(), c.weights(), c.file());
             nets.add(net);
         }
-        boolean planar = config.architecture() == org.backsplit.nn.Architecture.UNET2D;
+        boolean planar = config.architecture().planar();
         return new TrainedModel(
                 folder,
                 true,

@@ -5,14 +5,15 @@ import java.util.Locale;
 import org.backsplit.backend.Backend;
 
 /**
- * The networks the engine trains: nnU-Net's PlainConvUNet (3D and 2D) and ResidualEncoderUNet, and MONAI's SegResNet.
+ * The networks the engine trains: nnU-Net's PlainConvUNet and ResidualEncoderUNet (3D and 2D), and MONAI's SegResNet.
  * The checkpoint records the name; the command line takes the short one.
  */
 public enum Architecture {
     UNET("unet", "PlainConvUNet"),
     RESENC("resenc", "ResidualEncoderUNet"),
     SEGRESNET("segresnet", "SegResNet"),
-    UNET2D("unet2d", "PlainConvUNet2d");
+    UNET2D("unet2d", "PlainConvUNet2d"),
+    RESENC2D("resenc2d", "ResidualEncoderUNet2d");
 
     /** nnU-Net's ResEnc presets: residual blocks per encoder stage (the decoder has one convolution per stage). */
     static final int[] RESENC_BLOCKS = {1, 3, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
@@ -29,7 +30,12 @@ public enum Architecture {
         this.checkpointName = checkpointName;
     }
 
-    /** The command line's name: unet, resenc, segresnet, unet2d. */
+    /** True for the 2D networks (slices: kernels and strides 1 along z, nn.Conv2d layouts). */
+    public boolean planar() {
+        return this == UNET2D || this == RESENC2D;
+    }
+
+    /** The command line's name: unet, resenc, segresnet, unet2d, resenc2d. */
     public String shortName() {
         return shortName;
     }
@@ -43,7 +49,8 @@ public enum Architecture {
         return switch (this) {
             case UNET -> UNet.plain(backend, plan, false);
             case UNET2D -> UNet.plain(backend, plan, true);
-            case RESENC -> UNet.residualEncoder(backend, plan);
+            case RESENC -> UNet.residualEncoder(backend, plan, false);
+            case RESENC2D -> UNet.residualEncoder(backend, plan, true);
             case SEGRESNET -> new SegResNet(backend, plan);
         };
     }
@@ -56,7 +63,7 @@ public enum Architecture {
     public UNetPlan plan(int inputChannels, int numClasses, int[][] kernels, int[][] strides, int base, int cap) {
         return switch (this) {
             case UNET, UNET2D -> UNetPlan.withKernelsAndStrides(inputChannels, numClasses, base, cap, kernels, strides);
-            case RESENC -> {
+            case RESENC, RESENC2D -> {
                 int n = kernels.length;
                 int[] dec = new int[n - 1];
                 Arrays.fill(dec, 1);
@@ -83,7 +90,7 @@ public enum Architecture {
     public static Architecture ofShortName(String name) {
         for (Architecture a : values()) if (a.shortName.equals(name.toLowerCase(Locale.ROOT))) return a;
         throw new IllegalArgumentException(
-                "unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d)");
+                "unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d, resenc2d)");
     }
 
     public static Architecture ofCheckpointName(String name) {

@@ -58,7 +58,8 @@ public final class UNet implements SegmentationNetwork {
      * stage (the stride in each stage's first block), and the plain decoder with convsPerDecoderStage convolutions per
      * stage.
      */
-    public static UNet residualEncoder(Backend backend, UNetPlan plan) {
+    public static UNet residualEncoder(Backend backend, UNetPlan plan, boolean planar) {
+        TorchLayout layout = planar ? TorchLayout.CONV_2D : TorchLayout.CONV;
         List<Layer> encoder = new ArrayList<>();
         List<BasicBlockD> blocks = new ArrayList<>();
         int in = plan.features()[0];
@@ -70,7 +71,7 @@ public final class UNet implements SegmentationNetwork {
                 in,
                 plan.kernels()[0],
                 new int[] {1, 1, 1},
-                TorchLayout.CONV,
+                layout,
                 false);
         for (int s = 0; s < plan.stages(); s++) {
             List<Layer> stage = new ArrayList<>();
@@ -84,14 +85,14 @@ public final class UNet implements SegmentationNetwork {
                         plan.kernels()[s],
                         j == 0 ? plan.strides()[s] : new int[] {1, 1, 1},
                         true,
-                        TorchLayout.CONV);
+                        layout);
                 blocks.add(b);
                 stage.add(b);
             }
             encoder.add(new Sequential(stage));
             in = plan.features()[s];
         }
-        return new UNet(Architecture.RESENC, backend, plan, encoder, blocks, false);
+        return new UNet(planar ? Architecture.RESENC2D : Architecture.RESENC, backend, plan, encoder, blocks, planar);
     }
 
     private UNet(

@@ -21,7 +21,7 @@ public final class NetworkConfiguration {
     public static Plan dataPlan(Architecture a, Plan plan) {
         return switch (a) {
             case UNET, RESENC -> plan;
-            case UNET2D -> Planner.planar(plan);
+            case UNET2D, RESENC2D -> Planner.planar(plan);
             case SEGRESNET -> {
                 int[] divisor = a.plan(1, 2, null, null, 8, 8).totalStride(); // z, y, x: SegResNet's topology is fixed
                 int[] patch = plan.patchSize().clone(); // x, y, z

@@ -224,6 +224,7 @@ public record RunSettings(
         return modeName()
                 + switch (architecture) {
                     case UNET2D -> "__PlainConvUNet__2d";
+                    case RESENC2D -> "__ResidualEncoderUNet__2d";
                     default -> "__" + architecture.checkpointName() + "__3d_fullres";
                 };
     }

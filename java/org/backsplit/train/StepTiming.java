@@ -43,8 +43,7 @@ public final class StepTiming {
         SegmentationNetwork net = architecture.build(backend, plan);
         Rng rng = new Rng(0);
         net.initialize(rng);
-        Shape xs =
-                Shape.ndhwc(batch, architecture == Architecture.UNET2D ? 1 : patch, patch, patch, plan.inputChannels());
+        Shape xs = Shape.ndhwc(batch, architecture.planar() ? 1 : patch, patch, patch, plan.inputChannels());
         Shape ys = xs.withChannels(1);
         float[] x = new float[xs.size()], y = new float[ys.size()];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();

@@ -29,7 +29,8 @@ class ArchitectureRunsTest {
         String[][] runs = {
             {"resenc", "backsplit__ResidualEncoderUNet__3d_fullres", "ResidualEncoderUNet"},
             {"segresnet", "backsplit__SegResNet__3d_fullres", "SegResNet"},
-            {"unet2d", "backsplit__PlainConvUNet__2d", "PlainConvUNet2d"}
+            {"unet2d", "backsplit__PlainConvUNet__2d", "PlainConvUNet2d"},
+            {"resenc2d", "backsplit__ResidualEncoderUNet__2d", "ResidualEncoderUNet2d"}
         };
         NiftiImage image = Nifti.read(raw.resolve("imagesTs/abdomen_005_0000.nii.gz"));
         for (String[] r : runs) {
@@ -97,6 +98,30 @@ class ArchitectureRunsTest {
                             "--threads",
                             "2"),
                     r[0]);
+            // the same through our model folder: it knows its plan, dataset.json and classes
+            Path viaModel = dir.resolve("model-" + r[0]);
+            assertEquals(
+                    0,
+                    TrainPipelineTest.run(
+                            "predict",
+                            "--model",
+                            run.getParent().toString(),
+                            "-f",
+                            "0",
+                            "--input",
+                            raw.resolve("imagesTs").toString(),
+                            "--output",
+                            viaModel.toString(),
+                            "--no-mirroring",
+                            "--device",
+                            "cpu",
+                            "--threads",
+                            "2"),
+                    r[0]);
+            assertArrayEquals(
+                    Files.readAllBytes(out.resolve("abdomen_005.nii.gz")),
+                    Files.readAllBytes(viaModel.resolve("abdomen_005.nii.gz")),
+                    r[0] + ": --model predicts what --checkpoint with --plans does");
             NiftiImage seg = Nifti.read(out.resolve("abdomen_005.nii.gz"));
             assertArrayEquals(image.dims(), seg.dims(), r[0] + ": the image's grid");
             Set<Float> values = new TreeSet<>();
@@ -148,7 +173,7 @@ class ArchitectureRunsTest {
     /** `bench --arch` times a training step of each network (one step here: it must run, not be fast). */
     @Test
     void benchTimesEveryArchitecture() {
-        for (String arch : new String[] {"unet", "resenc", "segresnet", "unet2d"}) {
+        for (String arch : new String[] {"unet", "resenc", "segresnet", "unet2d", "resenc2d"}) {
             assertEquals(
                     0,
                     TrainPipelineTest.run(

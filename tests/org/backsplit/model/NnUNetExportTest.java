@@ -127,7 +127,8 @@ class NnUNetExportTest {
             strings = {
                 "nnUNetTrainer__nnUNetPlans__3d_fullres",
                 "nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres",
-                "nnUNetTrainer__nnUNetPlans__2d"
+                "nnUNetTrainer__nnUNetPlans__2d",
+                "nnUNetTrainer__nnUNetResEncUNetMPlans__2d"
             })
     void exportedStateDictNamesEveryTensorAsNnUNetDoes(String model) throws Exception {
         Backend cpu = new CpuBackend(1);
@@ -173,7 +174,12 @@ class NnUNetExportTest {
     /** The export loads with PyTorch's torch.load and its weights give our logits (skipped without python3-torch). */
     @ParameterizedTest
     @ValueSource(
-            strings = {"ours", "nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres", "nnUNetTrainer__nnUNetPlans__2d"})
+            strings = {
+                "ours",
+                "nnUNetTrainer__nnUNetResEncUNetMPlans__3d_fullres",
+                "nnUNetTrainer__nnUNetPlans__2d",
+                "nnUNetTrainer__nnUNetResEncUNetMPlans__2d"
+            })
     void pytorchLoadsTheExportAndAgrees(String source, @TempDir Path dir) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 PythonTorch.available(), "Debian's python3-torch is not installed: the PyTorch side is not checked");

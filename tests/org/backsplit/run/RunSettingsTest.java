@@ -65,7 +65,8 @@ class RunSettingsTest {
             "binary__PlainConvUNet__3d_fullres",
             "binary__ResidualEncoderUNet__3d_fullres",
             "binary__SegResNet__3d_fullres",
-            "binary__PlainConvUNet__2d"
+            "binary__PlainConvUNet__2d",
+            "binary__ResidualEncoderUNet__2d"
         };
         Architecture[] all = Architecture.values();
         for (int i = 0; i < all.length; i++) {
