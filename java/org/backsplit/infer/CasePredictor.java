@@ -25,6 +25,7 @@ import org.backsplit.util.Progress;
  * @param mirrorAxes test-time mirroring along these axes (bits x 1, y 2, z 4; 0 for none)
  * @param toDatasetValue training class -> the label value written (0 for classes not wanted in the output)
  * @param postprocessing applied to the label map written
+ * @param axisOrder the order the model sees the image's axes in (nnU-Net's transpose_forward)
  */
 public record CasePredictor(
         TilePredictor net,
@@ -33,7 +34,20 @@ public record CasePredictor(
         double step,
         int mirrorAxes,
         int[] toDatasetValue,
-        Postprocessing postprocessing) {
+        Postprocessing postprocessing,
+        AxisOrder axisOrder) {
+
+    /** A predictor for a model that sees the image's axes as they are (every model of ours). */
+    public CasePredictor(
+            TilePredictor net,
+            Plan plan,
+            int[] tile,
+            double step,
+            int mirrorAxes,
+            int[] toDatasetValue,
+            Postprocessing postprocessing) {
+        this(net, plan, tile, step, mirrorAxes, toDatasetValue, postprocessing, AxisOrder.IDENTITY);
+    }
 
     public CasePredictor {
         if (toDatasetValue.length != net.classes()) {
@@ -113,22 +127,28 @@ public record CasePredictor(
             }
             labels = l.data();
         }
-        Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, dims, first.spacing(), plan);
+        // everything between here and the written outputs happens in the model's axis order
+        int[] modelDims = axisOrder.dims(dims);
+        double[] spacing = axisOrder.spacing(first.spacing());
+        for (int ch = 0; ch < channels.length; ch++) channels[ch] = axisOrder.forward(channels[ch], dims);
+        if (labels != null) labels = axisOrder.forward(labels, dims);
+        Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, modelDims, spacing, plan);
         float[] logits = SlidingWindow.predict(net, p.channels(), p.dims(), tile, step, mirrorAxes);
         RevertPreprocessing.Reverted r = RevertPreprocessing.revert(
                 logits,
                 net.classes(),
                 p.dims(),
-                new RevertPreprocessing.Geometry(
-                        dims, p.cropBox(), first.spacing(), plan.targetSpacingFor(first.spacing())));
+                new RevertPreprocessing.Geometry(modelDims, p.cropBox(), spacing, plan.targetSpacingFor(spacing)));
         float[] seg = new float[r.segmentation().length];
         for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
+        seg = axisOrder.backward(seg, dims);
         postprocessing.apply(seg, dims);
         Nifti.write(out, first, seg, NiftiDatatype.UINT8);
         if (probabilities != null) {
             int k = r.probabilities().length, v = seg.length;
             float[] all = new float[k * v];
-            for (int c = 0; c < k; c++) System.arraycopy(r.probabilities()[c], 0, all, c * v, v);
+            for (int c = 0; c < k; c++)
+                System.arraycopy(axisOrder.backward(r.probabilities()[c], dims), 0, all, c * v, v);
             Npy.write(probabilities, Shape.zyxOfXyz(dims, k), all); // atomic itself
         }
         return p;

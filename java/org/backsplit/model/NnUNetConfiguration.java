@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.preprocess.IntensityStatistics;
+import org.backsplit.infer.AxisOrder;
 import org.backsplit.io.FormatException;
 import org.backsplit.nn.Architecture;
 import org.backsplit.nn.UNetPlan;
@@ -17,9 +18,9 @@ import org.backsplit.tensor.Shape;
 /**
  * One configuration of an nnU-Net v2 plans.json ("3d_fullres", "2d", ...) as this engine runs it: the data plan
  * (spacing, patch, normalisation, axes x, y, z), the network class and its topology (axes z, y, x as nnU-Net lists
- * them). Whatever nnU-Net could be asked to do that this engine would do differently (a transposed axis order,
- * reorienting readers, other resampling orders, other network building blocks) is refused with the plan's file and key
- * named, never approximated.
+ * them), and the order the model sees an image's axes in (transpose_forward; the plan is in that order). Whatever
+ * nnU-Net could be asked to do that this engine would do differently (reorienting readers, other resampling orders,
+ * other network building blocks) is refused with the plan's file and key named, never approximated.
  *
  * @param features per stage
  * @param kernels per stage, network axes z, y, x (a 2D configuration has 1 along z)
@@ -29,6 +30,7 @@ import org.backsplit.tensor.Shape;
  */
 public record NnUNetConfiguration(
         String name,
+        AxisOrder axisOrder,
         Plan plan,
         Architecture architecture,
         int[] features,
@@ -67,7 +69,7 @@ public record NnUNetConfiguration(
             throw new FormatException(file, "has no configuration '" + name + "' (it has " + names + ")");
         }
         c = resolveInheritance(r, configs, name, 0);
-        r.require(root, "transpose_forward", List.of(0, 1, 2), "this engine reads images in nnU-Net's axis order");
+        AxisOrder axisOrder = r.axisOrder(root);
         String reader = root.path("image_reader_writer").asText("SimpleITKIO");
         if (!reader.equals("SimpleITKIO") && !reader.equals("NibabelIO")) {
             throw new FormatException(
@@ -190,8 +192,8 @@ public record NnUNetConfiguration(
                 useMask,
                 stats);
         try {
-            NnUNetConfiguration out =
-                    new NnUNetConfiguration(name, plan, architecture, features, kernels, strides, blocks, decoder);
+            NnUNetConfiguration out = new NnUNetConfiguration(
+                    name, axisOrder, plan, architecture, features, kernels, strides, blocks, decoder);
             out.networkPlan(channels, 2); // validates the topology
             return out;
         } catch (IllegalArgumentException e) {
@@ -245,14 +247,25 @@ public record NnUNetConfiguration(
                         file, key + " = " + parent.path(key) + " is not supported (" + expected + " is)");
         }
 
-        void require(JsonNode parent, String key, List<Integer> expected, String why) throws FormatException {
-            JsonNode n = parent.path(key);
-            if (n.isMissingNode()) return;
-            List<Integer> got = new ArrayList<>();
-            n.forEach(v -> got.add(v.asInt()));
-            if (!got.equals(expected))
-                throw new FormatException(
-                        file, key + " = " + got + " is not supported (" + why + "; " + expected + ")");
+        /** transpose_forward as an axis order, checked to be a permutation that transpose_backward undoes. */
+        AxisOrder axisOrder(JsonNode root) throws FormatException {
+            if (!root.has("transpose_forward")) return AxisOrder.IDENTITY;
+            int[] forward = intsOfLength(root, "transpose_forward", 3);
+            int[] backward = root.has("transpose_backward") ? intsOfLength(root, "transpose_backward", 3) : null;
+            AxisOrder order;
+            try {
+                order = AxisOrder.ofNnUNetTranspose(forward);
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file, "transpose_forward: " + e.getMessage());
+            }
+            if (backward != null)
+                for (int j = 0; j < 3; j++)
+                    if (backward[j] < 0 || backward[j] > 2 || forward[backward[j]] != j)
+                        throw new FormatException(
+                                file,
+                                "transpose_backward " + java.util.Arrays.toString(backward)
+                                        + " does not undo transpose_forward " + java.util.Arrays.toString(forward));
+            return order;
         }
 
         int[] ints(JsonNode parent, String key) throws FormatException {

@@ -112,8 +112,10 @@ public final class NnUNetExport {
         int[] median = plan.medianShape();
         array(p.putArray("original_median_shape_after_transp"), median[2], median[1], median[0]);
         p.put("image_reader_writer", "SimpleITKIO");
-        array(p.putArray("transpose_forward"), 0, 1, 2);
-        array(p.putArray("transpose_backward"), 0, 1, 2);
+        int[] forward = model.axisOrder().nnUNetTranspose(), backward = new int[3];
+        for (int j = 0; j < 3; j++) backward[forward[j]] = j;
+        array(p.putArray("transpose_forward"), forward);
+        array(p.putArray("transpose_backward"), backward);
         ObjectNode c = p.putObject("configurations").putObject(configuration);
         c.put("data_identifier", "nnUNetPlans_" + configuration);
         c.put("preprocessor_name", "DefaultPreprocessor");

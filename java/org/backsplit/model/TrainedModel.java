@@ -12,6 +12,7 @@ import org.backsplit.data.ClassMap;
 import org.backsplit.data.DatasetJson;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.PlanFiles;
+import org.backsplit.infer.AxisOrder;
 import org.backsplit.infer.CasePredictor;
 import org.backsplit.infer.EnsemblePredictor;
 import org.backsplit.infer.NetworkPredictor;
@@ -38,6 +39,7 @@ import org.backsplit.train.Checkpoint;
  *
  * @param foldNames the folds' folder names (fold_0, fold_all, ...), as {@link #folds}
  * @param classes the run's class layout (ours), or null for an nnU-Net model (its outputs are its label values)
+ * @param axisOrder the order the networks see an image's axes in (nnU-Net's transpose_forward; ours: as they are)
  * @param mirrorAxes the axes test-time mirroring may flip, as {@link SlidingWindow}'s bits (x 1, y 2, z 4)
  */
 public record TrainedModel(
@@ -49,6 +51,7 @@ public record TrainedModel(
         List<SegmentationNetwork> folds,
         int[] tile,
         int mirrorAxes,
+        AxisOrder axisOrder,
         ClassMap classes) {
 
     /** nnU-Net's checkpoint name without extension, also ours. */
@@ -87,7 +90,8 @@ public record TrainedModel(
                 step,
                 mirroring ? mirrorAxes : 0,
                 labelValues(keepAuxiliary),
-                post);
+                post,
+                axisOrder);
     }
 
     /** The name of each network output, in output order (ours: the run's classes; nnU-Net's: its labels by value). */
@@ -162,6 +166,7 @@ public record TrainedModel(
                 nets,
                 config.tile(),
                 mirrorBits(axes, planar),
+                config.axisOrder(),
                 null);
     }
 
@@ -212,7 +217,16 @@ public record TrainedModel(
             tile = own;
         }
         return new TrainedModel(
-                folder, false, dataset, plan, names(foldDirs), nets, tile, SlidingWindow.ALL_AXES, classes);
+                folder,
+                false,
+                dataset,
+                plan,
+                names(foldDirs),
+                nets,
+                tile,
+                SlidingWindow.ALL_AXES,
+                AxisOrder.IDENTITY,
+                classes);
     }
 
     private static List<String> names(List<Path> dirs) {

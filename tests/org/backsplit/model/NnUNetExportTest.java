@@ -121,6 +121,38 @@ class NnUNetExportTest {
         }
     }
 
+    /** An nnU-Net model exported again opens as it was and predicts the same, bit for bit (its axis order too). */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "nnUNetTrainer__nnUNetPlans__3d_fullres",
+                "nnUNetTrainer__nnUNetResEncUNetMPlans__2d",
+                "../Dataset902_Transposed/nnUNetTrainer__nnUNetPlans__3d_fullres"
+            })
+    void anImportedModelExportsAsItCame(String model, @TempDir Path dir) throws Exception {
+        Backend cpu = new CpuBackend(2);
+        TrainedModel original = TrainedModel.open(FIXTURES.resolve(model), List.of("0"), TrainedModel.FINAL, cpu);
+        Path exported = dir.resolve("exported");
+        NnUNetExport.write(original, "Dataset901_Tiny", exported, cpu);
+        TrainedModel back = TrainedModel.open(exported, List.of(), TrainedModel.FINAL, cpu);
+        assertEquals(original.axisOrder(), back.axisOrder());
+        assertEquals(original.mirrorAxes(), back.mirrorAxes());
+        assertArrayEquals(original.tile(), back.tile());
+        assertArrayEquals(original.plan().targetSpacing(), back.plan().targetSpacing());
+        assertEquals(original.plan().normalization(), back.plan().normalization());
+        assertEquals(
+                original.plan().ctStatistics().get(0),
+                back.plan().ctStatistics().get(0));
+        List<Path> images = List.of(
+                NnUNetModelTest.ROOT.resolve("imagesTs/case_002_0000.nii.gz"),
+                NnUNetModelTest.ROOT.resolve("imagesTs/case_002_0001.nii.gz"));
+        original.predictor(0.5, true, false, Postprocessing.none())
+                .predict(images, null, dir.resolve("a.nii.gz"), dir.resolve("a.npy"));
+        back.predictor(0.5, true, false, Postprocessing.none())
+                .predict(images, null, dir.resolve("b.nii.gz"), dir.resolve("b.npy"));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")), Files.readAllBytes(dir.resolve("b.npy")));
+    }
+
     /** nnU-Net's state dicts hold every tensor twice or three times (aliases); ours must name them all, in order. */
     @ParameterizedTest
     @ValueSource(
@@ -165,6 +197,7 @@ class NnUNetExportTest {
                                 }))),
                 ours.tile(),
                 3,
+                ours.axisOrder(),
                 ours.classes());
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class, () -> NnUNetExport.write(planarOfOurs, "D", dir.resolve("x"), cpu));

@@ -17,9 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * nnU-Net v2 model folders (tests/fixtures/make_nnunet_model_fixture.py: a 3D PlainConvUNet with two folds, a 3D
- * ResidualEncoderUNet, a 2D PlainConvUNet and a 2D ResidualEncoderUNet; two-channel CT + T2 cases, one of them
- * anisotropic) predicted here as nnU-Net's predictor does, against the probabilities and segmentation its code gives in
- * PyTorch.
+ * ResidualEncoderUNet, a 2D PlainConvUNet and a 2D ResidualEncoderUNet, a 3D PlainConvUNet whose plan transposes the
+ * axes; two-channel CT + T2 cases, one of them anisotropic) predicted here as nnU-Net's predictor does, against the
+ * probabilities and segmentation its code gives in PyTorch.
  */
 class NnUNetModelTest {
     static final Path ROOT = Path.of("tests/resources/nnunet");
@@ -40,6 +40,8 @@ class NnUNetModelTest {
         "nnUNetTrainer__nnUNetPlans__2d, 0, case_002",
         "nnUNetTrainer__nnUNetResEncUNetMPlans__2d, 0, case_001",
         "nnUNetTrainer__nnUNetResEncUNetMPlans__2d, 0, case_002",
+        "../Dataset902_Transposed/nnUNetTrainer__nnUNetPlans__3d_fullres, 0, case_001",
+        "../Dataset902_Transposed/nnUNetTrainer__nnUNetPlans__3d_fullres, 0, case_002",
     })
     void predictsAsNnUNetDoes(String model, String folds, String caseId) throws Exception {
         Backend cpu = new CpuBackend(2);
