@@ -26,6 +26,24 @@ class NnUNetCommandsTest {
 
     private record Run(int exit, String err) {}
 
+    /** predict with a model folder and folds on the fixture images, probabilities saved, on 2 CPU threads. */
+    private static Run predict(Path model, Path out, String... folds) {
+        java.util.List<String> args =
+                new java.util.ArrayList<>(java.util.List.of("predict", "--model", model.toString(), "-f"));
+        args.addAll(java.util.List.of(folds));
+        args.addAll(java.util.List.of(
+                "--input",
+                ROOT.resolve("imagesTs").toString(),
+                "--output",
+                out.toString(),
+                "--save-probabilities",
+                "--device",
+                "cpu",
+                "--threads",
+                "2"));
+        return run(args.toArray(String[]::new));
+    }
+
     private static Run run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
@@ -36,22 +54,7 @@ class NnUNetCommandsTest {
     @Test
     void predictsWithAnNnUNetModelFolderAndItsFolds() throws Exception {
         Path out = dir.resolve("out");
-        Run r = run(
-                "predict",
-                "--model",
-                PLAIN.toString(),
-                "-f",
-                "0",
-                "1",
-                "--input",
-                ROOT.resolve("imagesTs").toString(),
-                "--output",
-                out.toString(),
-                "--save-probabilities",
-                "--device",
-                "cpu",
-                "--threads",
-                "2");
+        Run r = predict(PLAIN, out, "0", "1");
         assertEquals(0, r.exit(), r.err());
         for (String id : new String[] {"case_001", "case_002"}) {
             NamedTensor ours = Npy.read(out.resolve(id + ".npy")),
@@ -70,21 +73,7 @@ class NnUNetCommandsTest {
         assertEquals(0, e.exit(), e.err());
         assertTrue(Files.isRegularFile(exported.resolve("fold_0/checkpoint_final.pth")));
         for (Path model : new Path[] {RESENC, exported}) {
-            Run r = run(
-                    "predict",
-                    "-m",
-                    model.toString(),
-                    "-f",
-                    "0",
-                    "--input",
-                    ROOT.resolve("imagesTs").toString(),
-                    "--output",
-                    dir.resolve(model == RESENC ? "a" : "b").toString(),
-                    "--save-probabilities",
-                    "--device",
-                    "cpu",
-                    "--threads",
-                    "2");
+            Run r = predict(model, dir.resolve(model == RESENC ? "a" : "b"), "0");
             assertEquals(0, r.exit(), r.err());
         }
         assertArrayEquals(

@@ -73,25 +73,9 @@ class EmbeddingExampleTest {
     @Test
     void readmeSegmentationExampleRuns(@TempDir Path dir) throws Exception {
         // a small trained run to segment with (what `backsplit plan` and `backsplit train` leave behind)
-        Path raw = dir.resolve("Dataset905_Embed");
-        org.backsplit.data.synthetic.SyntheticAbdomen.write(raw, 5, 1, 3);
-        org.backsplit.data.NnUNetDataset data = org.backsplit.data.NnUNetDataset.open(raw);
-        org.backsplit.data.plan.Planning.planAndPreprocess(data, dir.resolve("pre"), new int[] {16, 16, 16}, 2);
-        org.backsplit.run.RunSettings settings = org.backsplit.run.RunSettings.builder(
-                        org.backsplit.data.TrainingMode.BACKSPLIT, List.of("lesion"))
-                .epochs(1)
-                .iterationsPerEpoch(2)
-                .validationBatches(1)
-                .seed(1)
-                .features(4, 8)
-                .diceOnTargetsOnly(true)
-                .fisherEvery(0)
-                .build();
-        org.backsplit.run.RunFolder folder =
-                org.backsplit.run.RunFolder.of(dir.resolve("results"), "Dataset905_Embed", settings);
-        new org.backsplit.run.DatasetTraining(
-                        data, dir.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> {})
-                .start(null);
+        org.backsplit.run.TinyRun.Made made = org.backsplit.run.TinyRun.train(dir, "Dataset905_Embed");
+        Path raw = made.raw();
+        org.backsplit.run.RunFolder folder = made.folder();
         Path run = folder.root(),
                 image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"),
                 segmentation = dir.resolve("abdomen_005_seg.nii.gz");

@@ -13,19 +13,14 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.cpu.CpuBackend;
-import org.backsplit.data.NnUNetDataset;
-import org.backsplit.data.TrainingMode;
-import org.backsplit.data.plan.Planning;
-import org.backsplit.data.synthetic.SyntheticAbdomen;
 import org.backsplit.infer.Postprocessing;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.io.Npy;
 import org.backsplit.nn.Parameter;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.StateDict;
-import org.backsplit.run.DatasetTraining;
 import org.backsplit.run.RunFolder;
-import org.backsplit.run.RunSettings;
+import org.backsplit.run.TinyRun;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,22 +47,9 @@ class NnUNetExportTest {
     /** A tiny BackSplit run of ours (what plan + train leave behind): 1 epoch of 2 iterations. */
     @BeforeAll
     static void trainTinyRun() throws Exception {
-        rawDataset = shared.resolve("Dataset905_Export");
-        SyntheticAbdomen.write(rawDataset, 5, 1, 3);
-        NnUNetDataset data = NnUNetDataset.open(rawDataset);
-        Planning.planAndPreprocess(data, shared.resolve("pre"), new int[] {16, 16, 16}, 2);
-        RunSettings settings = RunSettings.builder(TrainingMode.BACKSPLIT, List.of("lesion"))
-                .epochs(1)
-                .iterationsPerEpoch(2)
-                .validationBatches(1)
-                .seed(1)
-                .features(4, 8)
-                .diceOnTargetsOnly(true)
-                .fisherEvery(0)
-                .build();
-        RunFolder folder = RunFolder.of(shared.resolve("results"), "Dataset905_Export", settings);
-        new DatasetTraining(data, shared.resolve("pre"), folder, settings, new CpuBackend(2), 1, line -> {})
-                .start(null);
+        TinyRun.Made made = TinyRun.train(shared, "Dataset905_Export");
+        rawDataset = made.raw();
+        RunFolder folder = made.folder();
         ourModel = folder.root().getParent();
     }
 
