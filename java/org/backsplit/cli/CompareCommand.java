@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Scores two prediction folders (A, e.g. binary, and B, e.g. BackSplit) against one reference folder and reports, per "
-                        + "label and metric (Dice, lesion F1, false-positive ml, false-positive lesions), the per-case differences B - A, their mean with a bootstrap 95% "
+                        + "label and metric (Dice, lesion F1, false-positive ml, false-positive lesions), the per-case differences B - A, their mean with a bootstrap 95%% "
                         + "interval and the Wilcoxon signed-rank p-value. Cases where a metric is undefined for either are left out and counted.")
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--a", required = true, description = "the first prediction folder (the baseline)")

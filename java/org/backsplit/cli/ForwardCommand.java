@@ -19,10 +19,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "forward",
         mixinStandardHelpOptions = true,
-        description = {
-            "Runs a checkpoint's network on an N x C x D x H x W float32 .npy array and writes the logits of",
-            "every head as DIR/logits_0.npy (highest resolution) ... logits_k.npy, N x K x D x H x W."
-        })
+        description = "Runs a checkpoint's network on an N x C x D x H x W float32 .npy array and writes the logits of "
+                + "every head as DIR/logits_0.npy (highest resolution) ... logits_k.npy, N x K x D x H x W.")
 final class ForwardCommand implements Callable<Integer> {
 
     @Option(
