@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.backsplit.data.nifti.Nifti;
-import org.backsplit.data.nifti.NiftiImage;
+import org.backsplit.data.nifti.NiftiHeader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -24,7 +24,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NiftiImage img = Nifti.read(file);
+        NiftiHeader img = Nifti.readHeader(file); // the header alone: a 1 GB image is not read
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("file", file.toString());
         out.put("shape", img.dims());

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.nifti.NiftiDatatype;
+import org.backsplit.data.nifti.NiftiHeader;
 import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.io.FormatException;
 import org.junit.jupiter.api.Assumptions;
@@ -120,6 +121,30 @@ class NiftiTest {
                 assertArrayEquals(like.spacing(), back.spacing(), 1e-6);
             }
         }
+    }
+
+    /** The header alone is read: a header promising 8 billion voxels in a file of a few hundred bytes is fine. */
+    @Test
+    void headerOnlyReadsNoVoxels(@TempDir Path dir) throws Exception {
+        NiftiImage like = Nifti.read(LOCAL.resolve("qform_scaled.nii.gz"));
+        Path small = dir.resolve("small.nii");
+        Nifti.write(small, like, new float[like.data().length], NiftiDatatype.FLOAT32);
+        byte[] bytes = java.nio.file.Files.readAllBytes(small);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int axis = 1; axis <= 3; axis++) b.putShort(40 + 2 * axis, (short) 2000); // dim[1..3] = 2000
+        Path huge = dir.resolve("huge.nii");
+        java.nio.file.Files.write(huge, java.util.Arrays.copyOf(bytes, 352)); // the header, no voxels at all
+        NiftiHeader h = Nifti.readHeader(huge);
+        assertArrayEquals(new int[] {2000, 2000, 2000}, h.dims());
+        assertEquals(8_000_000_000L, h.voxels());
+        assertArrayEquals(like.spacing(), h.spacing(), 1e-6);
+        double[][] a = like.affine(), back = h.affine();
+        for (int r = 0; r < 4; r++) assertArrayEquals(a[r], back[r], 1e-5);
+        assertMessage(huge, "too many voxels (8000000000) for one array");
+        // compressed: only the header's bytes are inflated
+        NiftiHeader gz = Nifti.readHeader(LOCAL.resolve("qform_scaled.nii.gz"));
+        assertArrayEquals(like.dims(), gz.dims());
+        assertEquals(like.datatype(), gz.datatype());
     }
 
     @Test

@@ -26,17 +26,41 @@ public final class Nifti {
     private Nifti() {}
 
     public static NiftiImage read(Path path) throws IOException {
-        byte[] bytes = readAll(path);
+        ByteBuffer b = ordered(path, readAll(path));
+        NiftiHeader h = parse(path, b);
+        return new NiftiImage(h.dims(), h.datatype(), values(path, b, h), h.geometry());
+    }
+
+    /**
+     * The header alone: reads (and for .nii.gz decompresses) only its first bytes, whatever the image's size; a header
+     * may describe more voxels than one array holds.
+     */
+    public static NiftiHeader readHeader(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) throw new FormatException(path, "no such file");
+        byte[] head;
+        try (InputStream raw = Files.newInputStream(path);
+                InputStream in = path.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+            head = in.readNBytes(HEADER2);
+        } catch (ZipException | EOFException e) {
+            throw new FormatException(path, "corrupt or truncated gzip stream (" + e.getMessage() + ")");
+        }
+        return parse(path, ordered(path, head));
+    }
+
+    /** The bytes in the header's byte order (told by the header size field). */
+    private static ByteBuffer ordered(Path path, byte[] bytes) throws FormatException {
         if (bytes.length < 4)
             throw new FormatException(path, "too short for a NIfTI header (" + bytes.length + " bytes)");
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int size = b.getInt(0);
-        if (size != HEADER1 && size != HEADER2) {
-            b.order(ByteOrder.BIG_ENDIAN);
-            size = b.getInt(0);
-        }
-        if (size == HEADER1) return read1(path, b);
-        if (size == HEADER2) return read2(path, b);
+        if (size != HEADER1 && size != HEADER2) b.order(ByteOrder.BIG_ENDIAN);
+        return b;
+    }
+
+    private static NiftiHeader parse(Path path, ByteBuffer b) throws FormatException {
+        int size = b.getInt(0);
+        if (size == HEADER1) return header1(path, b);
+        if (size == HEADER2) return header2(path, b);
         throw new FormatException(path, "not a NIfTI file (header size field is neither 348 nor 540)");
     }
 
@@ -50,7 +74,7 @@ public final class Nifti {
         }
     }
 
-    private static NiftiImage read1(Path path, ByteBuffer b) throws IOException {
+    private static NiftiHeader header1(Path path, ByteBuffer b) throws FormatException {
         need(path, b, HEADER1);
         String magic = ascii(b, 344, 4);
         if (!magic.startsWith("n+1") && !magic.startsWith("ni1"))
@@ -73,10 +97,10 @@ public final class Nifti {
                 new double[] {b.getFloat(268), b.getFloat(272), b.getFloat(276)},
                 srow,
                 b.get(123) & 0xff);
-        return new NiftiImage(dims, type, values(path, b, Math.max(offset, HEADER1), dims, type, slope, inter), g);
+        return new NiftiHeader(dims, type, g, Math.max(offset, HEADER1), slope, inter);
     }
 
-    private static NiftiImage read2(Path path, ByteBuffer b) throws IOException {
+    private static NiftiHeader header2(Path path, ByteBuffer b) throws FormatException {
         need(path, b, HEADER2);
         String magic = ascii(b, 4, 3);
         if (!magic.equals("n+2")) throw new FormatException(path, "bad NIfTI-2 magic '" + magic + "'");
@@ -97,7 +121,7 @@ public final class Nifti {
                 new double[] {b.getDouble(376), b.getDouble(384), b.getDouble(392)},
                 srow,
                 b.getInt(500));
-        return new NiftiImage(dims, type, values(path, b, Math.max(offset, HEADER2), dims, type, slope, inter), g);
+        return new NiftiHeader(dims, type, g, Math.max(offset, HEADER2), slope, inter);
     }
 
     private interface Dim {
@@ -107,15 +131,11 @@ public final class Nifti {
     private static int[] dims(Path path, long count, Dim dim) throws FormatException {
         if (count < 1 || count > 7) throw new FormatException(path, "dim[0] = " + count + " (must be 1..7)");
         int[] d = new int[(int) count];
-        long total = 1;
         for (int i = 0; i < count; i++) {
             long v = dim.at(i + 1);
             if (v < 1 || v > Integer.MAX_VALUE) throw new FormatException(path, "dim[" + (i + 1) + "] = " + v);
             d[i] = (int) v;
-            total *= v;
         }
-        if (total > Integer.MAX_VALUE - 8)
-            throw new FormatException(path, "too many voxels (" + total + ") for one array");
         return d;
     }
 
@@ -130,11 +150,12 @@ public final class Nifti {
         return t;
     }
 
-    private static float[] values(
-            Path path, ByteBuffer b, long offset, int[] dims, NiftiDatatype type, double slope, double inter)
-            throws FormatException {
-        long n = 1;
-        for (int d : dims) n *= d;
+    private static float[] values(Path path, ByteBuffer b, NiftiHeader h) throws FormatException {
+        long n = h.voxels(), offset = h.voxelOffset();
+        NiftiDatatype type = h.datatype();
+        double slope = h.slope(), inter = h.inter();
+        if (n > Integer.MAX_VALUE - 8)
+            throw new FormatException(path, "too many voxels (" + n + ") for one array: crop or split the image");
         long end = offset + n * type.bytes;
         if (end > b.capacity()) {
             throw new FormatException(
