@@ -88,6 +88,12 @@ public final class DatasetTraining {
      * end.
      */
     public Path start(Path initialWeights) throws IOException {
+        try (RunLock lock = lock()) {
+            return startLocked(initialWeights);
+        }
+    }
+
+    private Path startLocked(Path initialWeights) throws IOException {
         if (Files.exists(folder.latest()) || Files.exists(folder.finalCheckpoint())) {
             throw new IllegalStateException(
                     folder.root() + ": holds a run already; --continue it, or choose another results folder");
@@ -158,27 +164,60 @@ public final class DatasetTraining {
 
     /** Continues the run in the folder from checkpoint_latest (or finishes it if only the validation was left). */
     public Path resume() throws IOException {
+        try (RunLock lock = lock()) {
+            return resumeLocked();
+        }
+    }
+
+    /** The run folder's lock: one writer at a time; a lock left by a killed run is taken over. */
+    private RunLock lock() throws IOException {
+        RunLock lock = RunLock.acquire(folder.root());
+        if (lock.tookOverFrom() != null)
+            say(folder.root() + ": took over the lock left by " + lock.tookOverFrom() + " (it no longer holds it)");
+        return lock;
+    }
+
+    private Path resumeLocked() throws IOException {
         Setup s = setup();
         if (Files.exists(folder.finalCheckpoint())
                 && Files.exists(folder.validation().resolve(EvaluationFiles.SUMMARY))) {
             say(folder.root() + ": the run is complete");
             return folder.finalCheckpoint();
         }
-        if (!Files.exists(folder.latest()) && !Files.exists(folder.latest().resolveSibling("checkpoint_latest.old"))) {
-            throw new FormatException(
-                    folder.latest(), "is missing: the run has no completed epoch to continue from; start it again");
-        }
+        Path from = checkpointToContinueFrom();
         TrainingHistory history = TrainingHistory.fromJson(
-                Checkpoint.readExtra(folder.latest(), RunFolder.HISTORY).orElse("[]"), folder.latest());
+                Checkpoint.readExtra(from, RunFolder.HISTORY).orElse("[]"), from);
         writeProgress(history);
         return train(
                 s,
                 batches -> {
-                    Trainer t = Trainer.resume(folder.latest(), backend, batches);
+                    Trainer t = Trainer.resume(from, backend, batches);
                     say("continuing " + folder.root() + " at epoch " + (t.epoch() + 1) + " of " + settings.epochs());
                     return t;
                 },
                 history);
+    }
+
+    /**
+     * checkpoint_latest, or when its files fail their checksums, checkpoint_best (an earlier epoch: the epochs after it
+     * are trained again); an error when neither is whole.
+     */
+    private Path checkpointToContinueFrom() throws IOException {
+        FormatException damage = null;
+        for (Path c : List.of(folder.latest(), folder.best())) {
+            if (!Files.exists(c) && !Files.exists(c.resolveSibling(c.getFileName() + ".old"))) continue;
+            try {
+                Checkpoint.verify(c);
+                if (damage != null) say("continuing from " + c.getFileName() + " instead (an earlier epoch)");
+                return c;
+            } catch (FormatException e) {
+                say("cannot continue from " + c.getFileName() + ": " + e.getMessage());
+                if (damage == null) damage = e;
+            }
+        }
+        if (damage != null) throw damage;
+        throw new FormatException(
+                folder.latest(), "is missing: the run has no completed epoch to continue from; start it again");
     }
 
     /** Makes the trainer once its batch source exists. */

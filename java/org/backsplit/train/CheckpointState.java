@@ -15,5 +15,8 @@ public record CheckpointState(
         int iteration,
         long optimizerSteps,
         long[] rng) {
-    public static final String FORMAT = "backsplit-checkpoint/1";
+    /** With checksums.json: every file verified when read. */
+    public static final String FORMAT = "backsplit-checkpoint/2";
+    /** Written before checksums were recorded: still read, unchecked. */
+    public static final String UNCHECKED_FORMAT = "backsplit-checkpoint/1";
 }

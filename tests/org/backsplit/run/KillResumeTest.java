@@ -47,10 +47,14 @@ class KillResumeTest {
         while (!Files.exists(latest) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(5);
         assertTrue(
                 p.isAlive(), "the run must still be going when killed: " + Files.readString(dir.resolve("killed.log")));
+        Path runDir = latest.getParent().getParent();
+        // while it runs, a second writer is refused and told which process holds the run
+        IllegalStateException busy = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class, () -> RunLock.acquire(runDir).close());
+        assertTrue(busy.getMessage().contains("process " + p.pid() + " on "), busy.getMessage());
         Thread.sleep(40); // into the next epoch
         p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-        p.waitFor();
-        Path runDir = latest.getParent().getParent();
+        p.waitFor(); // its lock died with it: --continue below takes the stale lock over
         assertFalse(Files.exists(runDir.resolve("checkpoint_final")), "killed before the end");
 
         List<String> resume = new ArrayList<>(List.of(
