@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.backsplit.data.NnUNetDataset;
 import org.backsplit.data.nifti.Nifti;
 import org.backsplit.data.nifti.NiftiDatatype;
+import org.backsplit.data.nifti.NiftiHeader;
 import org.backsplit.data.nifti.NiftiImage;
 import org.backsplit.data.plan.Plan;
 import org.backsplit.data.plan.Preprocessor;
@@ -106,6 +107,15 @@ public record CasePredictor(
      */
     public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities)
             throws IOException {
+        NiftiHeader header = Nifti.readHeader(images.get(0)); // sizes checked before any voxel is read
+        InferenceSize.check(
+                images.get(0),
+                axisOrder.dims(header.dims()),
+                axisOrder.spacing(header.spacing()),
+                plan,
+                tile,
+                net.classes(),
+                probabilities != null);
         NiftiImage first = Nifti.read(images.get(0));
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
         float[][] channels = new float[images.size()][];
