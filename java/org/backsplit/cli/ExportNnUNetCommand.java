@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.backend.Backend;
+import org.backsplit.backend.device.Devices;
 import org.backsplit.model.NnUNetExport;
 import org.backsplit.model.TrainedModel;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ final class ExportNnUNetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CpuBackend cpu = new CpuBackend(1); // only reads and writes weights
+        Backend cpu = Devices.open("cpu", 1, System.err); // only reads and writes weights
         TrainedModel m = TrainedModel.open(model, folds, TrainedModel.FINAL, cpu);
         String name = datasetName != null ? datasetName : defaultDatasetName(m);
         NnUNetExport.write(m, name, out, cpu);

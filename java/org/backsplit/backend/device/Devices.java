@@ -5,6 +5,7 @@ import org.backsplit.backend.Backend;
 import org.backsplit.backend.Precision;
 import org.backsplit.backend.cpu.CpuBackend;
 import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.backend.reference.ReferenceBackend;
 
 /**
  * Opens the backend a run asked for: the device (`auto`, `cpu` or `cuda`), the CPU threads and the convolution
@@ -52,7 +53,30 @@ public final class Devices {
         return backend;
     }
 
+    /**
+     * The CPU backend, or, when the JVM was started without the Vector API module its kernels are written with
+     * (--add-modules jdk.incubator.vector), the plain reference backend: the same operations in scalar double
+     * precision, single-threaded and many times slower, so that a program that forgot the flag still computes the same
+     * results (to float rounding) rather than dying on a missing class. Said once per process.
+     */
     private static Backend cpu(Integer threads) {
+        if (!vectorApiAvailable()) {
+            if (!toldAboutVectorApi.getAndSet(true)) {
+                System.err.println(
+                        "backsplit: the JVM runs without the Vector API (jdk.incubator.vector), which the fast"
+                                + " CPU kernels use: computing on the scalar reference path instead, correct but many times"
+                                + " slower. For the fast path start java with --add-modules jdk.incubator.vector");
+            }
+            return new ReferenceBackend();
+        }
         return threads == null ? new CpuBackend() : new CpuBackend(threads);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean toldAboutVectorApi =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Whether the fast CPU kernels can load: the incubating Vector API module is in the boot layer. */
+    public static boolean vectorApiAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 }
