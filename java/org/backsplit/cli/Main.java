@@ -41,6 +41,9 @@ public final class Main implements Runnable {
 
     /** The configured command line: user errors print one clear line and exit 1, not a stack trace. */
     public static CommandLine commandLine() {
+        // what only a terminal program draws: live progress bars and each run's progress.png
+        org.backsplit.util.Progress.useTerminalBars(TerminalProgressBar::new);
+        org.backsplit.run.EpochCharts.use(org.backsplit.charts.ProgressChart::write);
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof java.io.IOException

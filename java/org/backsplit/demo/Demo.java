@@ -31,7 +31,6 @@ import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.report.SliceOverlay;
 import org.backsplit.run.DatasetTraining;
 import org.backsplit.run.EpochRecord;
-import org.backsplit.run.ProgressChart;
 import org.backsplit.run.RunFolder;
 import org.backsplit.run.RunSettings;
 import org.backsplit.run.TrainingHistory;
@@ -292,7 +291,7 @@ public final class Demo {
         for (ModelOutcome m :
                 models) { // drawn anew from the run's history, so a reused run's chart follows the current drawing
             Path history = new RunFolder(m.run()).progressJson();
-            ProgressChart.write(
+            org.backsplit.charts.ProgressChart.write(
                     reportDir.resolve("progress_" + m.mode() + ".png"),
                     TrainingHistory.fromJson(Files.readString(history), history).epochs());
         }

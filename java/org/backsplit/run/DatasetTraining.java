@@ -396,7 +396,7 @@ public final class DatasetTraining {
 
     private void writeProgress(TrainingHistory history) throws IOException {
         AtomicFiles.writeString(folder.progressJson(), history.toJson());
-        ProgressChart.write(folder.chart(), history.epochs());
+        EpochCharts.write(folder.chart(), history.epochs());
     }
 
     private void appendLog(String line) throws IOException {

@@ -1,43 +1,59 @@
 package org.backsplit.util;
 
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.function.BiFunction;
 
 /**
- * A live progress bar with ETA on the terminal (stderr). When stderr is not a terminal (a log file, CI, a test) nothing
- * is drawn: the one-line-per-epoch log carries the progress there.
+ * Progress of a long task (preprocessing, predicting a folder, an epoch), shown as a live bar only where a program has
+ * installed one: the command line draws terminal bars (it owns that library), and only when the console is a terminal
+ * (a log file, CI or a test see nothing; the one-line-per-epoch log carries progress there). A program embedding the
+ * engine gets no output from here at all; it follows training through its own listener.
  */
 public final class Progress implements AutoCloseable {
-    private final ProgressBar bar;
+    /** A live bar. */
+    public interface Bar extends AutoCloseable {
+        void stepTo(long n);
 
-    private Progress(ProgressBar bar) {
+        void extra(String message);
+
+        @Override
+        void close();
+    }
+
+    private static volatile BiFunction<String, Long, Bar> terminalBars;
+
+    private final Bar bar;
+    private long done;
+
+    private Progress(Bar bar) {
         this.bar = bar;
     }
 
+    /** Installs the live bars (the command line does, once, at start). */
+    public static void useTerminalBars(BiFunction<String, Long, Bar> factory) {
+        terminalBars = factory;
+    }
+
     public static Progress bar(String task, long total) {
+        BiFunction<String, Long, Bar> factory = terminalBars;
         java.io.Console console = System.console();
-        boolean live = console != null && console.isTerminal() && System.getenv("BACKSPLIT_NO_PROGRESS") == null;
-        if (!live) return new Progress(null);
-        return new Progress(new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(250)
-                .build());
+        boolean live = factory != null
+                && console != null
+                && console.isTerminal()
+                && System.getenv("BACKSPLIT_NO_PROGRESS") == null;
+        return new Progress(live ? factory.apply(task, total) : null);
     }
 
     public void step() {
-        if (bar != null) bar.step();
+        stepTo(done + 1);
     }
 
     public void stepTo(long n) {
+        done = n;
         if (bar != null) bar.stepTo(n);
     }
 
     public void extra(String message) {
-        if (bar != null) bar.setExtraMessage(message);
+        if (bar != null) bar.extra(message);
     }
 
     @Override

@@ -15,9 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.backsplit.backend.cpu.CpuBackend;
+import org.backsplit.charts.ProgressChart;
 import org.backsplit.data.synthetic.SyntheticAbdomen;
 import org.backsplit.report.SliceOverlay;
-import org.backsplit.run.ProgressChart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

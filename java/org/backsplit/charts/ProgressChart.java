@@ -1,4 +1,4 @@
-package org.backsplit.run;
+package org.backsplit.charts;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import org.backsplit.io.AtomicFiles;
+import org.backsplit.run.EpochRecord;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
