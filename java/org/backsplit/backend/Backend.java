@@ -32,6 +32,12 @@ public interface Backend {
     default void synchronize() {}
 
     /**
+     * Releases what the backend holds beyond its tensors (threads, a device context); no operation may follow. A no-op
+     * where there is nothing to release.
+     */
+    default void close() {}
+
+    /**
      * The most device memory held at once, in bytes (0 where the backend does not track it: host memory is the JVM's).
      */
     default long peakBytesInUse() {

@@ -55,6 +55,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void close() {
+        inner.close();
+    }
+
+    @Override
     public String name() {
         return "profiled " + inner.name();
     }

@@ -108,14 +108,7 @@ public record CasePredictor(
     public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities)
             throws IOException {
         NiftiHeader header = Nifti.readHeader(images.get(0)); // sizes checked before any voxel is read
-        InferenceSize.check(
-                images.get(0),
-                axisOrder.dims(header.dims()),
-                axisOrder.spacing(header.spacing()),
-                plan,
-                tile,
-                net.classes(),
-                probabilities != null);
+        checkSize(images.get(0), header.dims(), header.spacing(), probabilities != null);
         NiftiImage first = Nifti.read(images.get(0));
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
         float[][] channels = new float[images.size()][];
@@ -137,9 +130,35 @@ public record CasePredictor(
             }
             labels = l.data();
         }
-        // everything between here and the written outputs happens in the model's axis order
+        Result r = predict(channels, labels, dims, first.spacing(), probabilities != null);
+        Nifti.write(out, first, r.labels(), NiftiDatatype.UINT8);
+        if (probabilities != null) {
+            int k = r.probabilities().length, v = r.labels().length;
+            float[] all = new float[k * v];
+            for (int c = 0; c < k; c++) System.arraycopy(r.probabilities()[c], 0, all, c * v, v);
+            Npy.write(probabilities, Shape.zyxOfXyz(dims, k), all); // atomic itself
+        }
+        return r.prepared();
+    }
+
+    /**
+     * One case in memory: its label values (dataset values, after postprocessing) and, when asked, the probability of
+     * every class the network predicts (training class order, before postprocessing), both x fastest in the case's own
+     * grid; and the case as the network saw it (preprocessed, in the model's axis order).
+     */
+    public record Result(float[] labels, float[][] probabilities, Preprocessor.Prepared prepared) {}
+
+    /**
+     * Segments a case held in memory: `channels` each x fastest over `dims` {x, y, z} with `spacing`; `labels` (or
+     * null) are preprocessed alongside. What {@link #predict(List, Path, Path, Path)} writes for the same voxels,
+     * exactly.
+     */
+    public Result predict(
+            float[][] channels, float[] labels, int[] dims, double[] imageSpacing, boolean probabilities) {
+        channels = channels.clone();
+        // everything between here and the results happens in the model's axis order
         int[] modelDims = axisOrder.dims(dims);
-        double[] spacing = axisOrder.spacing(first.spacing());
+        double[] spacing = axisOrder.spacing(imageSpacing);
         for (int ch = 0; ch < channels.length; ch++) channels[ch] = axisOrder.forward(channels[ch], dims);
         if (labels != null) labels = axisOrder.forward(labels, dims);
         Preprocessor.Prepared p = Preprocessor.prepare(channels, labels, modelDims, spacing, plan);
@@ -153,14 +172,17 @@ public record CasePredictor(
         for (int i = 0; i < seg.length; i++) seg[i] = toDatasetValue[r.segmentation()[i]];
         seg = axisOrder.backward(seg, dims);
         postprocessing.apply(seg, dims);
-        Nifti.write(out, first, seg, NiftiDatatype.UINT8);
-        if (probabilities != null) {
-            int k = r.probabilities().length, v = seg.length;
-            float[] all = new float[k * v];
-            for (int c = 0; c < k; c++)
-                System.arraycopy(axisOrder.backward(r.probabilities()[c], dims), 0, all, c * v, v);
-            Npy.write(probabilities, Shape.zyxOfXyz(dims, k), all); // atomic itself
+        float[][] probs = null;
+        if (probabilities) {
+            probs = new float[r.probabilities().length][];
+            for (int c = 0; c < probs.length; c++) probs[c] = axisOrder.backward(r.probabilities()[c], dims);
         }
-        return p;
+        return new Result(seg, probs, p);
+    }
+
+    /** The sizes of a case of `dims` and `spacing` checked against what one array holds (see {@link InferenceSize}). */
+    public void checkSize(Path image, int[] dims, double[] spacing, boolean probabilities) {
+        InferenceSize.check(
+                image, axisOrder.dims(dims), axisOrder.spacing(spacing), plan, tile, net.classes(), probabilities);
     }
 }

@@ -65,6 +65,8 @@ public final class DatasetTraining {
      * @param preprocessed the folder `plan` wrote (plans.json and one cached file per case)
      * @param log receives each log line (it is also appended to the run's training_log.txt)
      */
+    private Consumer<EpochRecord> epochListener = record -> {};
+
     public DatasetTraining(
             NnUNetDataset data,
             Path preprocessed,
@@ -87,6 +89,12 @@ public final class DatasetTraining {
      * Starts a new run (refusing to overwrite one), optionally from another network's weights, and trains it to the
      * end.
      */
+    /** Also tells `listener` of each epoch as it ends (after its checkpoints are saved). */
+    public DatasetTraining onEpoch(Consumer<EpochRecord> listener) {
+        this.epochListener = listener;
+        return this;
+    }
+
     public Path start(Path initialWeights) throws IOException {
         try (RunLock lock = lock()) {
             return startLocked(initialWeights);
@@ -341,6 +349,7 @@ public final class DatasetTraining {
                 t.save(folder.latest(), extras);
                 appendLog(record.logLine(settings.epochs()) + (best ? "  (new best)" : ""));
                 writeProgress(history);
+                epochListener.accept(record);
             }
             t.save(folder.finalCheckpoint(), Map.of(RunFolder.HISTORY, history.toJson()));
             validate(s, net);

@@ -45,6 +45,12 @@ public final class CpuBackend implements Backend {
         this.resampling = new CpuResampling(parallel, pool);
     }
 
+    /** Stops the worker threads. */
+    @Override
+    public void close() {
+        parallel.close();
+    }
+
     @Override
     public String name() {
         return "cpu (" + parallel.threads() + " threads)";

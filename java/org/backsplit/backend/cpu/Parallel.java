@@ -15,6 +15,10 @@ final class Parallel {
         this.pool = new ForkJoinPool(threads);
     }
 
+    void close() {
+        pool.shutdown();
+    }
+
     int threads() {
         return pool.getParallelism();
     }

@@ -22,6 +22,13 @@ public record NiftiGeometry(
         srow = new double[][] {srow[0].clone(), srow[1].clone(), srow[2].clone()};
     }
 
+    /** A geometry whose sform is `affine` (scanner code 1), pixdim the spacing, no qform. */
+    public static NiftiGeometry ofAffine(double[][] affine, double[] spacing) {
+        double[] pix = {1, spacing[0], spacing[1], spacing[2], 1, 1, 1, 1};
+        double[][] rows = {affine[0].clone(), affine[1].clone(), affine[2].clone()};
+        return new NiftiGeometry(pix, 0, 1, new double[3], new double[3], rows, 2);
+    }
+
     /** A geometry with the given spacing and no rotation: sform and qform both the scaled identity (code 1). */
     public static NiftiGeometry ofSpacing(double[] spacing) {
         double[] pix = {1, spacing[0], spacing[1], spacing[2], 1, 1, 1, 1};
