@@ -36,7 +36,7 @@ class EmbeddingExampleTest {
 
     @Test
     void readmeExampleRuns(@TempDir Path dir) throws Exception {
-        // --- README example begins ---
+        // --- example begins ---
         Backend cpu = new CpuBackend(); // all cores
         UNetPlan plan = UNetPlan.isotropic(1, 3, 3, 8, 32); // 1 channel in, 3 classes, 3 stages 8..32
         SegmentationNetwork net = Architecture.UNET.build(cpu, plan); // or RESENC, SEGRESNET, UNET2D
@@ -65,7 +65,7 @@ class EmbeddingExampleTest {
 
         SegmentationNetwork loaded = Checkpoint.loadNetwork(dir.resolve("checkpoint_final"), cpu);
         List<Tensor> logits = loaded.forward(x); // every head, full resolution first
-        // --- README example ends ---
+        // --- example ends ---
         assertEquals(Shape.ndhwc(2, 16, 16, 16, 3), logits.get(0).shape());
         assertTrue(trainer.finished());
     }
@@ -80,7 +80,7 @@ class EmbeddingExampleTest {
                 image = raw.resolve("imagesTs/abdomen_005_0000.nii.gz"),
                 segmentation = dir.resolve("abdomen_005_seg.nii.gz");
 
-        // --- README segmentation example begins ---
+        // --- segmentation example begins ---
         Backend backend = Devices.open("auto", null, System.err); // the GPU when there is one, else all CPU cores
         SegmentationNetwork trained =
                 Checkpoint.loadNetwork(run.resolve("checkpoint_final"), backend); // any architecture
@@ -95,7 +95,7 @@ class EmbeddingExampleTest {
                 writtenValue,
                 Postprocessing.read(run.resolve(Postprocessing.FILE)));
         predictor.predict(List.of(image), segmentation); // one file per channel in; NIfTI out, in the image's grid
-        // --- README segmentation example ends ---
+        // --- segmentation example ends ---
         assertArrayEquals(Nifti.read(image).dims(), Nifti.read(segmentation).dims());
     }
 }
