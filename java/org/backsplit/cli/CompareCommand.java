@@ -49,12 +49,14 @@ final class CompareCommand implements Callable<Integer> {
         List<CaseMetrics> ra = scored.get(0), rb = scored.get(1);
         List<Map<String, Object>> csvRows = new ArrayList<>();
         Map<String, Object> perLabel = new LinkedHashMap<>();
+        List<PairedComparison.Result> results = new ArrayList<>();
         StringBuilder table = new StringBuilder(String.format(
                 "%-6s %-22s %5s %10s %22s %10s%n", "label", "metric", "cases", "mean B-A", "95% CI", "Wilcoxon p"));
         for (int label : scoring.labels) {
             Map<String, Object> metrics = new LinkedHashMap<>();
             for (String metric : PairedComparison.METRICS.keySet()) {
                 PairedComparison.Result r = PairedComparison.of(ra, rb, label, metric, resamples);
+                results.add(r);
                 for (PairedComparison.Difference d : r.perCase()) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("case", d.caseId());
@@ -106,6 +108,11 @@ final class CompareCommand implements Callable<Integer> {
                 scoring.out.resolve("compare.json"),
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         System.out.print(table);
+        if (scoring.html) {
+            System.out.println("report: "
+                    + org.backsplit.report.EvaluationReport.comparison(
+                            scoring.out, ra, rb, results, a, b, scoring.ref, scoring.images, scoring.labels));
+        }
         return 0;
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         description =
                 "Scores predictions against references (NIfTI files of the same names; spacing from the reference headers) per case "
                         + "and label: Dice, HD95 and NSD at --tolerance (as DeepMind's surface-distance defines them), volumes, lesion-wise errors "
-                        + "(26-connected components). Writes OUT/per_case.csv and OUT/summary.json.")
+                        + "(26-connected components). Writes OUT/per_case.csv and OUT/summary.json, and with --html OUT/report.html.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--pred", required = true, description = "folder of predicted label maps")
@@ -34,6 +34,11 @@ final class EvaluateCommand implements Callable<Integer> {
         context.put("pred", pred.toString());
         context.put("ref", scoring.ref.toString());
         EvaluationFiles.write(scoring.out, rows, context);
+        if (scoring.html) {
+            System.out.println("report: "
+                    + org.backsplit.report.EvaluationReport.evaluation(
+                            scoring.out, rows, pred, scoring.ref, scoring.images, scoring.labels));
+        }
         System.out.println("scored " + rows.size() / scoring.labels.size() + " cases, labels " + scoring.labels + ": "
                 + scoring.out.resolve(EvaluationFiles.PER_CASE) + ", " + scoring.out.resolve(EvaluationFiles.SUMMARY));
         return 0;

@@ -24,4 +24,14 @@ final class ScoringOptions {
             defaultValue = "2",
             description = "NSD tolerance in mm, inclusive (default: ${DEFAULT-VALUE})")
     double tolerance;
+
+    @Option(
+            names = "--html",
+            description = "also write OUT/report.html: tables, a per-case plot and slice overlays of the worst cases")
+    boolean html;
+
+    @Option(
+            names = "--images",
+            description = "with --html: the images folder (CASE_0000.nii.gz ...) to draw the overlays on")
+    Path images;
 }
