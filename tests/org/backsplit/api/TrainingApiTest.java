@@ -51,7 +51,6 @@ class TrainingApiTest {
         assertEquals(List.of(0, 1), epochs.stream().map(EpochRecord::epoch).toList());
         assertTrue(String.join("\n", lines).contains("planning and preprocessing"), String.join("\n", lines));
         assertTrue(Files.isDirectory(model.resolve("fold_0/checkpoint_final")));
-        assertTrue(!Files.exists(model.resolve("fold_0/progress.png")), "no chart without the command line's");
 
         // again: the run is complete, nothing is trained
         epochs.clear();
