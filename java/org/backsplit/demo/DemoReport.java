@@ -125,22 +125,10 @@ final class DemoReport {
                 "</table>\n<p class=\"note\">As DeepMind's surface-distance defines them: Dice and NSD are undefined (left out of the means) "
                         + "where neither reference nor prediction has a lesion; HD95 is infinite where one of them is empty (counted as inf, left out of "
                         + "the mean).</p>\n");
+        h.append("<h2>Paired comparison (BackSplit &minus; binary)</h2>\n")
+                .append(org.backsplit.report.EvaluationReport.pairedTable("mean difference", comparisons));
         h.append(
-                "<h2>Paired comparison (BackSplit &minus; binary)</h2>\n<table><tr><th>metric</th><th>mean difference</th><th>95% CI (bootstrap)</th>"
-                        + "<th>Wilcoxon p</th><th>cases</th></tr>\n");
-        for (PairedComparison.Result r : comparisons) {
-            h.append(String.format(
-                    Locale.ROOT,
-                    "<tr><td>%s</td><td>%+.4f</td><td>[%+.4f, %+.4f]</td><td>%.3g</td><td>%d</td></tr>%n",
-                    r.metric(),
-                    r.meanDifference(),
-                    r.ci95().low(),
-                    r.ci95().high(),
-                    r.wilcoxon().pValue(),
-                    r.cases()));
-        }
-        h.append(
-                        "</table>\n<h2>Fisher information near the lesions</h2>\n<table><tr><th>model</th><th>tr I<sub>Y</sub> / tr I<sub>Z</sub> within ")
+                        "<h2>Fisher information near the lesions</h2>\n<table><tr><th>model</th><th>tr I<sub>Y</sub> / tr I<sub>Z</sub> within ")
                 .append(Demo.FISHER_MARGIN_MM)
                 .append(" mm</th><th>overall</th></tr>\n");
         for (Demo.ModelOutcome m : models) {

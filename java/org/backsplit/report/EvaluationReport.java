@@ -90,21 +90,10 @@ public final class EvaluationReport {
             List<CaseMetrics> la = a.stream().filter(r -> r.label() == label).toList(),
                     lb = b.stream().filter(r -> r.label() == label).toList();
             h.append("<h2>Label ").append(label).append("</h2>\n");
-            h.append("<table><tr><th>metric</th><th>mean B &minus; A</th><th>95% CI (bootstrap)</th>"
-                    + "<th>Wilcoxon p</th><th>cases</th></tr>\n");
-            for (PairedComparison.Result r : comparisons) {
-                if (r.label() != label) continue;
-                h.append(String.format(
-                        Locale.ROOT,
-                        "<tr><td>%s</td><td>%+.4f</td><td>[%+.4f, %+.4f]</td><td>%.3g</td><td>%d</td></tr>%n",
-                        r.metric(),
-                        r.meanDifference(),
-                        r.ci95().low(),
-                        r.ci95().high(),
-                        r.wilcoxon().pValue(),
-                        r.cases()));
-            }
-            h.append("</table>\n").append(plot(List.of(la, lb), List.of("A", "B")));
+            h.append(pairedTable(
+                    "mean B &minus; A",
+                    comparisons.stream().filter(r -> r.label() == label).toList()));
+            h.append(plot(List.of(la, lb), List.of("A", "B")));
             List<String[]> changes = new ArrayList<>(); // case, B - A in Dice
             for (int i = 0; i < la.size(); i++) {
                 double d = lb.get(i).dice() - la.get(i).dice();
@@ -128,6 +117,25 @@ public final class EvaluationReport {
             }
         }
         return finish(out, h);
+    }
+
+    /** The paired comparisons as an HTML table: metric, mean difference, bootstrap interval, Wilcoxon p, cases. */
+    public static String pairedTable(String differenceHeader, List<PairedComparison.Result> comparisons) {
+        StringBuilder h = new StringBuilder("<table><tr><th>metric</th><th>")
+                .append(differenceHeader)
+                .append("</th><th>95% CI (bootstrap)</th><th>Wilcoxon p</th><th>cases</th></tr>\n");
+        for (PairedComparison.Result r : comparisons) {
+            h.append(String.format(
+                    Locale.ROOT,
+                    "<tr><td>%s</td><td>%+.4f</td><td>[%+.4f, %+.4f]</td><td>%.3g</td><td>%d</td></tr>%n",
+                    r.metric(),
+                    r.meanDifference(),
+                    r.ci95().low(),
+                    r.ci95().high(),
+                    r.wilcoxon().pValue(),
+                    r.cases()));
+        }
+        return h.append("</table>\n").toString();
     }
 
     private static StringBuilder head(String title) {
