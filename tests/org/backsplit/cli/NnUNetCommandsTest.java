@@ -81,6 +81,44 @@ class NnUNetCommandsTest {
     }
 
     @Test
+    void checkpointBestAndFoldAllAsNnUNetNamesThem() throws Exception {
+        // a copy of the ResEnc model whose only checkpoint is fold_all/checkpoint_best.pth
+        Path model = dir.resolve("copy");
+        Files.createDirectories(model.resolve("fold_all"));
+        for (String f : new String[] {"plans.json", "dataset.json"}) Files.copy(RESENC.resolve(f), model.resolve(f));
+        Files.copy(RESENC.resolve("fold_0/checkpoint_final.pth"), model.resolve("fold_all/checkpoint_best.pth"));
+        Run r = run(
+                "predict",
+                "-m",
+                model.toString(),
+                "-f",
+                "all",
+                "-chk",
+                "checkpoint_best",
+                "--input",
+                ROOT.resolve("imagesTs").toString(),
+                "--output",
+                dir.resolve("best").toString(),
+                "--device",
+                "cpu",
+                "--threads",
+                "2");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("best/case_001.nii.gz")));
+        Run missing = run(
+                "predict",
+                "-m",
+                model.toString(),
+                "--input",
+                ROOT.resolve("imagesTs").toString(),
+                "--output",
+                dir.resolve("final").toString(),
+                "--device",
+                "cpu");
+        assertTrue(missing.exit() != 0 && missing.err().contains("checkpoint_final.pth"), missing.err());
+    }
+
+    @Test
     void clearErrorsForMixedOrMissingChoices() {
         Run both = run(
                 "predict",
