@@ -50,11 +50,16 @@ public final class RunLock implements AutoCloseable {
                     + (recorded.isBlank() ? "its holder did not say who it is" : recorded) + "; lock " + file
                     + "). Wait for it to finish or stop it; two writers would corrupt the run.");
         }
-        String me = "process " + ProcessHandle.current().pid() + " on " + host() + " since " + Instant.now();
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
-        channel.force(true);
-        return new RunLock(channel, lock, recorded.isBlank() ? null : recorded);
+        try {
+            String me = "process " + ProcessHandle.current().pid() + " on " + host() + " since " + Instant.now();
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+            return new RunLock(channel, lock, recorded.isBlank() ? null : recorded);
+        } catch (IOException | RuntimeException e) {
+            channel.close(); // releases the lock: a writer that could not say who it is holds nothing
+            throw e;
+        }
     }
 
     /** Who held the lock before and died without releasing it (null when the lock was free and clean). */
