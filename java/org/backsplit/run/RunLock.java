@@ -84,12 +84,25 @@ public final class RunLock implements AutoCloseable {
         return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
     }
 
+    /**
+     * This machine's name, cheaply: InetAddress.getLocalHost() may wait seconds on a name lookup, so the kernel's and
+     * the environment's name come first.
+     */
     private static String host() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) return env.trim();
+        for (String file : new String[] {"/proc/sys/kernel/hostname", "/etc/hostname"}) {
+            try {
+                String name = Files.readString(Path.of(file)).trim();
+                if (!name.isEmpty()) return name;
+            } catch (IOException | RuntimeException e) {
+                // not on this system: try the next
+            }
+        }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            String env = System.getenv("HOSTNAME");
-            return env != null ? env : "an unknown host";
+            return "an unknown host";
         }
     }
 }
