@@ -59,7 +59,6 @@ public final class Segmenter implements AutoCloseable {
         if (volume.channels().length != channels)
             throw new IllegalArgumentException("the model takes " + channels + " channels "
                     + model.dataset().channelNames().values() + ", the volume has " + volume.channels().length);
-        predictor.checkSize(Path.of("volume"), volume.dims(), volume.spacing(), probabilities);
         CasePredictor.Result r =
                 predictor.predict(volume.channels(), null, volume.dims(), volume.spacing(), probabilities);
         int[] labels = new int[r.labels().length];

@@ -40,17 +40,10 @@ public record Volume(float[][] channels, int[] dims, double[] spacing, double[][
 
     /** Reads one NIfTI file per channel (.nii or .nii.gz), all on the same grid. */
     public static Volume read(List<Path> channelFiles) throws IOException {
-        float[][] channels = new float[channelFiles.size()][];
-        NiftiImage first = null;
-        for (int c = 0; c < channels.length; c++) {
-            NiftiImage image = Nifti.read(channelFiles.get(c));
-            if (first == null) first = image;
-            else if (!Arrays.equals(first.dims(), image.dims()))
-                throw new IllegalArgumentException(channelFiles.get(c) + ": its grid " + Arrays.toString(image.dims())
-                        + " differs from " + channelFiles.get(0) + "'s " + Arrays.toString(first.dims()));
-            channels[c] = image.data();
-        }
-        if (first == null) throw new IllegalArgumentException("no channel files given");
+        List<NiftiImage> images = Nifti.readChannels(channelFiles);
+        float[][] channels = new float[images.size()][];
+        for (int c = 0; c < channels.length; c++) channels[c] = images.get(c).data();
+        NiftiImage first = images.get(0);
         int[] d = first.dims();
         return new Volume(channels, new int[] {d[0], d[1], d.length > 2 ? d[2] : 1}, first.spacing(), first.affine());
     }

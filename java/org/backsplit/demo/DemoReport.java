@@ -1,5 +1,7 @@
 package org.backsplit.demo;
 
+import static org.backsplit.report.EvaluationReport.esc;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -194,9 +196,5 @@ final class DemoReport {
         for (double x : v) ss += (x - m) * (x - m);
         return String.format(
                 Locale.ROOT, "%.3f \u00b1 %.3f", m, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : Double.NaN);
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

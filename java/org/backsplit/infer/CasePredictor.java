@@ -108,19 +108,19 @@ public record CasePredictor(
     public Preprocessor.Prepared predict(List<Path> images, Path label, Path out, Path probabilities)
             throws IOException {
         NiftiHeader header = Nifti.readHeader(images.get(0)); // sizes checked before any voxel is read
-        checkSize(images.get(0), header.dims(), header.spacing(), probabilities != null);
-        NiftiImage first = Nifti.read(images.get(0));
+        InferenceSize.check(
+                images.get(0).toString(),
+                axisOrder.dims(header.dims()),
+                axisOrder.spacing(header.spacing()),
+                plan,
+                tile,
+                net.classes(),
+                probabilities != null);
+        List<NiftiImage> read = Nifti.readChannels(images);
+        NiftiImage first = read.get(0);
         int[] dims = {first.dims()[0], first.dims()[1], first.dims()[2]};
-        float[][] channels = new float[images.size()][];
-        channels[0] = first.data();
-        for (int ch = 1; ch < channels.length; ch++) {
-            NiftiImage other = Nifti.read(images.get(ch));
-            if (!Arrays.equals(other.dims(), first.dims())) {
-                throw new IllegalArgumentException(images.get(ch) + ": its grid " + Arrays.toString(other.dims())
-                        + " differs from " + images.get(0) + "'s " + Arrays.toString(first.dims()));
-            }
-            channels[ch] = other.data();
-        }
+        float[][] channels = new float[read.size()][];
+        for (int ch = 0; ch < channels.length; ch++) channels[ch] = read.get(ch).data();
         float[] labels = null;
         if (label != null) {
             NiftiImage l = Nifti.read(label);
@@ -155,6 +155,14 @@ public record CasePredictor(
      */
     public Result predict(
             float[][] channels, float[] labels, int[] dims, double[] imageSpacing, boolean probabilities) {
+        InferenceSize.check(
+                "the case",
+                axisOrder.dims(dims),
+                axisOrder.spacing(imageSpacing),
+                plan,
+                tile,
+                net.classes(),
+                probabilities);
         channels = channels.clone();
         // everything between here and the results happens in the model's axis order
         int[] modelDims = axisOrder.dims(dims);
@@ -178,11 +186,5 @@ public record CasePredictor(
             for (int c = 0; c < probs.length; c++) probs[c] = axisOrder.backward(r.probabilities()[c], dims);
         }
         return new Result(seg, probs, p);
-    }
-
-    /** The sizes of a case of `dims` and `spacing` checked against what one array holds (see {@link InferenceSize}). */
-    public void checkSize(Path image, int[] dims, double[] spacing, boolean probabilities) {
-        InferenceSize.check(
-                image, axisOrder.dims(dims), axisOrder.spacing(spacing), plan, tile, net.classes(), probabilities);
     }
 }

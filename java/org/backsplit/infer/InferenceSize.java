@@ -1,6 +1,5 @@
 package org.backsplit.infer;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.backsplit.data.plan.Plan;
 
@@ -18,13 +17,14 @@ public final class InferenceSize {
     private InferenceSize() {}
 
     /**
+     * @param image what the message names (the image file)
      * @param dims the image's dims {x, y, z} in the model's axis order, spacing likewise
      * @param tile the sliding-window tile {x, y, z}
      * @param classes the network's outputs
      * @param probabilities whether all probabilities are written as one array
      */
     public static void check(
-            Path image, int[] dims, double[] spacing, Plan plan, int[] tile, int classes, boolean probabilities) {
+            String image, int[] dims, double[] spacing, Plan plan, int[] tile, int classes, boolean probabilities) {
         double[] target = plan.targetSpacingFor(spacing);
         long original = 1, resampled = 1, largest = 1;
         long[] at = new long[3];
@@ -49,7 +49,7 @@ public final class InferenceSize {
                     " (" + original + " voxels × " + classes + " classes); leave out --save-probabilities");
     }
 
-    private static void check(Path image, long values, String what, String detail) {
+    private static void check(String image, long values, String what, String detail) {
         if (values > MAX_ARRAY) {
             throw new IllegalArgumentException(image + ": too large to predict in one piece: " + what + " need "
                     + values + " values" + detail + ", more than one Java array holds (" + MAX_ARRAY

@@ -75,7 +75,9 @@ public final class NnUNetExport {
             checkpoint.put("network_weights", weights);
             checkpoint.put("init_args", initArgs);
             checkpoint.put("trainer_name", "nnUNetTrainer");
-            checkpoint.put("inference_allowed_mirroring_axes", mirrorAxes(model.mirrorAxes(), a.planar()));
+            checkpoint.put(
+                    "inference_allowed_mirroring_axes",
+                    new PyTuple(new ArrayList<>(TrainedModel.nnUNetMirrorAxes(model.mirrorAxes(), a.planar()))));
             TorchFile.write(out.resolve(foldName).resolve(TrainedModel.FINAL + ".pth"), checkpoint);
         }
     }
@@ -203,19 +205,6 @@ public final class NnUNetExport {
 
     private static int[] lastAxes(int[] zyx, int dims) {
         return java.util.Arrays.copyOfRange(zyx, 3 - dims, 3);
-    }
-
-    private static PyTuple mirrorAxes(int bits, boolean planar) {
-        List<Object> axes = new ArrayList<>();
-        if (planar) {
-            if ((bits & 2) != 0) axes.add(0L);
-            if ((bits & 1) != 0) axes.add(1L);
-        } else {
-            if ((bits & 4) != 0) axes.add(0L);
-            if ((bits & 2) != 0) axes.add(1L);
-            if ((bits & 1) != 0) axes.add(2L);
-        }
-        return new PyTuple(axes);
     }
 
     private static void array(ArrayNode a, int... v) {

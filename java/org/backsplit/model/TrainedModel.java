@@ -181,6 +181,20 @@ public record TrainedModel(
         return bits;
     }
 
+    /** The inverse of {@link #mirrorBits}: our axis bits as nnU-Net's inference_allowed_mirroring_axes. */
+    static List<Long> nnUNetMirrorAxes(int bits, boolean planar) {
+        List<Long> axes = new ArrayList<>();
+        if (planar) {
+            if ((bits & 2) != 0) axes.add(0L);
+            if ((bits & 1) != 0) axes.add(1L);
+        } else {
+            if ((bits & 4) != 0) axes.add(0L);
+            if ((bits & 2) != 0) axes.add(1L);
+            if ((bits & 1) != 0) axes.add(2L);
+        }
+        return axes;
+    }
+
     private static String configurationFromFolderName(Path folder) throws FormatException {
         String[] parts = folder.getFileName().toString().split("__");
         if (parts.length != 3)

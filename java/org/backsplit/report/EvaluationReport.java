@@ -278,7 +278,8 @@ public final class EvaluationReport {
         return String.format(Locale.ROOT, "%.4g", v);
     }
 
-    private static String esc(String s) {
+    /** Text made safe inside HTML (also inside attribute values). */
+    public static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -33,7 +33,7 @@ class InferenceSizeTest {
 
     @Test
     void sizesAreCheckedFromShapesAlone() {
-        Path p = Path.of("case_0000.nii.gz");
+        String p = "case_0000.nii.gz";
         // 512 x 512 x 300 at the plan's spacing, 4 classes: 315M logits, fits
         assertDoesNotThrow(
                 () -> InferenceSize.check(p, new int[] {512, 512, 300}, new double[] {1, 1, 1}, PLAN, TILE, 4, false));

@@ -31,6 +31,23 @@ public final class Nifti {
         return new NiftiImage(h.dims(), h.datatype(), values(path, b, h), h.geometry());
     }
 
+    /** One case's channel files (one image per channel), checked to share one grid; an error names the odd file. */
+    public static java.util.List<NiftiImage> readChannels(java.util.List<Path> files) throws IOException {
+        if (files.isEmpty()) throw new IllegalArgumentException("no channel files given");
+        java.util.List<NiftiImage> out = new java.util.ArrayList<>();
+        for (Path f : files) {
+            NiftiImage image = read(f);
+            if (!out.isEmpty()
+                    && !java.util.Arrays.equals(image.dims(), out.get(0).dims())) {
+                throw new IllegalArgumentException(
+                        f + ": its grid " + java.util.Arrays.toString(image.dims()) + " differs from " + files.get(0)
+                                + "'s " + java.util.Arrays.toString(out.get(0).dims()));
+            }
+            out.add(image);
+        }
+        return out;
+    }
+
     /**
      * The header alone: reads (and for .nii.gz decompresses) only its first bytes, whatever the image's size; a header
      * may describe more voxels than one array holds.
