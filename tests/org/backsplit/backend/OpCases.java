@@ -91,6 +91,27 @@ public final class OpCases {
                 1, 1, 1
             }));
 
+    /**
+     * The CPU kernel's row blockings: outputs one vector wide (8 or 16 channels) take 8 voxels per block, 24 (the
+     * weight gradient of 8 channels, 3 x-taps each) a vector and a half, each with interiors longer than a block and a
+     * remainder.
+     */
+    public static final List<Conv> ROW_BLOCK_CONVS = List.of(
+            new Conv(
+                    "C8->8 3x3x3, long rows", Shape.ndhwc(1, 3, 4, 21, 8), 8, new int[] {3, 3, 3}, new int[] {1, 1, 1}),
+            new Conv(
+                    "C16->16 3x3x3, long rows, batch 2",
+                    Shape.ndhwc(2, 3, 3, 22, 16),
+                    16,
+                    new int[] {3, 3, 3},
+                    new int[] {1, 1, 1}),
+            new Conv(
+                    "C8->16 3x3x3 stride 2, long rows",
+                    Shape.ndhwc(1, 4, 4, 37, 8),
+                    16,
+                    new int[] {3, 3, 3},
+                    new int[] {2, 2, 2}));
+
     public static final List<Transposed> SMALL_TRANSPOSED = List.of(
             new Transposed("2x2x2, batch 2", Shape.ndhwc(2, 3, 2, 3, 3), 2, new int[] {2, 2, 2}),
             new Transposed("1x2x2 anisotropic", Shape.ndhwc(1, 3, 3, 2, 4), 3, new int[] {1, 2, 2}));

@@ -57,46 +57,25 @@ final class CpuConvolution {
             lo = Math.min(lo, ys.w());
             hi = Math.max(hi, lo);
             int full = forwardTaps(xs, kk, p, zBase, yBase, 0, kk[2], c, k, tapOffset, weightOffset);
-            int ox = lo;
-            for (; ox + 4 <= hi; ox += 4) {
-                DirectConv.block(
-                        4,
+            if (hi > lo) // the interior in one call: the kernel picks its row blocking
+            DirectConv.block(
+                        hi - lo,
                         full,
                         tapOffset,
                         weightOffset,
-                        c,
+                        kk[2] * c,
                         x,
-                        (n * xs.spatial() + ox * s[2]) * c,
+                        (n * xs.spatial() + lo * s[2]) * c,
                         aStride,
                         wt,
                         k,
                         k,
                         masks,
                         y,
-                        (outRow + ox) * k,
+                        (outRow + lo) * k,
                         k,
                         false);
-            }
-            for (; ox < hi; ox++) {
-                DirectConv.block(
-                        1,
-                        full,
-                        tapOffset,
-                        weightOffset,
-                        c,
-                        x,
-                        (n * xs.spatial() + ox * s[2]) * c,
-                        aStride,
-                        wt,
-                        k,
-                        k,
-                        masks,
-                        y,
-                        (outRow + ox) * k,
-                        k,
-                        false);
-            }
-            for (ox = 0; ox < ys.w(); ox++) {
+            for (int ox = 0; ox < ys.w(); ox++) {
                 if (ox >= lo && ox < hi) continue;
                 int ix0 = ox * s[2] - p[2];
                 int sFrom = Math.max(0, -ix0), sTo = Math.min(kk[2], xs.w() - ix0);
@@ -107,7 +86,7 @@ final class CpuConvolution {
                         count,
                         tapOffset,
                         weightOffset,
-                        c,
+                        Math.max(0, sTo - sFrom) * c,
                         x,
                         (n * xs.spatial() + ox * s[2]) * c,
                         aStride,
@@ -125,7 +104,11 @@ final class CpuConvolution {
         return y;
     }
 
-    /** Lists the taps inside the input along z and y, with x-taps in [sFrom, sTo); returns their count. */
+    /**
+     * Lists the (z, y) tap pairs inside the input, each with its x-taps in [sFrom, sTo) as one run: consecutive x-taps
+     * read consecutive input voxels (C floats apart) and consecutive weight rows (C*K floats apart), so a pair is a
+     * single reduction of (sTo - sFrom)*C terms, in the order taps then channels as before. Returns the pair count.
+     */
     private static int forwardTaps(
             Shape xs,
             int[] kk,
@@ -145,11 +128,9 @@ final class CpuConvolution {
             for (int r = 0; r < kk[1]; r++) {
                 int iy = yBase + r;
                 if (iy < 0 || iy >= xs.h()) continue;
-                for (int q = sFrom; q < sTo; q++) {
-                    tapOffset[count] = ((iz * xs.h() + iy) * xs.w() + q - p[2]) * c;
-                    weightOffset[count] = ((t * kk[1] + r) * kk[2] + q) * c * k;
-                    count++;
-                }
+                tapOffset[count] = ((iz * xs.h() + iy) * xs.w() + sFrom - p[2]) * c;
+                weightOffset[count] = ((t * kk[1] + r) * kk[2] + sFrom) * c * k;
+                count++;
             }
         }
         return count;
@@ -160,11 +141,14 @@ final class CpuConvolution {
     float[] backwardData(float[] dy, Shape ys, float[] w, ConvGeometry g, Shape xs) {
         int k = ys.c(), c = xs.c(), taps = g.taps();
         int[] s = g.stride();
-        // Per tap the [K][C] slice of the weights: wTap[tap][k][c] = w[k][tap][c].
+        // Per tap the [K][C] slice of the weights, x-taps in reverse: wTap[t][r][kx-1-q][k][c] = w[k][t][r][q][c]. In
+        // reverse, consecutive x-taps read consecutive dY voxels and consecutive weight slices (see backwardTaps).
+        int kx = g.kernel()[2];
         float[] wTap = new float[taps * k * c];
         for (int ko = 0; ko < k; ko++) {
             for (int tap = 0; tap < taps; tap++) {
-                System.arraycopy(w, (ko * taps + tap) * c, wTap, (tap * k + ko) * c, c);
+                int reversed = tap - tap % kx + kx - 1 - tap % kx;
+                System.arraycopy(w, (ko * taps + tap) * c, wTap, (reversed * k + ko) * c, c);
             }
         }
         float[] dx = pool.zeroed(xs.size()); // voxels no tap reaches keep their zero
@@ -214,6 +198,7 @@ final class CpuConvolution {
         }
         hi = Math.max(lo, hi);
         final int nxTaps = nx, interiorLo = Math.min(lo, count[2]), interiorHi = Math.min(hi, count[2]);
+        final boolean merged = s[2] == 1; // x-taps as one run per (z, y) pair: see backwardTaps
         int runs = xs.n() * count[0] * count[1];
         parallel.forEach(runs, run -> {
             int jy = run % count[1], jz = (run / count[1]) % count[0], n = run / (count[1] * count[0]);
@@ -222,47 +207,27 @@ final class CpuConvolution {
             int[] tapOffset = new int[taps], weightOffset = new int[taps];
             int aBase = n * ys.spatial() * k, aStride = k;
             int outRow = ((n * xs.d() + iz) * xs.h() + iy) * xs.w() + phase[2], outStride = s[2] * c;
-            int full = backwardTaps(ys, kk, p, s, iz, iy, xTaps, shift, 0, nxTaps, c, k, tapOffset, weightOffset);
-            int jx = interiorLo;
-            for (; jx + 4 <= interiorHi; jx += 4) {
+            int full =
+                    backwardTaps(ys, kk, p, s, iz, iy, xTaps, shift, 0, nxTaps, merged, c, k, tapOffset, weightOffset);
+            if (interiorHi > interiorLo)
                 DirectConv.block(
-                        4,
+                        interiorHi - interiorLo,
                         full,
                         tapOffset,
                         weightOffset,
-                        k,
+                        merged ? nxTaps * k : k,
                         dy,
-                        aBase + jx * k,
+                        aBase + interiorLo * k,
                         aStride,
                         wTap,
                         c,
                         c,
                         masks,
                         dx,
-                        (outRow + jx * s[2]) * c,
+                        (outRow + interiorLo * s[2]) * c,
                         outStride,
                         false);
-            }
-            for (; jx < interiorHi; jx++) {
-                DirectConv.block(
-                        1,
-                        full,
-                        tapOffset,
-                        weightOffset,
-                        k,
-                        dy,
-                        aBase + jx * k,
-                        aStride,
-                        wTap,
-                        c,
-                        c,
-                        masks,
-                        dx,
-                        (outRow + jx * s[2]) * c,
-                        outStride,
-                        false);
-            }
-            for (jx = 0; jx < count[2]; jx++) {
+            for (int jx = 0; jx < count[2]; jx++) {
                 if (jx >= interiorLo && jx < interiorHi) continue;
                 int[] xt = new int[nxTaps], sh = new int[nxTaps];
                 int m = 0;
@@ -272,13 +237,13 @@ final class CpuConvolution {
                         sh[m++] = shift[i];
                     }
                 }
-                int cnt = backwardTaps(ys, kk, p, s, iz, iy, xt, sh, 0, m, c, k, tapOffset, weightOffset);
+                int cnt = backwardTaps(ys, kk, p, s, iz, iy, xt, sh, 0, m, merged, c, k, tapOffset, weightOffset);
                 DirectConv.block(
                         1,
                         cnt,
                         tapOffset,
                         weightOffset,
-                        k,
+                        merged ? m * k : k,
                         dy,
                         aBase + jx * k,
                         aStride,
@@ -294,7 +259,12 @@ final class CpuConvolution {
         });
     }
 
-    /** Lists the taps of a phase that reach input voxel row (iz, iy) from inside dY; returns their count. */
+    /**
+     * Lists the taps of a phase that reach input voxel row (iz, iy) from inside dY; returns their count. With stride 1
+     * along x the x-taps of one (z, y) pair are listed as one run (`merged`): taken from the last x-tap back, they read
+     * consecutive dY voxels (K floats apart) and consecutive slices of the reversed weights (K*C floats apart), so the
+     * pair is one reduction of (to - from)*K terms. Otherwise each x-tap is its own entry of K terms.
+     */
     private static int backwardTaps(
             Shape ys,
             int[] kk,
@@ -306,6 +276,7 @@ final class CpuConvolution {
             int[] shift,
             int from,
             int to,
+            boolean merged,
             int c,
             int k,
             int[] tapOffset,
@@ -319,10 +290,15 @@ final class CpuConvolution {
                 int numY = iy + p[1] - r;
                 if (numY < 0 || numY % s[1] != 0 || numY / s[1] >= ys.h()) continue;
                 int oy = numY / s[1];
-                for (int i = from; i < to; i++) {
-                    tapOffset[count] = ((oz * ys.h() + oy) * ys.w() + shift[i]) * k;
-                    weightOffset[count] = ((t * kk[1] + r) * kk[2] + xTaps[i]) * k * c;
-                    count++;
+                int pair = (t * kk[1] + r) * kk[2], row = (oz * ys.h() + oy) * ys.w();
+                if (merged && to > from) { // the run starts at the last x-tap
+                    tapOffset[count] = (row + shift[to - 1]) * k;
+                    weightOffset[count++] = (pair + kk[2] - 1 - xTaps[to - 1]) * k * c;
+                } else if (!merged) {
+                    for (int i = from; i < to; i++) {
+                        tapOffset[count] = (row + shift[i]) * k;
+                        weightOffset[count++] = (pair + kk[2] - 1 - xTaps[i]) * k * c;
+                    }
                 }
             }
         }

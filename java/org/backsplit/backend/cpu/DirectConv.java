@@ -16,7 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * (forward, backward-data) or output channels (weight gradient), taps are kernel taps, c runs over channels or voxels.
  * A GEMM is one tap. Four rows by two vectors of outputs stay in registers across the whole reduction, so each loaded
  * weight vector feeds 4 FMAs and each input value 2. Columns go in 2-vector steps, then one vector, then (on 16-lane
- * machines) one 8-lane vector, then a masked remainder, so output widths 8, 16, 24, 32, ... never touch a mask.
+ * machines) one 8-lane vector, then a masked remainder, so output widths 8, 16, 24, 32, ... never touch a mask. Outputs
+ * exactly one vector wide (8 or 16 channels, the thin layers at full resolution) take 8 rows at a time instead, and 24
+ * (a vector and a half) 4 rows of both: 8 independent sums either way, enough to keep two FMA pipes busy. Callers pass
+ * whole runs of rows and make the reduction as long as the memory allows (a convolution's x-taps run into each other).
  * Summation order is fixed: deterministic. The caller guarantees every listed tap lies inside the input for every row
  * of the block.
  */
@@ -52,7 +55,59 @@ final class DirectConv {
             int outBase,
             int outStride,
             boolean accumulate) {
-        for (int i = 0; i + 4 <= rows; i += 4) {
+        int i = 0;
+        // Outputs one vector wide (or a vector and a half) would leave 4 accumulators: too few to cover the FMA
+        // latency of two pipes. These shapes take 8 rows (or 4 rows of 1.5 vectors) at a time: 8 independent sums.
+        if (L > 8 && n == 8) {
+            for (; i + 8 <= rows; i += 8)
+                rows8x8(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        aBase + i * aStride,
+                        aStride,
+                        w,
+                        ldw,
+                        out,
+                        outBase + i * outStride,
+                        outStride,
+                        accumulate);
+        } else if (n == L) {
+            for (; i + 8 <= rows; i += 8)
+                rows8x1(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        aBase + i * aStride,
+                        aStride,
+                        w,
+                        ldw,
+                        out,
+                        outBase + i * outStride,
+                        outStride,
+                        accumulate);
+        } else if (L > 8 && n == L + 8) {
+            for (; i + 4 <= rows; i += 4)
+                rows4x1and8(
+                        taps,
+                        tapOffset,
+                        weightOffset,
+                        reduction,
+                        a,
+                        aBase + i * aStride,
+                        aStride,
+                        w,
+                        ldw,
+                        out,
+                        outBase + i * outStride,
+                        outStride,
+                        accumulate);
+        }
+        for (; i + 4 <= rows; i += 4) {
             int ab = aBase + i * aStride, ob = outBase + i * outStride;
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L)
@@ -125,7 +180,7 @@ final class DirectConv {
                         outStride,
                         accumulate);
         }
-        for (int i = rows / 4 * 4; i < rows; i++) {
+        for (; i < rows; i++) {
             int ab = aBase + i * aStride, ob = outBase + i * outStride;
             int j = 0;
             for (; j + L <= n; j += L)
@@ -196,6 +251,166 @@ final class DirectConv {
         c21.intoArray(out, o + 2 * outStride + L);
         c30.intoArray(out, o + 3 * outStride);
         c31.intoArray(out, o + 3 * outStride + L);
+    }
+
+    private static void rows8x1(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            float[] out,
+            int o,
+            int outStride,
+            boolean accumulate) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S, out, o);
+            c1 = FloatVector.fromArray(S, out, o + outStride);
+            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
+            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
+            c4 = FloatVector.fromArray(S, out, o + 4 * outStride);
+            c5 = FloatVector.fromArray(S, out, o + 5 * outStride);
+            c6 = FloatVector.fromArray(S, out, o + 6 * outStride);
+            c7 = FloatVector.fromArray(S, out, o + 7 * outStride);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a4 = a0 + 4 * aStride;
+            int wi = weightOffset[t];
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b = FloatVector.fromArray(S, w, wi);
+                c0 = FloatVector.broadcast(S, a[a0 + c]).fma(b, c0);
+                c1 = FloatVector.broadcast(S, a[a0 + aStride + c]).fma(b, c1);
+                c2 = FloatVector.broadcast(S, a[a0 + 2 * aStride + c]).fma(b, c2);
+                c3 = FloatVector.broadcast(S, a[a0 + 3 * aStride + c]).fma(b, c3);
+                c4 = FloatVector.broadcast(S, a[a4 + c]).fma(b, c4);
+                c5 = FloatVector.broadcast(S, a[a4 + aStride + c]).fma(b, c5);
+                c6 = FloatVector.broadcast(S, a[a4 + 2 * aStride + c]).fma(b, c6);
+                c7 = FloatVector.broadcast(S, a[a4 + 3 * aStride + c]).fma(b, c7);
+            }
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + outStride);
+        c2.intoArray(out, o + 2 * outStride);
+        c3.intoArray(out, o + 3 * outStride);
+        c4.intoArray(out, o + 4 * outStride);
+        c5.intoArray(out, o + 5 * outStride);
+        c6.intoArray(out, o + 6 * outStride);
+        c7.intoArray(out, o + 7 * outStride);
+    }
+
+    private static void rows8x8(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            float[] out,
+            int o,
+            int outStride,
+            boolean accumulate) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S8, out, o);
+            c1 = FloatVector.fromArray(S8, out, o + outStride);
+            c2 = FloatVector.fromArray(S8, out, o + 2 * outStride);
+            c3 = FloatVector.fromArray(S8, out, o + 3 * outStride);
+            c4 = FloatVector.fromArray(S8, out, o + 4 * outStride);
+            c5 = FloatVector.fromArray(S8, out, o + 5 * outStride);
+            c6 = FloatVector.fromArray(S8, out, o + 6 * outStride);
+            c7 = FloatVector.fromArray(S8, out, o + 7 * outStride);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S8);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a4 = a0 + 4 * aStride;
+            int wi = weightOffset[t];
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b = FloatVector.fromArray(S8, w, wi);
+                c0 = FloatVector.broadcast(S8, a[a0 + c]).fma(b, c0);
+                c1 = FloatVector.broadcast(S8, a[a0 + aStride + c]).fma(b, c1);
+                c2 = FloatVector.broadcast(S8, a[a0 + 2 * aStride + c]).fma(b, c2);
+                c3 = FloatVector.broadcast(S8, a[a0 + 3 * aStride + c]).fma(b, c3);
+                c4 = FloatVector.broadcast(S8, a[a4 + c]).fma(b, c4);
+                c5 = FloatVector.broadcast(S8, a[a4 + aStride + c]).fma(b, c5);
+                c6 = FloatVector.broadcast(S8, a[a4 + 2 * aStride + c]).fma(b, c6);
+                c7 = FloatVector.broadcast(S8, a[a4 + 3 * aStride + c]).fma(b, c7);
+            }
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + outStride);
+        c2.intoArray(out, o + 2 * outStride);
+        c3.intoArray(out, o + 3 * outStride);
+        c4.intoArray(out, o + 4 * outStride);
+        c5.intoArray(out, o + 5 * outStride);
+        c6.intoArray(out, o + 6 * outStride);
+        c7.intoArray(out, o + 7 * outStride);
+    }
+
+    /** 4 rows of one full vector and one 8-lane vector (24 outputs on 16-lane machines). */
+    private static void rows4x1and8(
+            int taps,
+            int[] tapOffset,
+            int[] weightOffset,
+            int reduction,
+            float[] a,
+            int aBase,
+            int aStride,
+            float[] w,
+            int ldw,
+            float[] out,
+            int o,
+            int outStride,
+            boolean accumulate) {
+        FloatVector c0, c1, c2, c3, h0, h1, h2, h3;
+        if (accumulate) {
+            c0 = FloatVector.fromArray(S, out, o);
+            c1 = FloatVector.fromArray(S, out, o + outStride);
+            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
+            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
+            h0 = FloatVector.fromArray(S8, out, o + L);
+            h1 = FloatVector.fromArray(S8, out, o + outStride + L);
+            h2 = FloatVector.fromArray(S8, out, o + 2 * outStride + L);
+            h3 = FloatVector.fromArray(S8, out, o + 3 * outStride + L);
+        } else {
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+            h0 = h1 = h2 = h3 = FloatVector.zero(S8);
+        }
+        for (int t = 0; t < taps; t++) {
+            int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+            int wi = weightOffset[t];
+            for (int c = 0; c < reduction; c++, wi += ldw) {
+                FloatVector b = FloatVector.fromArray(S, w, wi);
+                FloatVector bh = FloatVector.fromArray(S8, w, wi + L);
+                float v0 = a[a0 + c], v1 = a[a1 + c], v2 = a[a2 + c], v3 = a[a3 + c];
+                c0 = FloatVector.broadcast(S, v0).fma(b, c0);
+                h0 = FloatVector.broadcast(S8, v0).fma(bh, h0);
+                c1 = FloatVector.broadcast(S, v1).fma(b, c1);
+                h1 = FloatVector.broadcast(S8, v1).fma(bh, h1);
+                c2 = FloatVector.broadcast(S, v2).fma(b, c2);
+                h2 = FloatVector.broadcast(S8, v2).fma(bh, h2);
+                c3 = FloatVector.broadcast(S, v3).fma(b, c3);
+                h3 = FloatVector.broadcast(S8, v3).fma(bh, h3);
+            }
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + outStride);
+        c2.intoArray(out, o + 2 * outStride);
+        c3.intoArray(out, o + 3 * outStride);
+        h0.intoArray(out, o + L);
+        h1.intoArray(out, o + outStride + L);
+        h2.intoArray(out, o + 2 * outStride + L);
+        h3.intoArray(out, o + 3 * outStride + L);
     }
 
     // One method per species and masking: the Vector API compiles to SIMD only where the species is a constant.
