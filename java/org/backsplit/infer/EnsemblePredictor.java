@@ -33,4 +33,18 @@ public record EnsemblePredictor(List<TilePredictor> members) implements TilePred
         for (int i = 0; i < sum.length; i++) sum[i] /= members.size();
         return sum;
     }
+
+    @Override
+    public List<float[]> predictAll(List<float[]> channelsLast, int[] tile) {
+        List<float[]> sum = members.get(0).predictAll(channelsLast, tile);
+        for (int m = 1; m < members.size(); m++) {
+            List<float[]> next = members.get(m).predictAll(channelsLast, tile);
+            for (int t = 0; t < sum.size(); t++) {
+                float[] s = sum.get(t), n = next.get(t);
+                for (int i = 0; i < s.length; i++) s[i] += n[i];
+            }
+        }
+        for (float[] s : sum) for (int i = 0; i < s.length; i++) s[i] /= members.size();
+        return sum;
+    }
 }

@@ -82,17 +82,22 @@ public final class SlidingWindow {
      */
     static float[] mirrored(TilePredictor net, float[] in, int[] tile, int c, int mirrorAxes) {
         int k = net.classes();
-        float[] acc = net.predict(in, tile);
         int flippable = mirrorAxes & ((tile[0] > 1 ? 1 : 0) | (tile[1] > 1 ? 2 : 0) | (tile[2] > 1 ? 4 : 0));
-        int count = 1;
+        List<Integer> flips = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        inputs.add(in);
         for (int axes = 1; axes < 8; axes++) {
             if ((axes & ~flippable) != 0) continue;
-            float[] logits = net.predict(flip(in, tile, c, axes), tile);
-            float[] back = flip(logits, tile, k, axes);
-            for (int i = 0; i < acc.length; i++) acc[i] += back[i];
-            count++;
+            flips.add(axes);
+            inputs.add(flip(in, tile, c, axes));
         }
-        for (int i = 0; i < acc.length; i++) acc[i] /= count;
+        List<float[]> logits = net.predictAll(inputs, tile); // one batch where the network can
+        float[] acc = logits.get(0);
+        for (int m = 0; m < flips.size(); m++) {
+            float[] back = flip(logits.get(m + 1), tile, k, flips.get(m));
+            for (int i = 0; i < acc.length; i++) acc[i] += back[i];
+        }
+        for (int i = 0; i < acc.length; i++) acc[i] /= inputs.size();
         return acc;
     }
 
