@@ -94,30 +94,34 @@ public final class ProfilingBackend implements Backend {
         return inner.downloadExact(t);
     }
 
+    /** "conv3d 333 C8->16 32^3 /2": the kernel, channels, input size and stride, so each layer has its own line. */
+    private static String conv(ConvGeometry g, Shape xs, int k) {
+        int[] kk = g.kernel(), s = g.stride();
+        String size = xs.d() == xs.h() && xs.h() == xs.w() ? xs.d() + "^3" : xs.d() + "x" + xs.h() + "x" + xs.w();
+        String stride = s[0] == 1 && s[1] == 1 && s[2] == 1 ? "" : " /" + s[0] + s[1] + s[2];
+        return "conv3d " + kk[0] + kk[1] + kk[2] + " C" + xs.c() + "->" + k + " " + size + stride;
+    }
+
     @Override
     public Tensor conv3d(Tensor x, Tensor w, Tensor b, ConvGeometry g) {
-        return timed(
-                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " forward", () -> inner.conv3d(x, w, b, g));
+        return timed(conv(g, x.shape(), w.shape().dim(0)) + " forward", () -> inner.conv3d(x, w, b, g));
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Shape xs) {
-        return timed(
-                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data",
-                () -> inner.conv3dBackwardData(dy, w, g, xs));
+        return timed(conv(g, xs, w.shape().dim(0)) + " backward data", () -> inner.conv3dBackwardData(dy, w, g, xs));
     }
 
     @Override
     public Tensor conv3dBackwardData(Tensor dy, Tensor w, ConvGeometry g, Tensor x) {
         return timed(
-                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward data",
-                () -> inner.conv3dBackwardData(dy, w, g, x));
+                conv(g, x.shape(), w.shape().dim(0)) + " backward data", () -> inner.conv3dBackwardData(dy, w, g, x));
     }
 
     @Override
     public WeightGrads conv3dBackwardWeight(Tensor x, Tensor dy, ConvGeometry g, boolean withBias) {
         return timed(
-                "conv3d " + g.kernel()[0] + g.kernel()[1] + g.kernel()[2] + " backward weight",
+                conv(g, x.shape(), dy.shape().c()) + " backward weight",
                 () -> inner.conv3dBackwardWeight(x, dy, g, withBias));
     }
 

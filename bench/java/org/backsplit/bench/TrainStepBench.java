@@ -70,14 +70,14 @@ public final class TrainStepBench {
                 net, new DeepSupervisionLoss(LossSpec.nnUNet(classes, true, -1)), optimizer.create(profiled), 12);
         try (Tensor images = profiled.upload(x, xs);
                 Tensor labels = profiled.upload(y, xs)) {
-            for (int rep = 0; rep < 2; rep++) { // the first pass warms up, the second is reported
-                profiled.reset();
+            for (int rep = 0; rep < 6; rep++) { // three passes warm up, three are reported
+                if (rep == 3) profiled.reset();
                 step.run(images, labels, optimizer.initialLr(), TrainingStep.PhaseListener.NONE)
                         .gradNorm()
                         .get();
             }
         }
-        System.err.print("per-op breakdown of one step (forward, loss, backward, clipping, optimizer; " + backend.name()
-                + "):\n" + profiled.report());
+        System.err.print("per-op breakdown of three steps (forward, loss, backward, clipping, optimizer; "
+                + backend.name() + "):\n" + profiled.report());
     }
 }
