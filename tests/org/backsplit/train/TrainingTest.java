@@ -48,7 +48,7 @@ class TrainingTest {
         SyntheticCase data = new SyntheticCase(16, 2);
         List<Double> a = run(new CpuBackend(1), data, 5),
                 b = run(new CpuBackend(2), data, 5),
-                c = run(new CpuBackend(2), data, 5);
+                c = run(new CpuBackend(3), data, 5);
         assertEquals(a, b);
         assertEquals(b, c);
     }

@@ -1,39 +1,154 @@
 package org.backsplit.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 /**
  * Runs independent tasks on all cores. Every task writes its own outputs and reductions are split into a fixed number
  * of slices summed in order, so results never depend on scheduling or core count.
+ *
+ * <p>A training step is hundreds of parallel loops of a few milliseconds or less, back to back. So the calling thread
+ * takes tasks itself (no hand-over before work starts), and the threads-1 helpers keep polling for the next loop for a
+ * while before they park: a parked thread takes long to wake on a virtual machine, long enough that a fork-join pool
+ * ran most of each loop on one core. Tasks are handed out one index at a time (cheap next to a task, and balanced when
+ * tasks differ in cost). A loop started while another runs (a task's own loop, or a second thread using the same
+ * backend) runs on its caller alone.
  */
 final class Parallel {
-    private final ForkJoinPool pool;
+    /** How long an idle helper polls for the next loop before it parks. */
+    private static final long SPIN_NANOS = 500_000;
+
+    private final int threads;
+    private final Helper[] helpers;
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     Parallel(int threads) {
-        this.pool = new ForkJoinPool(threads);
+        this.threads = Math.max(1, threads);
+        helpers = new Helper[this.threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Helper("backsplit-cpu-" + (i + 1));
+            helpers[i].start();
+        }
     }
 
     void close() {
-        pool.shutdown();
+        for (Helper h : helpers) h.shutdown();
     }
 
     int threads() {
-        return pool.getParallelism();
+        return threads;
     }
 
     void forEach(int count, IntConsumer task) {
         if (count <= 0) return;
-        if (count == 1 || pool.getParallelism() == 1) {
+        if (count == 1 || threads == 1 || !busy.compareAndSet(false, true)) {
             for (int i = 0; i < count; i++) task.accept(i);
             return;
         }
-        pool.submit(() -> IntStream.range(0, count).parallel().forEach(task)).join();
+        try {
+            Loop loop = new Loop(count, task, Thread.currentThread());
+            int used = Math.min(helpers.length, count - 1);
+            loop.pending.set(used);
+            for (int h = 0; h < used; h++) helpers[h].give(loop);
+            loop.work();
+            loop.awaitHelpers();
+            loop.rethrow();
+        } finally {
+            busy.set(false);
+        }
     }
 
     /** Splits [0, total) into `slices` contiguous ranges of near-equal size; returns the start of slice i. */
     static int sliceStart(int total, int slices, int i) {
         return (int) ((long) total * i / slices);
+    }
+
+    /** One parallel loop: the next index to hand out, the helpers still working, the first failure. */
+    private static final class Loop {
+        final int count;
+        final IntConsumer task;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Loop(int count, IntConsumer task, Thread caller) {
+            this.count = count;
+            this.task = task;
+            this.caller = caller;
+        }
+
+        void work() {
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                if (failure.get() != null) return;
+                try {
+                    task.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    return;
+                }
+            }
+        }
+
+        void helperDone() {
+            if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+        }
+
+        void awaitHelpers() {
+            long t0 = System.nanoTime();
+            while (pending.get() > 0) {
+                if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        }
+    }
+
+    private static final class Helper extends Thread {
+        private volatile Loop next;
+        private volatile boolean stop;
+
+        Helper(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void give(Loop loop) {
+            next = loop;
+            LockSupport.unpark(this);
+        }
+
+        void shutdown() {
+            stop = true;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            while (!stop) {
+                Loop loop = next;
+                long t0 = System.nanoTime();
+                while (loop == null && !stop && System.nanoTime() - t0 < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    loop = next;
+                }
+                if (loop == null) {
+                    LockSupport.park(this);
+                    continue;
+                }
+                next = null;
+                loop.work();
+                loop.helperDone();
+            }
+        }
     }
 }
