@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * exactly one vector wide (8 or 16 channels, the thin layers at full resolution) take 8 rows at a time instead, and 24
  * (a vector and a half) 4 rows of both: 8 independent sums either way, enough to keep two FMA pipes busy. Callers pass
  * whole runs of rows and make the reduction as long as the memory allows (a convolution's x-taps run into each other).
- * Summation order is fixed: deterministic. The caller guarantees every listed tap lies inside the input for every row
- * of the block.
+ * Summation order is fixed: deterministic. Accumulating into out adds the block's own sum to what out holds, at the
+ * end. The caller guarantees every listed tap lies inside the input for every row of the block.
  */
 final class DirectConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -211,18 +211,7 @@ final class DirectConv {
             boolean accumulate) {
         int o = outBase + j;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (accumulate) {
-            c00 = FloatVector.fromArray(S, out, o);
-            c01 = FloatVector.fromArray(S, out, o + L);
-            c10 = FloatVector.fromArray(S, out, o + outStride);
-            c11 = FloatVector.fromArray(S, out, o + outStride + L);
-            c20 = FloatVector.fromArray(S, out, o + 2 * outStride);
-            c21 = FloatVector.fromArray(S, out, o + 2 * outStride + L);
-            c30 = FloatVector.fromArray(S, out, o + 3 * outStride);
-            c31 = FloatVector.fromArray(S, out, o + 3 * outStride + L);
-        } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
-        }
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
             int wi = weightOffset[t] + j;
@@ -243,14 +232,14 @@ final class DirectConv {
                 c31 = v.fma(b1, c31);
             }
         }
-        c00.intoArray(out, o);
-        c01.intoArray(out, o + L);
-        c10.intoArray(out, o + outStride);
-        c11.intoArray(out, o + outStride + L);
-        c20.intoArray(out, o + 2 * outStride);
-        c21.intoArray(out, o + 2 * outStride + L);
-        c30.intoArray(out, o + 3 * outStride);
-        c31.intoArray(out, o + 3 * outStride + L);
+        put(c00, out, o, accumulate);
+        put(c01, out, o + L, accumulate);
+        put(c10, out, o + outStride, accumulate);
+        put(c11, out, o + outStride + L, accumulate);
+        put(c20, out, o + 2 * outStride, accumulate);
+        put(c21, out, o + 2 * outStride + L, accumulate);
+        put(c30, out, o + 3 * outStride, accumulate);
+        put(c31, out, o + 3 * outStride + L, accumulate);
     }
 
     private static void rows8x1(
@@ -268,18 +257,7 @@ final class DirectConv {
             int outStride,
             boolean accumulate) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S, out, o);
-            c1 = FloatVector.fromArray(S, out, o + outStride);
-            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
-            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
-            c4 = FloatVector.fromArray(S, out, o + 4 * outStride);
-            c5 = FloatVector.fromArray(S, out, o + 5 * outStride);
-            c6 = FloatVector.fromArray(S, out, o + 6 * outStride);
-            c7 = FloatVector.fromArray(S, out, o + 7 * outStride);
-        } else {
-            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S);
-        }
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a4 = a0 + 4 * aStride;
             int wi = weightOffset[t];
@@ -295,14 +273,14 @@ final class DirectConv {
                 c7 = FloatVector.broadcast(S, a[a4 + 3 * aStride + c]).fma(b, c7);
             }
         }
-        c0.intoArray(out, o);
-        c1.intoArray(out, o + outStride);
-        c2.intoArray(out, o + 2 * outStride);
-        c3.intoArray(out, o + 3 * outStride);
-        c4.intoArray(out, o + 4 * outStride);
-        c5.intoArray(out, o + 5 * outStride);
-        c6.intoArray(out, o + 6 * outStride);
-        c7.intoArray(out, o + 7 * outStride);
+        put(c0, out, o, accumulate);
+        put(c1, out, o + outStride, accumulate);
+        put(c2, out, o + 2 * outStride, accumulate);
+        put(c3, out, o + 3 * outStride, accumulate);
+        put(c4, out, o + 4 * outStride, accumulate);
+        put(c5, out, o + 5 * outStride, accumulate);
+        put(c6, out, o + 6 * outStride, accumulate);
+        put(c7, out, o + 7 * outStride, accumulate);
     }
 
     private static void rows8x8(
@@ -320,18 +298,7 @@ final class DirectConv {
             int outStride,
             boolean accumulate) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S8, out, o);
-            c1 = FloatVector.fromArray(S8, out, o + outStride);
-            c2 = FloatVector.fromArray(S8, out, o + 2 * outStride);
-            c3 = FloatVector.fromArray(S8, out, o + 3 * outStride);
-            c4 = FloatVector.fromArray(S8, out, o + 4 * outStride);
-            c5 = FloatVector.fromArray(S8, out, o + 5 * outStride);
-            c6 = FloatVector.fromArray(S8, out, o + 6 * outStride);
-            c7 = FloatVector.fromArray(S8, out, o + 7 * outStride);
-        } else {
-            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S8);
-        }
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = FloatVector.zero(S8); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a4 = a0 + 4 * aStride;
             int wi = weightOffset[t];
@@ -347,14 +314,14 @@ final class DirectConv {
                 c7 = FloatVector.broadcast(S8, a[a4 + 3 * aStride + c]).fma(b, c7);
             }
         }
-        c0.intoArray(out, o);
-        c1.intoArray(out, o + outStride);
-        c2.intoArray(out, o + 2 * outStride);
-        c3.intoArray(out, o + 3 * outStride);
-        c4.intoArray(out, o + 4 * outStride);
-        c5.intoArray(out, o + 5 * outStride);
-        c6.intoArray(out, o + 6 * outStride);
-        c7.intoArray(out, o + 7 * outStride);
+        put8(c0, out, o, accumulate);
+        put8(c1, out, o + outStride, accumulate);
+        put8(c2, out, o + 2 * outStride, accumulate);
+        put8(c3, out, o + 3 * outStride, accumulate);
+        put8(c4, out, o + 4 * outStride, accumulate);
+        put8(c5, out, o + 5 * outStride, accumulate);
+        put8(c6, out, o + 6 * outStride, accumulate);
+        put8(c7, out, o + 7 * outStride, accumulate);
     }
 
     /** 4 rows of one full vector and one 8-lane vector (24 outputs on 16-lane machines). */
@@ -373,19 +340,8 @@ final class DirectConv {
             int outStride,
             boolean accumulate) {
         FloatVector c0, c1, c2, c3, h0, h1, h2, h3;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S, out, o);
-            c1 = FloatVector.fromArray(S, out, o + outStride);
-            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
-            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
-            h0 = FloatVector.fromArray(S8, out, o + L);
-            h1 = FloatVector.fromArray(S8, out, o + outStride + L);
-            h2 = FloatVector.fromArray(S8, out, o + 2 * outStride + L);
-            h3 = FloatVector.fromArray(S8, out, o + 3 * outStride + L);
-        } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S);
-            h0 = h1 = h2 = h3 = FloatVector.zero(S8);
-        }
+        c0 = c1 = c2 = c3 = FloatVector.zero(S); // zero, not out: see put()
+        h0 = h1 = h2 = h3 = FloatVector.zero(S8);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
             int wi = weightOffset[t];
@@ -403,14 +359,14 @@ final class DirectConv {
                 h3 = FloatVector.broadcast(S8, v3).fma(bh, h3);
             }
         }
-        c0.intoArray(out, o);
-        c1.intoArray(out, o + outStride);
-        c2.intoArray(out, o + 2 * outStride);
-        c3.intoArray(out, o + 3 * outStride);
-        h0.intoArray(out, o + L);
-        h1.intoArray(out, o + outStride + L);
-        h2.intoArray(out, o + 2 * outStride + L);
-        h3.intoArray(out, o + 3 * outStride + L);
+        put(c0, out, o, accumulate);
+        put(c1, out, o + outStride, accumulate);
+        put(c2, out, o + 2 * outStride, accumulate);
+        put(c3, out, o + 3 * outStride, accumulate);
+        put8(h0, out, o + L, accumulate);
+        put8(h1, out, o + outStride + L, accumulate);
+        put8(h2, out, o + 2 * outStride + L, accumulate);
+        put8(h3, out, o + 3 * outStride + L, accumulate);
     }
 
     // One method per species and masking: the Vector API compiles to SIMD only where the species is a constant.
@@ -432,14 +388,7 @@ final class DirectConv {
             boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S, out, o);
-            c1 = FloatVector.fromArray(S, out, o + outStride);
-            c2 = FloatVector.fromArray(S, out, o + 2 * outStride);
-            c3 = FloatVector.fromArray(S, out, o + 3 * outStride);
-        } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S);
-        }
+        c0 = c1 = c2 = c3 = FloatVector.zero(S); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
             int wi = weightOffset[t] + j;
@@ -451,10 +400,10 @@ final class DirectConv {
                 c3 = FloatVector.broadcast(S, a[a3 + c]).fma(b0, c3);
             }
         }
-        c0.intoArray(out, o);
-        c1.intoArray(out, o + outStride);
-        c2.intoArray(out, o + 2 * outStride);
-        c3.intoArray(out, o + 3 * outStride);
+        put(c0, out, o, accumulate);
+        put(c1, out, o + outStride, accumulate);
+        put(c2, out, o + 2 * outStride, accumulate);
+        put(c3, out, o + 3 * outStride, accumulate);
     }
 
     private static void rows4x8(
@@ -474,14 +423,7 @@ final class DirectConv {
             boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S8, out, o);
-            c1 = FloatVector.fromArray(S8, out, o + outStride);
-            c2 = FloatVector.fromArray(S8, out, o + 2 * outStride);
-            c3 = FloatVector.fromArray(S8, out, o + 3 * outStride);
-        } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S8);
-        }
+        c0 = c1 = c2 = c3 = FloatVector.zero(S8); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
             int wi = weightOffset[t] + j;
@@ -493,10 +435,10 @@ final class DirectConv {
                 c3 = FloatVector.broadcast(S8, a[a3 + c]).fma(b0, c3);
             }
         }
-        c0.intoArray(out, o);
-        c1.intoArray(out, o + outStride);
-        c2.intoArray(out, o + 2 * outStride);
-        c3.intoArray(out, o + 3 * outStride);
+        put8(c0, out, o, accumulate);
+        put8(c1, out, o + outStride, accumulate);
+        put8(c2, out, o + 2 * outStride, accumulate);
+        put8(c3, out, o + 3 * outStride, accumulate);
     }
 
     private static void rows4Masked(
@@ -517,14 +459,7 @@ final class DirectConv {
             boolean accumulate) {
         int o = outBase + j;
         FloatVector c0, c1, c2, c3;
-        if (accumulate) {
-            c0 = FloatVector.fromArray(S, out, o, m);
-            c1 = FloatVector.fromArray(S, out, o + outStride, m);
-            c2 = FloatVector.fromArray(S, out, o + 2 * outStride, m);
-            c3 = FloatVector.fromArray(S, out, o + 3 * outStride, m);
-        } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S);
-        }
+        c0 = c1 = c2 = c3 = FloatVector.zero(S); // zero, not out: see put()
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
             int wi = weightOffset[t] + j;
@@ -536,10 +471,10 @@ final class DirectConv {
                 c3 = FloatVector.broadcast(S, a[a3 + c]).fma(b0, c3);
             }
         }
-        c0.intoArray(out, o, m);
-        c1.intoArray(out, o + outStride, m);
-        c2.intoArray(out, o + 2 * outStride, m);
-        c3.intoArray(out, o + 3 * outStride, m);
+        putMasked(c0, out, o, m, accumulate);
+        putMasked(c1, out, o + outStride, m, accumulate);
+        putMasked(c2, out, o + 2 * outStride, m, accumulate);
+        putMasked(c3, out, o + 3 * outStride, m, accumulate);
     }
 
     private static void row1x1(
@@ -555,14 +490,14 @@ final class DirectConv {
             float[] out,
             int o,
             boolean accumulate) {
-        FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j) : FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
             for (int c = 0; c < reduction; c++, wi += ldw) {
                 c0 = FloatVector.broadcast(S, a[a0 + c]).fma(FloatVector.fromArray(S, w, wi), c0);
             }
         }
-        c0.intoArray(out, o + j);
+        put(c0, out, o + j, accumulate);
     }
 
     private static void row1x8(
@@ -578,14 +513,14 @@ final class DirectConv {
             float[] out,
             int o,
             boolean accumulate) {
-        FloatVector c0 = accumulate ? FloatVector.fromArray(S8, out, o + j) : FloatVector.zero(S8);
+        FloatVector c0 = FloatVector.zero(S8);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
             for (int c = 0; c < reduction; c++, wi += ldw) {
                 c0 = FloatVector.broadcast(S8, a[a0 + c]).fma(FloatVector.fromArray(S8, w, wi), c0);
             }
         }
-        c0.intoArray(out, o + j);
+        put8(c0, out, o + j, accumulate);
     }
 
     private static void row1Masked(
@@ -602,13 +537,31 @@ final class DirectConv {
             float[] out,
             int o,
             boolean accumulate) {
-        FloatVector c0 = accumulate ? FloatVector.fromArray(S, out, o + j, m) : FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S);
         for (int t = 0; t < taps; t++) {
             int a0 = aBase + tapOffset[t], wi = weightOffset[t] + j;
             for (int c = 0; c < reduction; c++, wi += ldw) {
                 c0 = FloatVector.broadcast(S, a[a0 + c]).fma(FloatVector.fromArray(S, w, wi, m), c0);
             }
         }
-        c0.intoArray(out, o + j, m);
+        putMasked(c0, out, o + j, m, accumulate);
+    }
+
+    // Stores a block's sums: into out, or added to what out holds. Each branch stores on its own: a vector merged
+    // across a branch (or into a loop) is where C2 may fall back to allocating every vector (seen: 10x slower kernels).
+
+    private static void put(FloatVector v, float[] out, int o, boolean accumulate) {
+        if (accumulate) v.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        else v.intoArray(out, o);
+    }
+
+    private static void put8(FloatVector v, float[] out, int o, boolean accumulate) {
+        if (accumulate) v.add(FloatVector.fromArray(S8, out, o)).intoArray(out, o);
+        else v.intoArray(out, o);
+    }
+
+    private static void putMasked(FloatVector v, float[] out, int o, VectorMask<Float> m, boolean accumulate) {
+        if (accumulate) v.add(FloatVector.fromArray(S, out, o, m)).intoArray(out, o, m);
+        else v.intoArray(out, o, m);
     }
 }
