@@ -44,83 +44,48 @@ final class CpuConvolution {
         int[] kk = g.kernel(), s = g.stride(), p = g.padding();
         float[] wt = new float[taps * c * k]; // per tap a [C][K] block
         Gemm.transpose(k, taps * c, w, 0, taps * c, wt, 0, k);
-        float[] y = pool.dirty(ys.size()); // every output voxel is written by a block or an edge pass
+        // With x's padding along x made explicit every output voxel has all its x-taps in its row, so a row of outputs
+        // is one kernel call of full blocks (no one-voxel edge calls, whose single chain of FMAs is slow).
+        int wp = xs.w() + 2 * p[2];
+        float[] xp = p[2] > 0 ? paddedAlongX(x, xs, p[2]) : x;
+        float[] y = pool.dirty(ys.size()); // every output voxel is written by its row's block
         VectorMask<Float> masks = DirectConv.tailMask(k);
         int runs = ys.n() * ys.d() * ys.h();
         parallel.forEach(runs, run -> {
             int oy = run % ys.h(), oz = (run / ys.h()) % ys.d(), n = run / (ys.h() * ys.d());
             int[] tapOffset = new int[taps], weightOffset = new int[taps];
-            int zBase = oz * s[0] - p[0], yBase = oy * s[1] - p[1];
-            int aStride = s[2] * c, outRow = ((n * ys.d() + oz) * ys.h() + oy) * ys.w();
-            // Output voxels whose every x-tap is inside the input form one interior range.
-            int lo = ceilDiv(p[2], s[2]), hi = Math.min(ys.w(), Math.floorDiv(xs.w() - kk[2] + p[2], s[2]) + 1);
-            lo = Math.min(lo, ys.w());
-            hi = Math.max(hi, lo);
-            int full = forwardTaps(xs, kk, p, zBase, yBase, 0, kk[2], c, k, tapOffset, weightOffset);
-            if (hi > lo) // the interior in one call: the kernel picks its row blocking
+            int outRow = ((n * ys.d() + oz) * ys.h() + oy) * ys.w();
+            int pairs = forwardTaps(xs, kk, oz * s[0] - p[0], oy * s[1] - p[1], wp, c, k, tapOffset, weightOffset);
             DirectConv.block(
-                        hi - lo,
-                        full,
-                        tapOffset,
-                        weightOffset,
-                        kk[2] * c,
-                        x,
-                        (n * xs.spatial() + lo * s[2]) * c,
-                        aStride,
-                        wt,
-                        k,
-                        k,
-                        masks,
-                        y,
-                        (outRow + lo) * k,
-                        k,
-                        false);
-            for (int ox = 0; ox < ys.w(); ox++) {
-                if (ox >= lo && ox < hi) continue;
-                int ix0 = ox * s[2] - p[2];
-                int sFrom = Math.max(0, -ix0), sTo = Math.min(kk[2], xs.w() - ix0);
-                int count = forwardTaps(
-                        xs, kk, p, zBase, yBase, sFrom, Math.max(sFrom, sTo), c, k, tapOffset, weightOffset);
-                DirectConv.block(
-                        1,
-                        count,
-                        tapOffset,
-                        weightOffset,
-                        Math.max(0, sTo - sFrom) * c,
-                        x,
-                        (n * xs.spatial() + ox * s[2]) * c,
-                        aStride,
-                        wt,
-                        k,
-                        k,
-                        masks,
-                        y,
-                        (outRow + ox) * k,
-                        k,
-                        false);
-            }
+                    ys.w(),
+                    pairs,
+                    tapOffset,
+                    weightOffset,
+                    kk[2] * c,
+                    xp,
+                    n * xs.d() * xs.h() * wp * c,
+                    s[2] * c,
+                    wt,
+                    k,
+                    k,
+                    masks,
+                    y,
+                    outRow * k,
+                    k,
+                    false);
             if (bias != null) addBias(y, outRow, ys.w(), bias, k);
         });
+        if (xp != x) pool.give(xp);
         return y;
     }
 
     /**
-     * Lists the (z, y) tap pairs inside the input, each with its x-taps in [sFrom, sTo) as one run: consecutive x-taps
-     * read consecutive input voxels (C floats apart) and consecutive weight rows (C*K floats apart), so a pair is a
-     * single reduction of (sTo - sFrom)*C terms, in the order taps then channels as before. Returns the pair count.
+     * Lists the (z, y) tap pairs inside the input (rows `wp` voxels wide, padding along x included), each with its
+     * x-taps as one run: consecutive x-taps read consecutive input voxels (C floats apart) and consecutive weight rows
+     * (C*K floats apart), so a pair is a single reduction of kx*C terms, taps then channels. Returns the pair count.
      */
     private static int forwardTaps(
-            Shape xs,
-            int[] kk,
-            int[] p,
-            int zBase,
-            int yBase,
-            int sFrom,
-            int sTo,
-            int c,
-            int k,
-            int[] tapOffset,
-            int[] weightOffset) {
+            Shape xs, int[] kk, int zBase, int yBase, int wp, int c, int k, int[] tapOffset, int[] weightOffset) {
         int count = 0;
         for (int t = 0; t < kk[0]; t++) {
             int iz = zBase + t;
@@ -128,12 +93,27 @@ final class CpuConvolution {
             for (int r = 0; r < kk[1]; r++) {
                 int iy = yBase + r;
                 if (iy < 0 || iy >= xs.h()) continue;
-                tapOffset[count] = ((iz * xs.h() + iy) * xs.w() + sFrom - p[2]) * c;
-                weightOffset[count] = ((t * kk[1] + r) * kk[2] + sFrom) * c * k;
+                tapOffset[count] = (iz * xs.h() + iy) * wp * c;
+                weightOffset[count] = (t * kk[1] + r) * kk[2] * c * k;
                 count++;
             }
         }
         return count;
+    }
+
+    /** x with `px` zero voxels before and after every row: [N][D][H][px + W + px][C]. */
+    private float[] paddedAlongX(float[] x, Shape xs, int px) {
+        int c = xs.c(), w = xs.w(), wp = w + 2 * px, rows = xs.n() * xs.d() * xs.h();
+        float[] xp = pool.dirty(rows * wp * c);
+        parallel.forEach(xs.n() * xs.d(), plane -> {
+            for (int row = plane * xs.h(); row < (plane + 1) * xs.h(); row++) {
+                int dst = row * wp * c;
+                java.util.Arrays.fill(xp, dst, dst + px * c, 0f);
+                System.arraycopy(x, row * w * c, xp, dst + px * c, w * c);
+                java.util.Arrays.fill(xp, dst + (px + w) * c, dst + wp * c, 0f);
+            }
+        });
+        return xp;
     }
 
     // ------------------------------------------------------------------ backward data

@@ -59,56 +59,63 @@ final class DirectConv {
         // Outputs one vector wide (or a vector and a half) would leave 4 accumulators: too few to cover the FMA
         // latency of two pipes. These shapes take 8 rows (or 4 rows of 1.5 vectors) at a time: 8 independent sums.
         if (L > 8 && n == 8) {
-            for (; i + 8 <= rows; i += 8)
+            for (int r0 = next(i, rows, 8, accumulate); r0 >= 0; r0 = next(i, rows, 8, accumulate)) {
                 rows8x8(
                         taps,
                         tapOffset,
                         weightOffset,
                         reduction,
                         a,
-                        aBase + i * aStride,
+                        aBase + r0 * aStride,
                         aStride,
                         w,
                         ldw,
                         out,
-                        outBase + i * outStride,
+                        outBase + r0 * outStride,
                         outStride,
                         accumulate);
+                i = r0 + 8;
+            }
         } else if (n == L) {
-            for (; i + 8 <= rows; i += 8)
+            for (int r0 = next(i, rows, 8, accumulate); r0 >= 0; r0 = next(i, rows, 8, accumulate)) {
                 rows8x1(
                         taps,
                         tapOffset,
                         weightOffset,
                         reduction,
                         a,
-                        aBase + i * aStride,
+                        aBase + r0 * aStride,
                         aStride,
                         w,
                         ldw,
                         out,
-                        outBase + i * outStride,
+                        outBase + r0 * outStride,
                         outStride,
                         accumulate);
+                i = r0 + 8;
+            }
         } else if (L > 8 && n == L + 8) {
-            for (; i + 4 <= rows; i += 4)
+            for (int r0 = next(i, rows, 4, accumulate); r0 >= 0; r0 = next(i, rows, 4, accumulate)) {
+                i = r0 + 4;
                 rows4x1and8(
                         taps,
                         tapOffset,
                         weightOffset,
                         reduction,
                         a,
-                        aBase + i * aStride,
+                        aBase + r0 * aStride,
                         aStride,
                         w,
                         ldw,
                         out,
-                        outBase + i * outStride,
+                        outBase + r0 * outStride,
                         outStride,
                         accumulate);
+            }
         }
-        for (; i + 4 <= rows; i += 4) {
-            int ab = aBase + i * aStride, ob = outBase + i * outStride;
+        for (int r0 = next(i, rows, 4, accumulate); r0 >= 0; r0 = next(i, rows, 4, accumulate)) {
+            i = r0 + 4;
+            int ab = aBase + r0 * aStride, ob = outBase + r0 * outStride;
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L)
                 rows4x2(
@@ -545,6 +552,17 @@ final class DirectConv {
             }
         }
         putMasked(c0, out, o + j, m, accumulate);
+    }
+
+    /**
+     * The first row of the next block of `size` rows from row i, or -1 when none is left. Without accumulation a last
+     * partial block is moved back to end at the last row: it overlaps the block before and writes the same values again
+     * (each output's sum is computed the same way in either block), instead of leaving rows to the one-row kernel,
+     * whose single chain of dependent FMAs runs at a fraction of the speed.
+     */
+    private static int next(int i, int rows, int size, boolean accumulate) {
+        if (i + size <= rows) return i;
+        return !accumulate && i < rows && rows >= size ? rows - size : -1;
     }
 
     // Stores a block's sums: into out, or added to what out holds. Each branch stores on its own: a vector merged

@@ -18,8 +18,12 @@ import java.util.function.IntConsumer;
  * backend) runs on its caller alone.
  */
 final class Parallel {
-    /** How long an idle helper polls for the next loop before it parks. */
-    private static final long SPIN_NANOS = 500_000;
+    /**
+     * How long an idle helper polls for the next loop before it parks: longer than the serial stretches of a step (the
+     * optimizer, the loss's reductions), so the first loop after them does not start on one core. OpenMP runtimes do
+     * the same (Intel's spins 200 ms by default).
+     */
+    private static final long SPIN_NANOS = 10_000_000;
 
     private final int threads;
     private final Helper[] helpers;
