@@ -42,20 +42,24 @@ final class CpuConvolution {
     float[] forward(float[] x, Shape xs, float[] w, int k, float[] bias, ConvGeometry g, Shape ys) {
         int c = xs.c(), taps = g.taps();
         int[] kk = g.kernel(), s = g.stride(), p = g.padding();
-        float[] wt = new float[taps * c * k]; // per tap a [C][K] block
-        Gemm.transpose(k, taps * c, w, 0, taps * c, wt, 0, k);
+        // Fewer than 8 outputs (a segmentation head) are computed 8 wide, with zero weight columns, and cut back: the
+        // kernel's masked tails are slow, its 8-wide blocks are not.
+        int kw = Math.max(8, k);
+        float[] wt = new float[taps * c * kw]; // per tap a [C][kw] block
+        Gemm.transpose(k, taps * c, w, 0, taps * c, wt, 0, kw);
         // With x's padding along x made explicit every output voxel has all its x-taps in its row, so a row of outputs
         // is one kernel call of full blocks (no one-voxel edge calls, whose single chain of FMAs is slow).
         int wp = xs.w() + 2 * p[2];
         float[] xp = p[2] > 0 ? paddedAlongX(x, xs, p[2]) : x;
         float[] y = pool.dirty(ys.size()); // every output voxel is written by its row's block
-        VectorMask<Float> masks = DirectConv.tailMask(k);
+        VectorMask<Float> masks = DirectConv.tailMask(kw);
         int runs = ys.n() * ys.d() * ys.h();
         parallel.forEach(runs, run -> {
             int oy = run % ys.h(), oz = (run / ys.h()) % ys.d(), n = run / (ys.h() * ys.d());
             int[] tapOffset = new int[taps], weightOffset = new int[taps];
             int outRow = ((n * ys.d() + oz) * ys.h() + oy) * ys.w();
-            int pairs = forwardTaps(xs, kk, oz * s[0] - p[0], oy * s[1] - p[1], wp, c, k, tapOffset, weightOffset);
+            int pairs = forwardTaps(xs, kk, oz * s[0] - p[0], oy * s[1] - p[1], wp, c, kw, tapOffset, weightOffset);
+            float[] out = kw == k ? y : Scratch.get(0, ys.w() * kw);
             DirectConv.block(
                     ys.w(),
                     pairs,
@@ -66,13 +70,16 @@ final class CpuConvolution {
                     n * xs.d() * xs.h() * wp * c,
                     s[2] * c,
                     wt,
-                    k,
-                    k,
+                    kw,
+                    kw,
                     masks,
-                    y,
-                    outRow * k,
-                    k,
+                    out,
+                    kw == k ? outRow * k : 0,
+                    kw,
                     false);
+            if (kw != k) {
+                for (int ox = 0; ox < ys.w(); ox++) System.arraycopy(out, ox * kw, y, (outRow + ox) * k, k);
+            }
             if (bias != null) addBias(y, outRow, ys.w(), bias, k);
         });
         if (xp != x) pool.give(xp);
