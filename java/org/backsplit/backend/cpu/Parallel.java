@@ -66,6 +66,15 @@ final class Parallel {
         }
     }
 
+    /**
+     * One step of a polling wait. Every 64th gives the core away: with more threads than cores (a --threads above the
+     * core count) a thread that only polls would otherwise hold the core the thread it waits for needs.
+     */
+    private static void pause(int spins) {
+        if ((spins & 63) == 0) Thread.yield();
+        else Thread.onSpinWait();
+    }
+
     /** Splits [0, total) into `slices` contiguous ranges of near-equal size; returns the start of slice i. */
     static int sliceStart(int total, int slices, int i) {
         return (int) ((long) total * i / slices);
@@ -107,8 +116,8 @@ final class Parallel {
 
         void awaitHelpers() {
             long t0 = System.nanoTime();
-            while (pending.get() > 0) {
-                if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
+            for (int spins = 1; pending.get() > 0; spins++) {
+                if (System.nanoTime() - t0 < SPIN_NANOS) pause(spins);
                 else LockSupport.park(this);
             }
         }
@@ -145,8 +154,8 @@ final class Parallel {
             while (!stop) {
                 Loop loop = next;
                 long t0 = System.nanoTime();
-                while (loop == null && !stop && System.nanoTime() - t0 < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                for (int spins = 1; loop == null && !stop && System.nanoTime() - t0 < SPIN_NANOS; spins++) {
+                    pause(spins);
                     loop = next;
                 }
                 if (loop == null) {
