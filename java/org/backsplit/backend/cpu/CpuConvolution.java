@@ -9,14 +9,14 @@ import org.backsplit.tensor.Shape;
  * floats and every pass reads its operands in place through {@link DirectConv}'s offsets:
  *
  * <ul>
- *   <li>forward: each output row (n, z, y) is blocks of 4 voxels along x times all K outputs, summed over the taps
- *       inside the input;
+ *   <li>forward: x is padded along x once; each output row (n, z, y) is then one kernel call, all its voxels times all
+ *       K outputs, summed over the (z, y) tap pairs inside the input, each pair's x-taps one run of kx*C terms;
  *   <li>backward-data: each input voxel gathers dY from the taps that reach it. Input voxels are grouped by their phase
  *       modulo the stride, because all voxels of a phase are reached by the same taps: a stride-2 layer then costs what
- *       its forward pass costs instead of 8x that in zero rows;
- *   <li>backward-weight: for one output row and one (t, r) tap pair the x-taps read overlapping windows of kx*C floats;
- *       over a fixed number of slices of rows whose partial sums are added in order, so the result does not depend on
- *       the thread count.
+ *       its forward pass costs instead of 8x that in zero rows; at x-stride 1 a pair's x-taps are one run;
+ *   <li>backward-weight: at stride 1 a whole output plane is one reduction per (z, y) tap pair (x padded once);
+ *       otherwise, for one output row and one tap pair, the x-taps read overlapping windows of kx*C floats. Both add
+ *       the partial sums of a fixed number of slices in order, so the result does not depend on the thread count.
  * </ul>
  *
  * Transposed convolution with kernel = stride has no overlapping outputs: one GEMM and a scatter per tile.
