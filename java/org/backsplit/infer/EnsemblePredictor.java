@@ -25,13 +25,7 @@ public record EnsemblePredictor(List<TilePredictor> members) implements TilePred
 
     @Override
     public float[] predict(float[] channelsLast, int[] tile) {
-        float[] sum = members.get(0).predict(channelsLast, tile);
-        for (int m = 1; m < members.size(); m++) {
-            float[] next = members.get(m).predict(channelsLast, tile);
-            for (int i = 0; i < sum.length; i++) sum[i] += next[i];
-        }
-        for (int i = 0; i < sum.length; i++) sum[i] /= members.size();
-        return sum;
+        return predictAll(List.of(channelsLast), tile).get(0);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.backsplit.infer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.tensor.Shape;
@@ -45,7 +46,7 @@ public record NetworkPredictor(SegmentationNetwork net) implements TilePredictor
             net.release();
             x.close();
             int each = all.length / b;
-            for (int i = 0; i < b; i++) out.add(java.util.Arrays.copyOfRange(all, i * each, (i + 1) * each));
+            for (int i = 0; i < b; i++) out.add(Arrays.copyOfRange(all, i * each, (i + 1) * each));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package org.backsplit.backend.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.VectorMask;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.tensor.Shape;
@@ -50,7 +51,7 @@ final class CpuConvolution {
         // With x's padding along x made explicit every output voxel has all its x-taps in its row, so a row of outputs
         // is one kernel call of full blocks (no one-voxel edge calls, whose single chain of FMAs is slow).
         int wp = xs.w() + 2 * p[2];
-        float[] xp = p[2] > 0 ? paddedAlongX(x, xs, p[2]) : x;
+        float[] xp = p[2] > 0 ? padded(x, xs, new int[] {0, 0, p[2]}, 0) : x;
         float[] y = pool.dirty(ys.size()); // every output voxel is written by its row's block
         VectorMask<Float> masks = DirectConv.tailMask(kw);
         int runs = ys.n() * ys.d() * ys.h();
@@ -106,21 +107,6 @@ final class CpuConvolution {
             }
         }
         return count;
-    }
-
-    /** x with `px` zero voxels before and after every row: [N][D][H][px + W + px][C]. */
-    private float[] paddedAlongX(float[] x, Shape xs, int px) {
-        int c = xs.c(), w = xs.w(), wp = w + 2 * px, rows = xs.n() * xs.d() * xs.h();
-        float[] xp = pool.dirty(rows * wp * c);
-        parallel.forEach(xs.n() * xs.d(), plane -> {
-            for (int row = plane * xs.h(); row < (plane + 1) * xs.h(); row++) {
-                int dst = row * wp * c;
-                java.util.Arrays.fill(xp, dst, dst + px * c, 0f);
-                System.arraycopy(x, row * w * c, xp, dst + px * c, w * c);
-                java.util.Arrays.fill(xp, dst + (px + w) * c, dst + wp * c, 0f);
-            }
-        });
-        return xp;
     }
 
     // ------------------------------------------------------------------ backward data
@@ -407,7 +393,7 @@ final class CpuConvolution {
         // slow, its 8-wide blocks are not; the extra columns read the neighbouring voxels and are dropped.
         int wide = Math.max(8, window);
         int plane = ho * wp - (wp - wo); // the last row's zero columns are left out: no read past the padded plane
-        float[] xp = padded(x, xs, p, dp, hp, wp, wide - window);
+        float[] xp = padded(x, xs, p, wide - window);
         int planes = ys.n() * ys.d();
         int slices = Math.max(1, Math.min(MAX_SLICES, planes));
         VectorMask<Float> tail = DirectConv.tailMask(wide);
@@ -458,16 +444,30 @@ final class CpuConvolution {
         return weightGrads(partial, partialBias, k, pairs, window, wide, withBias);
     }
 
-    /** x with its padding as explicit zeros, [N][D+2pz][H+2py][W+2px][C], and `slack` zeros after it. */
-    private float[] padded(float[] x, Shape xs, int[] p, int dp, int hp, int wp, int slack) {
-        int c = xs.c(), w = xs.w();
-        float[] xp = pool.zeroed(xs.n() * dp * hp * wp * c + slack);
-        parallel.forEach(xs.n() * xs.d(), zRun -> {
-            int n = zRun / xs.d(), z = zRun % xs.d();
-            for (int y = 0; y < xs.h(); y++) {
-                int src = ((zRun * xs.h()) + y) * w * c;
-                int dst = (((n * dp + z + p[0]) * hp + y + p[1]) * wp + p[2]) * c;
-                System.arraycopy(x, src, xp, dst, w * c);
+    /**
+     * x with its padding p made explicit, [N][D+2pz][H+2py][W+2px][C], and `slack` floats after it; only the padding
+     * and the slack are written as zeros, the rest is copied once.
+     */
+    private float[] padded(float[] x, Shape xs, int[] p, int slack) {
+        int c = xs.c(), w = xs.w(), dp = xs.d() + 2 * p[0], hp = xs.h() + 2 * p[1], wp = w + 2 * p[2];
+        int rowLength = wp * c, planeLength = hp * rowLength, total = xs.n() * dp * planeLength;
+        float[] xp = pool.dirty(total + slack);
+        Arrays.fill(xp, total, total + slack, 0f);
+        parallel.forEach(xs.n() * dp, plane -> {
+            int n = plane / dp, z = plane % dp - p[0], base = plane * planeLength;
+            if (z < 0 || z >= xs.d()) {
+                Arrays.fill(xp, base, base + planeLength, 0f);
+                return;
+            }
+            for (int y = -p[1]; y < xs.h() + p[1]; y++) {
+                int dst = base + (y + p[1]) * rowLength;
+                if (y < 0 || y >= xs.h()) {
+                    Arrays.fill(xp, dst, dst + rowLength, 0f);
+                    continue;
+                }
+                Arrays.fill(xp, dst, dst + p[2] * c, 0f);
+                System.arraycopy(x, ((n * xs.d() + z) * xs.h() + y) * w * c, xp, dst + p[2] * c, w * c);
+                Arrays.fill(xp, dst + (p[2] + w) * c, dst + rowLength, 0f);
             }
         });
         return xp;
