@@ -131,6 +131,40 @@ public interface Backend {
 
     Tensor add(Tensor a, Tensor b);
 
+    // ---- transformer operations (SwinUNETR; a linear layer is a 1x1x1 convolution over rows) ----
+
+    /**
+     * Layer norm over the last axis, as torch.nn.LayerNorm(C) computes it: per row, the mean and biased variance, then
+     * a per-channel affine. gamma and beta [C] are both null for F.layer_norm without them (SwinUNETR's proj_out).
+     */
+    LayerNormOutput layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps);
+
+    /** The gradients of {@link #layerNorm} (dgamma, dbeta null when gamma is null). */
+    LayerNormGrads layerNormBackward(Tensor dy, Tensor x, Tensor gamma, LayerNormOutput saved);
+
+    /** GELU in its exact erf form (torch.nn.GELU()). */
+    Tensor gelu(Tensor x);
+
+    /** The gradient of {@link #gelu} from its input x. */
+    Tensor geluBackward(Tensor dy, Tensor x);
+
+    /** Gathers rows of x as g says (zeros for padding rows); the result has g's target shape. */
+    Tensor gatherRows(Tensor x, RowGather g);
+
+    /** The gradient of {@link #gatherRows}: every gathered row's gradient added back to its source row. */
+    Tensor gatherRowsBackward(Tensor dy, RowGather g);
+
+    /**
+     * Multi-head self-attention within windows, as MONAI's WindowAttention computes it between its two linear layers.
+     * qkv [W, ..., 3C] holds W windows of T tokens each (T = its values / (W * 3C)), channels ordered (q|k|v, head,
+     * head channel); per window w and head h: softmax(scale * q k^T + bias + mask[w % masks]) v, written as [W, ..., C]
+     * with channels (head, head channel). bias is [T, T, heads] (query, key, head); mask is [masks, T, T] or null.
+     */
+    AttentionOutput windowAttention(Tensor qkv, Tensor bias, Tensor mask, int heads, double scale);
+
+    /** The gradients of {@link #windowAttention} with respect to qkv and the bias (summed over the windows). */
+    AttentionGrads windowAttentionBackward(Tensor dout, Tensor qkv, AttentionOutput saved, int heads, double scale);
+
     // ---- resampling ----
 
     /** Average pooling with window = stride, no padding, sizes floored (nn.AvgPool3d(k, k)). */

@@ -184,6 +184,51 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public LayerNormOutput layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return timed("layer norm forward", () -> inner.layerNorm(x, gamma, beta, eps));
+    }
+
+    @Override
+    public LayerNormGrads layerNormBackward(Tensor dy, Tensor x, Tensor gamma, LayerNormOutput saved) {
+        return timed("layer norm backward", () -> inner.layerNormBackward(dy, x, gamma, saved));
+    }
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        return timed("GELU forward", () -> inner.gelu(x));
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor dy, Tensor x) {
+        return timed("GELU backward", () -> inner.geluBackward(dy, x));
+    }
+
+    @Override
+    public Tensor gatherRows(Tensor x, RowGather g) {
+        return timed("row gather forward", () -> inner.gatherRows(x, g));
+    }
+
+    @Override
+    public Tensor gatherRowsBackward(Tensor dy, RowGather g) {
+        return timed("row gather backward", () -> inner.gatherRowsBackward(dy, g));
+    }
+
+    @Override
+    public AttentionOutput windowAttention(Tensor qkv, Tensor bias, Tensor mask, int heads, double scale) {
+        return timed(
+                "window attention forward T" + new WindowLayout(qkv.shape(), heads, 0).tokens(),
+                () -> inner.windowAttention(qkv, bias, mask, heads, scale));
+    }
+
+    @Override
+    public AttentionGrads windowAttentionBackward(
+            Tensor dout, Tensor qkv, AttentionOutput saved, int heads, double scale) {
+        return timed(
+                "window attention backward T" + new WindowLayout(qkv.shape(), heads, 0).tokens(),
+                () -> inner.windowAttentionBackward(dout, qkv, saved, heads, scale));
+    }
+
+    @Override
     public Tensor leakyRelu(Tensor x, double slope) {
         return timed("LeakyReLU forward", () -> inner.leakyRelu(x, slope));
     }

@@ -5,15 +5,16 @@ import java.util.Locale;
 import org.backsplit.backend.Backend;
 
 /**
- * The networks the engine trains: nnU-Net's PlainConvUNet and ResidualEncoderUNet (3D and 2D), and MONAI's SegResNet.
- * The checkpoint records the name; the command line takes the short one.
+ * The networks the engine trains: nnU-Net's PlainConvUNet and ResidualEncoderUNet (3D and 2D), MONAI's SegResNet and
+ * MONAI's SwinUNETR. The checkpoint records the name; the command line takes the short one.
  */
 public enum Architecture {
     UNET("unet", "PlainConvUNet"),
     RESENC("resenc", "ResidualEncoderUNet"),
     SEGRESNET("segresnet", "SegResNet"),
     UNET2D("unet2d", "PlainConvUNet2d"),
-    RESENC2D("resenc2d", "ResidualEncoderUNet2d");
+    RESENC2D("resenc2d", "ResidualEncoderUNet2d"),
+    SWINUNETR("swinunetr", "SwinUNETR");
 
     /** nnU-Net's ResEnc presets: residual blocks per encoder stage (the decoder has one convolution per stage). */
     static final int[] RESENC_BLOCKS = {1, 3, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
@@ -52,13 +53,14 @@ public enum Architecture {
             case RESENC -> UNet.residualEncoder(backend, plan, false);
             case RESENC2D -> UNet.residualEncoder(backend, plan, true);
             case SEGRESNET -> new SegResNet(backend, plan);
+            case SWINUNETR -> new SwinUNETR(backend, plan);
         };
     }
 
     /**
      * The topology on a dataset plan's kernels and strides (network axis order z, y, x; a 2D plan has 1 along z),
      * widths min(base * 2^i, cap). SegResNet ignores them: MONAI's network is four levels of 3x3x3 convolutions with
-     * stride 2 and widths base * 2^i (base = init_filters).
+     * stride 2 and widths base * 2^i (base = init_filters). SwinUNETR ignores them too: base is its feature_size.
      */
     public UNetPlan plan(int inputChannels, int numClasses, int[][] kernels, int[][] strides, int base, int cap) {
         return switch (this) {
@@ -84,13 +86,14 @@ public enum Architecture {
                 yield new UNetPlan(
                         inputChannels, numClasses, features, k, s, SEGRESNET_DOWN.clone(), SEGRESNET_UP.clone());
             }
+            case SWINUNETR -> SwinUNETR.plan(inputChannels, numClasses, base);
         };
     }
 
     public static Architecture ofShortName(String name) {
         for (Architecture a : values()) if (a.shortName.equals(name.toLowerCase(Locale.ROOT))) return a;
         throw new IllegalArgumentException(
-                "unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d, resenc2d)");
+                "unknown architecture '" + name + "' (one of unet, resenc, segresnet, unet2d, resenc2d, swinunetr)");
     }
 
     public static Architecture ofCheckpointName(String name) {

@@ -51,6 +51,15 @@ public final class Conv3d implements Layer {
     }
 
     /**
+     * nn.Linear(in, out) over the last axis of any 5D tensor: a 1x1x1 convolution, whose weight [out, 1, 1, 1, in]
+     * holds PyTorch's [out, in] as it is.
+     */
+    public static Conv3d linear(Backend backend, String prefix, int in, int out, boolean withBias) {
+        int[] one = {1, 1, 1};
+        return new Conv3d(backend, prefix, in, out, one, one, withBias, TorchLayout.LINEAR, true);
+    }
+
+    /**
      * Declares that the output feeds a per-channel normalisation (instance norm): it subtracts each channel's mean, so
      * the bias cancels and its gradient is exactly zero. The backward pass then sets a zero gradient instead of summing
      * dY over every voxel (one whole read of dY per convolution saved); optimizers still see a gradient, so weight

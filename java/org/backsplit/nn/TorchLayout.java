@@ -6,14 +6,16 @@ import org.backsplit.tensor.Shape;
  * How a parameter is laid out in PyTorch's state_dict versus in our backends, so weights move both ways. Convolution
  * weights are [K, C, kd, kh, kw] in PyTorch and [K, kd, kh, kw, C] here; transposed-convolution weights are [Cin, Cout,
  * kd, kh, kw] in PyTorch and [Cin, kd, kh, kw, Cout] here. A 2D network's convolutions (nn.Conv2d, [K, C, kh, kw]) run
- * here as 3D ones of depth 1 ([K, 1, kh, kw, C]). The rest is the same.
+ * here as 3D ones of depth 1 ([K, 1, kh, kw, C]). A linear layer (nn.Linear, [out, in]) runs as a 1x1x1 convolution
+ * over rows ([out, 1, 1, 1, in]: the same values in the same order). The rest is the same.
  */
 public enum TorchLayout {
     SAME,
     CONV,
     CONV_TRANSPOSE,
     CONV_2D,
-    CONV_TRANSPOSE_2D;
+    CONV_TRANSPOSE_2D,
+    LINEAR;
 
     /** Our shape for a PyTorch shape. */
     public Shape ours(Shape torch) {
@@ -22,6 +24,7 @@ public enum TorchLayout {
             case SAME -> torch;
             case CONV, CONV_TRANSPOSE -> new Shape(t[0], t[2], t[3], t[4], t[1]);
             case CONV_2D, CONV_TRANSPOSE_2D -> new Shape(t[0], 1, t[2], t[3], t[1]);
+            case LINEAR -> new Shape(t[0], 1, 1, 1, t[1]);
         };
     }
 
@@ -35,12 +38,13 @@ public enum TorchLayout {
                 if (o[1] != 1) throw new IllegalArgumentException("a 2D convolution has depth 1, not " + ours);
                 yield new Shape(o[0], o[4], o[2], o[3]);
             }
+            case LINEAR -> new Shape(o[0], o[4]);
         };
     }
 
     /** Moves the channel axis 1 of a PyTorch convolution weight to the end (or returns the data as is). */
     public float[] fromTorch(float[] data, Shape torch) {
-        if (this == SAME) return data.clone();
+        if (this == SAME || this == LINEAR) return data.clone();
         int[] t = torch.dims();
         int a = t[0], c = t[1], taps = data.length / (a * c);
         float[] out = new float[data.length];
@@ -52,7 +56,7 @@ public enum TorchLayout {
 
     /** The inverse of {@link #fromTorch}. */
     public float[] toTorch(float[] data, Shape ours) {
-        if (this == SAME) return data.clone();
+        if (this == SAME || this == LINEAR) return data.clone();
         int[] o = ours.dims();
         int a = o[0], c = o[4], taps = o[1] * o[2] * o[3];
         float[] out = new float[data.length];

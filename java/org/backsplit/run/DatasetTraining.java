@@ -247,7 +247,10 @@ public final class DatasetTraining {
             throw new FormatException(
                     preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
         }
-        Plan plan = NetworkConfiguration.dataPlan(settings.architecture(), PlanFiles.readPlan(preprocessed));
+        Plan datasetPlan = PlanFiles.readPlan(preprocessed);
+        String note = NetworkConfiguration.patchNote(settings.architecture(), datasetPlan);
+        if (note != null) log.accept(note);
+        Plan plan = NetworkConfiguration.dataPlan(settings.architecture(), datasetPlan);
         ClassMap classes = settings.classes(data.json());
         List<String> ids = data.trainingIds();
         List<String> trainIds, valIds;

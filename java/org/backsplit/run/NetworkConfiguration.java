@@ -15,15 +15,15 @@ public final class NetworkConfiguration {
     private NetworkConfiguration() {}
 
     /**
-     * The 3D U-Nets use the plan as it is; the 2D U-Net nnU-Net's 2d configuration (slices); SegResNet the plan with
-     * the patch rounded up to what its stride-2 levels divide.
+     * The 3D U-Nets use the plan as it is; the 2D U-Net nnU-Net's 2d configuration (slices); SegResNet and SwinUNETR
+     * the plan with the patch rounded up to what their stride-2 levels divide (8 and 32).
      */
     public static Plan dataPlan(Architecture a, Plan plan) {
         return switch (a) {
             case UNET, RESENC -> plan;
             case UNET2D, RESENC2D -> Planner.planar(plan);
-            case SEGRESNET -> {
-                int[] divisor = a.plan(1, 2, null, null, 8, 8).totalStride(); // z, y, x: SegResNet's topology is fixed
+            case SEGRESNET, SWINUNETR -> {
+                int[] divisor = a.plan(1, 2, null, null, 12, 12).totalStride(); // z, y, x: the topology is fixed
                 int[] patch = plan.patchSize().clone(); // x, y, z
                 for (int i = 0; i < 3; i++)
                     patch[i] = (patch[i] + divisor[2 - i] - 1) / divisor[2 - i] * divisor[2 - i];
@@ -39,6 +39,18 @@ public final class NetworkConfiguration {
                         plan.ctStatistics());
             }
         };
+    }
+
+    /**
+     * A line saying how {@link #dataPlan} changed the dataset plan's patch for this architecture, or null when it kept
+     * it (a planner that rounds says so).
+     */
+    public static String patchNote(Architecture a, Plan plan) {
+        int[] from = plan.patchSize(), to = dataPlan(a, plan).patchSize();
+        if (java.util.Arrays.equals(from, to) || a.planar()) return null;
+        return a.checkpointName() + ": patch " + java.util.Arrays.toString(from) + " (x, y, z) rounded up to "
+                + java.util.Arrays.toString(to) + ", which its " + (a == Architecture.SWINUNETR ? "5" : "3")
+                + " stride-2 levels divide";
     }
 
     /**

@@ -90,6 +90,11 @@ public record Shape(int... dims) {
         return dims[4];
     }
 
+    /** The last axis: a row's width for the operations that work on rows (layer norm, row gathers, attention). */
+    public int last() {
+        return dims[dims.length - 1];
+    }
+
     /** Voxels per sample of an activation: D*H*W. */
     public int spatial() {
         return dims[1] * dims[2] * dims[3];

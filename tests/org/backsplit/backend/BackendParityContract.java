@@ -281,6 +281,126 @@ abstract class BackendParityContract {
         assertRelClose("group norm dbeta " + s, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
     }
 
+    static Stream<TransformerCases.Norm> layerNorms() {
+        return TransformerCases.NORMS.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("layerNorms")
+    void layerNormForwardAndBackward(TransformerCases.Norm c) {
+        Random rnd = new Random(51);
+        Shape s = c.shape(), cs = new Shape(s.last());
+        double[] x = roundToFloat(gaussian(rnd, s.size(), 2)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
+        double[] gamma = roundToFloat(gaussian(rnd, s.last(), 1)), beta = roundToFloat(gaussian(rnd, s.last(), 1));
+        for (int i = 0; i < x.length; i++) x[i] = (float) (x[i] + 5);
+        LayerNormOutput fr = oracle.layerNorm(
+                oracle.uploadExact(x, s),
+                c.affine() ? oracle.uploadExact(gamma, cs) : null,
+                c.affine() ? oracle.uploadExact(beta, cs) : null,
+                1e-5);
+        LayerNormOutput fc = candidate.layerNorm(
+                candidate.uploadExact(x, s),
+                c.affine() ? candidate.uploadExact(gamma, cs) : null,
+                c.affine() ? candidate.uploadExact(beta, cs) : null,
+                1e-5);
+        assertRelClose("layer norm forward " + c, oracle.downloadExact(fr.y()), candidateValues(fc.y()), 1e-5);
+        LayerNormGrads gr = oracle.layerNormBackward(
+                oracle.uploadExact(dy, s),
+                oracle.uploadExact(x, s),
+                c.affine() ? oracle.uploadExact(gamma, cs) : null,
+                fr);
+        LayerNormGrads gc = candidate.layerNormBackward(
+                candidate.uploadExact(dy, s),
+                candidate.uploadExact(x, s),
+                c.affine() ? candidate.uploadExact(gamma, cs) : null,
+                fc);
+        assertRelClose("layer norm dx " + c, oracle.downloadExact(gr.dx()), candidateValues(gc.dx()), 1e-4);
+        if (c.affine()) {
+            assertRelClose(
+                    "layer norm dgamma " + c, oracle.downloadExact(gr.dgamma()), candidateValues(gc.dgamma()), 1e-5);
+            assertRelClose(
+                    "layer norm dbeta " + c, oracle.downloadExact(gr.dbeta()), candidateValues(gc.dbeta()), 1e-5);
+        }
+    }
+
+    @Test
+    void geluForwardAndBackward() {
+        Random rnd = new Random(52);
+        Shape s = Shape.ndhwc(2, 5, 7, 3, 11);
+        double[] x = roundToFloat(gaussian(rnd, s.size(), 4)), dy = roundToFloat(gaussian(rnd, s.size(), 1));
+        assertRelClose(
+                "gelu forward",
+                oracle.downloadExact(oracle.gelu(oracle.uploadExact(x, s))),
+                candidateValues(candidate.gelu(candidate.uploadExact(x, s))),
+                ELEMENTWISE_TOL);
+        assertRelClose(
+                "gelu backward",
+                oracle.downloadExact(oracle.geluBackward(oracle.uploadExact(dy, s), oracle.uploadExact(x, s))),
+                candidateValues(candidate.geluBackward(candidate.uploadExact(dy, s), candidate.uploadExact(x, s))),
+                ELEMENTWISE_TOL);
+    }
+
+    static Stream<TransformerCases.Windows> windowCases() {
+        return Stream.concat(TransformerCases.SMALL_WINDOWS.stream(), TransformerCases.WINDOWS.stream());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("windowCases")
+    void rowGathers(TransformerCases.Windows c) {
+        Random rnd = new Random(53);
+        for (RowGather g : TransformerCases.gathers(c)) {
+            double[] x = roundToFloat(gaussian(rnd, g.sourceShape().size(), 1));
+            double[] dy = roundToFloat(gaussian(rnd, g.targetShape().size(), 1));
+            String what = "gather " + g.sourceShape() + " -> " + g.targetShape();
+            assertArrayEquals(
+                    oracle.downloadExact(oracle.gatherRows(oracle.uploadExact(x, g.sourceShape()), g)),
+                    candidateValues(candidate.gatherRows(candidate.uploadExact(x, g.sourceShape()), g)),
+                    what);
+            assertRelClose(
+                    what + " backward",
+                    oracle.downloadExact(oracle.gatherRowsBackward(oracle.uploadExact(dy, g.targetShape()), g)),
+                    candidateValues(candidate.gatherRowsBackward(candidate.uploadExact(dy, g.targetShape()), g)),
+                    ELEMENTWISE_TOL);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("windowCases")
+    void windowAttention(TransformerCases.Windows c) {
+        Random rnd = new Random(54);
+        var w = c.windows();
+        Shape qs = w.windowShape(3 * c.channels()), bs = new Shape(w.tokens(), w.tokens(), c.heads());
+        double scale = 1 / Math.sqrt((double) c.channels() / c.heads());
+        double[] qkv = roundToFloat(gaussian(rnd, qs.size(), 1)), bias = roundToFloat(gaussian(rnd, bs.size(), 0.5));
+        double[] dout = roundToFloat(gaussian(rnd, w.windowShape(c.channels()).size(), 1));
+        float[] mask = w.mask();
+        AttentionOutput fr = oracle.windowAttention(
+                oracle.uploadExact(qkv, qs),
+                oracle.uploadExact(bias, bs),
+                mask == null ? null : oracle.upload(mask, w.maskShape()),
+                c.heads(),
+                scale);
+        AttentionOutput fc = candidate.windowAttention(
+                candidate.uploadExact(qkv, qs),
+                candidate.uploadExact(bias, bs),
+                mask == null ? null : candidate.upload(mask, w.maskShape()),
+                c.heads(),
+                scale);
+        assertRelClose("attention out " + c, oracle.downloadExact(fr.out()), candidateValues(fc.out()), 1e-5);
+        assertRelClose(
+                "attention probabilities " + c,
+                oracle.downloadExact(fr.probabilities()),
+                candidateValues(fc.probabilities()),
+                1e-5);
+        Shape os = fr.out().shape();
+        AttentionGrads gr = oracle.windowAttentionBackward(
+                oracle.uploadExact(dout, os), oracle.uploadExact(qkv, qs), fr, c.heads(), scale);
+        AttentionGrads gc = candidate.windowAttentionBackward(
+                candidate.uploadExact(dout, os), candidate.uploadExact(qkv, qs), fc, c.heads(), scale);
+        assertRelClose("attention dqkv " + c, oracle.downloadExact(gr.dqkv()), candidateValues(gc.dqkv()), 1e-4);
+        assertRelClose("attention dbias " + c, oracle.downloadExact(gr.dbias()), candidateValues(gc.dbias()), 1e-4);
+    }
+
     static Stream<Arguments> resamplings() {
         return Stream.of(
                 Arguments.of(Shape.ndhwc(2, 8, 6, 10, 3), new int[] {2, 2, 2}),

@@ -4,15 +4,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.AttentionGrads;
+import org.backsplit.backend.AttentionOutput;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.LayerNormGrads;
+import org.backsplit.backend.LayerNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
+import org.backsplit.backend.RowGather;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
+import org.backsplit.backend.WindowLayout;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -32,6 +38,7 @@ public final class CpuBackend implements Backend {
     private final CpuGroupNorm norm;
     private final CpuDiceCrossEntropy loss;
     private final CpuResampling resampling;
+    private final CpuTransformer transformer;
 
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -43,6 +50,7 @@ public final class CpuBackend implements Backend {
         this.norm = new CpuGroupNorm(parallel, pool);
         this.loss = new CpuDiceCrossEntropy(parallel);
         this.resampling = new CpuResampling(parallel, pool);
+        this.transformer = new CpuTransformer(parallel, pool);
     }
 
     /** Stops the worker threads. */
@@ -270,6 +278,71 @@ public final class CpuBackend implements Backend {
             for (int i = from; i < to; i++) out[i] = av[i] + bv[i];
         });
         return wrap(a.shape(), out);
+    }
+
+    // ---- transformer operations ----
+
+    @Override
+    public LayerNormOutput layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Shape s = x.shape();
+        float[][] r = transformer.layerNorm(f(x), s.last(), fOrNull(gamma), fOrNull(beta), eps);
+        Shape rows = new Shape(r[1].length);
+        return new LayerNormOutput(wrap(s, r[0]), wrap(rows, r[1]), wrap(rows, r[2]));
+    }
+
+    @Override
+    public LayerNormGrads layerNormBackward(Tensor dy, Tensor x, Tensor gamma, LayerNormOutput saved) {
+        Shape s = x.shape();
+        float[][] r =
+                transformer.layerNormBackward(f(dy), f(x), s.last(), fOrNull(gamma), f(saved.mean()), f(saved.rstd()));
+        Shape cs = new Shape(s.last());
+        return new LayerNormGrads(
+                wrap(s, r[0]), r[1] == null ? null : wrap(cs, r[1]), r[2] == null ? null : wrap(cs, r[2]));
+    }
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        return wrap(x.shape(), transformer.gelu(f(x)));
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor dy, Tensor x) {
+        return wrap(x.shape(), transformer.geluBackward(f(dy), f(x)));
+    }
+
+    @Override
+    public Tensor gatherRows(Tensor x, RowGather g) {
+        requireShape(x, g.sourceShape());
+        return wrap(g.targetShape(), transformer.gatherRows(f(x), g));
+    }
+
+    @Override
+    public Tensor gatherRowsBackward(Tensor dy, RowGather g) {
+        requireShape(dy, g.targetShape());
+        return wrap(g.sourceShape(), transformer.gatherRowsBackward(f(dy), g));
+    }
+
+    @Override
+    public AttentionOutput windowAttention(Tensor qkv, Tensor bias, Tensor mask, int heads, double scale) {
+        WindowLayout layout = new WindowLayout(
+                qkv.shape(), heads, mask == null ? 0 : mask.shape().dim(0));
+        float[][] r = transformer.windowAttention(
+                f(qkv), qkv.shape(), f(bias), fOrNull(mask), layout.masks(), heads, (float) scale);
+        return new AttentionOutput(wrap(layout.outShape(), r[0]), wrap(layout.probabilityShape(), r[1]));
+    }
+
+    @Override
+    public AttentionGrads windowAttentionBackward(
+            Tensor dout, Tensor qkv, AttentionOutput saved, int heads, double scale) {
+        float[][] r = transformer.windowAttentionBackward(
+                f(dout), f(qkv), qkv.shape(), f(saved.probabilities()), heads, (float) scale);
+        int t = saved.probabilities().shape().dim(2);
+        return new AttentionGrads(wrap(qkv.shape(), r[0]), wrap(new Shape(t, t, heads), r[1]));
+    }
+
+    private static void requireShape(Tensor t, Shape expected) {
+        if (!t.shape().equals(expected))
+            throw new IllegalArgumentException("a row gather of " + expected + " applied to " + t.shape());
     }
 
     // ---- resampling ----

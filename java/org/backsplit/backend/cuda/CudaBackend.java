@@ -2,14 +2,19 @@ package org.backsplit.backend.cuda;
 
 import java.util.List;
 import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.AttentionGrads;
+import org.backsplit.backend.AttentionOutput;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.LayerNormGrads;
+import org.backsplit.backend.LayerNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.PendingScalar;
 import org.backsplit.backend.Precision;
+import org.backsplit.backend.RowGather;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.tensor.Shape;
@@ -34,6 +39,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
     private final CudaResampling resampling;
     private final CudaDiceCrossEntropy diceCrossEntropy;
     private final CudaOptimizer optimizer;
+    private final CudaTransformer transformer;
 
     private CudaBackend(CudaRuntime rt) {
         this.rt = rt;
@@ -44,6 +50,7 @@ public final class CudaBackend implements Backend, AutoCloseable {
         this.resampling = new CudaResampling(rt);
         this.diceCrossEntropy = new CudaDiceCrossEntropy(rt);
         this.optimizer = new CudaOptimizer(rt);
+        this.transformer = new CudaTransformer(rt);
     }
 
     /**
@@ -239,6 +246,49 @@ public final class CudaBackend implements Backend, AutoCloseable {
     @Override
     public Tensor leakyReluBackward(Tensor dy, Tensor y, double slope) {
         return leakyRelu.backward(dy, y, slope);
+    }
+
+    // ---- transformer operations ----
+
+    @Override
+    public LayerNormOutput layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return transformer.layerNorm(x, gamma, beta, eps);
+    }
+
+    @Override
+    public LayerNormGrads layerNormBackward(Tensor dy, Tensor x, Tensor gamma, LayerNormOutput saved) {
+        return transformer.layerNormBackward(dy, x, gamma, saved);
+    }
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        return transformer.gelu(x);
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor dy, Tensor x) {
+        return transformer.geluBackward(dy, x);
+    }
+
+    @Override
+    public Tensor gatherRows(Tensor x, RowGather g) {
+        return transformer.gatherRows(x, g);
+    }
+
+    @Override
+    public Tensor gatherRowsBackward(Tensor dy, RowGather g) {
+        return transformer.gatherRowsBackward(dy, g);
+    }
+
+    @Override
+    public AttentionOutput windowAttention(Tensor qkv, Tensor bias, Tensor mask, int heads, double scale) {
+        return transformer.windowAttention(qkv, bias, mask, heads, scale);
+    }
+
+    @Override
+    public AttentionGrads windowAttentionBackward(
+            Tensor dout, Tensor qkv, AttentionOutput saved, int heads, double scale) {
+        return transformer.windowAttentionBackward(dout, qkv, saved, heads, scale);
     }
 
     // ---- tensor plumbing ----

@@ -2,6 +2,7 @@ package org.backsplit.backend.cuda;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -110,6 +111,17 @@ final class CudaRuntime implements AutoCloseable {
             MemorySegment host = a.allocate(JAVA_FLOAT, Math.max(1, data.length));
             MemorySegment.copy(data, 0, host, JAVA_FLOAT, 0, data.length);
             driver.copyToDevice(t.ptr(), host, 4L * data.length, stream);
+        }
+        return t;
+    }
+
+    /** int32 values for a kernel's const int*, in a buffer of as many 4-byte slots. */
+    CudaTensor uploadInts(int[] values) {
+        CudaTensor t = make(new Shape(Math.max(1, values.length)));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(JAVA_INT, Math.max(1, values.length));
+            MemorySegment.copy(values, 0, host, JAVA_INT, 0, values.length);
+            driver.copyToDevice(t.ptr(), host, 4L * values.length, stream);
         }
         return t;
     }

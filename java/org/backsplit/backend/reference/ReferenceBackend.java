@@ -1,15 +1,22 @@
 package org.backsplit.backend.reference;
 
 import org.backsplit.backend.AdamStep;
+import org.backsplit.backend.AttentionGrads;
+import org.backsplit.backend.AttentionOutput;
 import org.backsplit.backend.Backend;
 import org.backsplit.backend.ConvGeometry;
+import org.backsplit.backend.Gelu;
 import org.backsplit.backend.GroupNormGrads;
 import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.LayerNormGrads;
+import org.backsplit.backend.LayerNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.NearestExact;
+import org.backsplit.backend.RowGather;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
+import org.backsplit.backend.WindowLayout;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
@@ -364,6 +371,165 @@ public final class ReferenceBackend implements Backend {
         ReferenceTensor out = make(a.shape());
         for (int i = 0; i < out.data().length; i++) out.data()[i] = d(a)[i] + d(b)[i];
         return out;
+    }
+
+    // ---- transformer operations ----
+
+    @Override
+    public LayerNormOutput layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        Shape s = x.shape();
+        int C = s.last(), rows = s.size() / C;
+        double[] xd = d(x), g = gamma == null ? null : d(gamma), b = beta == null ? null : d(beta);
+        ReferenceTensor y = make(s), mean = make(new Shape(rows)), rstd = make(new Shape(rows));
+        for (int r = 0; r < rows; r++) {
+            double m = 0, v = 0;
+            for (int c = 0; c < C; c++) m += xd[r * C + c];
+            m /= C;
+            for (int c = 0; c < C; c++) v += (xd[r * C + c] - m) * (xd[r * C + c] - m);
+            double rs = 1 / Math.sqrt(v / C + eps);
+            mean.data()[r] = m;
+            rstd.data()[r] = rs;
+            for (int c = 0; c < C; c++) {
+                double xhat = (xd[r * C + c] - m) * rs;
+                y.data()[r * C + c] = g == null ? xhat : xhat * g[c] + b[c];
+            }
+        }
+        return new LayerNormOutput(y, mean, rstd);
+    }
+
+    @Override
+    public LayerNormGrads layerNormBackward(Tensor dy, Tensor x, Tensor gamma, LayerNormOutput saved) {
+        Shape s = x.shape();
+        int C = s.last(), rows = s.size() / C;
+        double[] xd = d(x), dyd = d(dy), g = gamma == null ? null : d(gamma);
+        double[] mean = d(saved.mean()), rstd = d(saved.rstd());
+        ReferenceTensor dx = make(s);
+        ReferenceTensor dg = gamma == null ? null : make(new Shape(C)), db = gamma == null ? null : make(new Shape(C));
+        for (int r = 0; r < rows; r++) {
+            // dL/dxhat = dy * gamma; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+            double sum = 0, dot = 0;
+            for (int c = 0; c < C; c++) {
+                double xhat = (xd[r * C + c] - mean[r]) * rstd[r];
+                double dxhat = dyd[r * C + c] * (g == null ? 1 : g[c]);
+                sum += dxhat;
+                dot += dxhat * xhat;
+                if (g != null) {
+                    dg.data()[c] += dyd[r * C + c] * xhat;
+                    db.data()[c] += dyd[r * C + c];
+                }
+            }
+            for (int c = 0; c < C; c++) {
+                double xhat = (xd[r * C + c] - mean[r]) * rstd[r];
+                double dxhat = dyd[r * C + c] * (g == null ? 1 : g[c]);
+                dx.data()[r * C + c] = rstd[r] * (dxhat - sum / C - xhat * dot / C);
+            }
+        }
+        return new LayerNormGrads(dx, dg, db);
+    }
+
+    @Override
+    public Tensor gelu(Tensor x) {
+        double[] xd = d(x);
+        ReferenceTensor y = make(x.shape());
+        for (int i = 0; i < xd.length; i++) y.data()[i] = Gelu.value(xd[i]);
+        return y;
+    }
+
+    @Override
+    public Tensor geluBackward(Tensor dy, Tensor x) {
+        double[] xd = d(x), dyd = d(dy);
+        ReferenceTensor dx = make(x.shape());
+        for (int i = 0; i < xd.length; i++) dx.data()[i] = dyd[i] * Gelu.derivative(xd[i]);
+        return dx;
+    }
+
+    @Override
+    public Tensor gatherRows(Tensor x, RowGather g) {
+        int C = g.width();
+        double[] xd = d(x);
+        ReferenceTensor y = make(g.targetShape());
+        for (int i = 0; i < g.rows(); i++) {
+            int src = g.source()[i];
+            if (src >= 0) System.arraycopy(xd, src * C, y.data(), i * C, C);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor gatherRowsBackward(Tensor dy, RowGather g) {
+        int C = g.width();
+        double[] dyd = d(dy);
+        ReferenceTensor dx = make(g.sourceShape());
+        for (int i = 0; i < g.rows(); i++) {
+            int src = g.source()[i];
+            if (src >= 0) for (int c = 0; c < C; c++) dx.data()[src * C + c] += dyd[i * C + c];
+        }
+        return dx;
+    }
+
+    @Override
+    public AttentionOutput windowAttention(Tensor qkv, Tensor bias, Tensor mask, int heads, double scale) {
+        WindowLayout L = new WindowLayout(
+                qkv.shape(), heads, mask == null ? 0 : mask.shape().dim(0));
+        double[] in = d(qkv), bd = d(bias), md = mask == null ? null : d(mask);
+        ReferenceTensor out = make(L.outShape()), probs = make(L.probabilityShape());
+        double[] p = probs.data();
+        for (int w = 0; w < L.windows(); w++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < L.tokens(); i++) {
+                    int row = L.probabilityRow(w, h, i);
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < L.tokens(); j++) {
+                        double sc = 0;
+                        for (int e = 0; e < L.headDim(); e++) sc += in[L.q(w, i, h, e)] * in[L.k(w, j, h, e)];
+                        sc = sc * scale + bd[L.bias(i, j, h)] + (md == null ? 0 : md[L.mask(w, i, j)]);
+                        p[row + j] = sc;
+                        max = Math.max(max, sc);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < L.tokens(); j++) sum += p[row + j] = Math.exp(p[row + j] - max);
+                    for (int j = 0; j < L.tokens(); j++) p[row + j] /= sum;
+                    for (int e = 0; e < L.headDim(); e++) {
+                        double o = 0;
+                        for (int j = 0; j < L.tokens(); j++) o += p[row + j] * in[L.v(w, j, h, e)];
+                        out.data()[L.out(w, i, h, e)] = o;
+                    }
+                }
+        return new AttentionOutput(out, probs);
+    }
+
+    @Override
+    public AttentionGrads windowAttentionBackward(
+            Tensor dout, Tensor qkv, AttentionOutput saved, int heads, double scale) {
+        WindowLayout L = new WindowLayout(qkv.shape(), heads, 0);
+        double[] in = d(qkv), g = d(dout), p = d(saved.probabilities());
+        ReferenceTensor dqkv = make(qkv.shape()), dbias = make(new Shape(L.tokens(), L.tokens(), heads));
+        double[] dq = dqkv.data();
+        int T = L.tokens();
+        double[] ds = new double[T];
+        for (int w = 0; w < L.windows(); w++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < T; i++) {
+                    int row = L.probabilityRow(w, h, i);
+                    // dP_ij = dout_i . v_j; dS_ij = P_ij (dP_ij - sum_j P_ij dP_ij)
+                    double rowDot = 0;
+                    for (int j = 0; j < T; j++) {
+                        double dp = 0;
+                        for (int e = 0; e < L.headDim(); e++) dp += g[L.out(w, i, h, e)] * in[L.v(w, j, h, e)];
+                        ds[j] = dp;
+                        rowDot += p[row + j] * dp;
+                    }
+                    for (int j = 0; j < T; j++) {
+                        ds[j] = p[row + j] * (ds[j] - rowDot);
+                        dbias.data()[L.bias(i, j, h)] += ds[j];
+                        for (int e = 0; e < L.headDim(); e++) {
+                            dq[L.q(w, i, h, e)] += scale * ds[j] * in[L.k(w, j, h, e)];
+                            dq[L.k(w, j, h, e)] += scale * ds[j] * in[L.q(w, i, h, e)];
+                            dq[L.v(w, j, h, e)] += p[row + j] * g[L.out(w, i, h, e)];
+                        }
+                    }
+                }
+        return new AttentionGrads(dqkv, dbias);
     }
 
     // ---- resampling ----
