@@ -19,8 +19,8 @@ import org.backsplit.tensor.Shape;
 
 /**
  * The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and
- * byte range, then the raw little-endian data. We write F32; we read F32, F64, F16 and BF16 (converted to float), which
- * covers what PyTorch exports.
+ * byte range, then the raw little-endian data. We write F32; we read F32, F64, F16, BF16 and I64 (converted to float),
+ * which covers what PyTorch exports.
  */
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,11 +118,11 @@ public final class SafeTensors {
         String dtype = e.path("dtype").asText("");
         int width = switch (dtype) {
             case "F32" -> 4;
-            case "F64" -> 8;
+            case "F64", "I64" -> 8;
             case "F16", "BF16" -> 2;
             default ->
                 throw new FormatException(
-                        path, "tensor " + name + " has dtype '" + dtype + "'; supported: F32, F64, F16, BF16");
+                        path, "tensor " + name + " has dtype '" + dtype + "'; supported: F32, F64, F16, BF16, I64");
         };
         JsonNode shapeNode = e.path("shape"), offsets = e.path("data_offsets");
         if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
@@ -154,6 +154,7 @@ public final class SafeTensors {
             v[i] = switch (dtype) {
                 case "F32" -> b.getFloat();
                 case "F64" -> (float) b.getDouble();
+                case "I64" -> (float) b.getLong(); // index buffers (MONAI's relative_position_index)
                 case "F16" -> Float.float16ToFloat(b.getShort());
                 default -> Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
             };

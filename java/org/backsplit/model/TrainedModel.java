@@ -153,7 +153,7 @@ public record TrainedModel(
         for (NnUNetCheckpoint c : checkpoints) {
             SegmentationNetwork net =
                     config.architecture().build(backend, config.networkPlan(channels, dataset.numClasses()));
-            StateDict.load(backend, net.parameters(), c.weights(), c.file());
+            StateDict.load(net, c.weights(), c.file());
             nets.add(net);
         }
         boolean planar = config.architecture().planar();

@@ -2,6 +2,7 @@ package org.backsplit.nn;
 
 import java.util.List;
 import org.backsplit.backend.Backend;
+import org.backsplit.io.NamedTensor;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
@@ -20,6 +21,14 @@ public interface SegmentationNetwork {
 
     /** In PyTorch's state_dict order, with its names. */
     List<Parameter> parameters();
+
+    /**
+     * The state_dict's tensors that are not trained (PyTorch buffers: SwinUNETR's relative_position_index), in
+     * PyTorch's shapes; a checkpoint must hold them with these values. None for most networks.
+     */
+    default List<NamedTensor> buffers() {
+        return List.of();
+    }
 
     default long parameterCount() {
         long c = 0;

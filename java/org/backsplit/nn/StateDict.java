@@ -101,6 +101,34 @@ public final class StateDict {
         SafeTensors.write(file, export(backend, params), metadata);
     }
 
+    /** A network's whole state_dict: its parameters, then its buffers. */
+    public static List<NamedTensor> export(SegmentationNetwork net) {
+        List<NamedTensor> out = export(net.backend(), net.parameters());
+        out.addAll(net.buffers());
+        return out;
+    }
+
+    public static void save(SegmentationNetwork net, Path file, Map<String, String> metadata) throws IOException {
+        SafeTensors.write(file, export(net), metadata);
+    }
+
+    /**
+     * Loads a network's parameters as {@link #load(Backend, List, Map, Path)} does, after checking its buffers: each
+     * must be in the file with the network's values (a relative position index built for another window is an error,
+     * not something to overwrite).
+     */
+    public static void load(SegmentationNetwork net, Map<String, NamedTensor> tensors, Path file) throws IOException {
+        Map<String, NamedTensor> rest = new LinkedHashMap<>(tensors);
+        for (NamedTensor b : net.buffers()) {
+            NamedTensor t = rest.remove(b.name());
+            if (t == null) throw new FormatException(file, "has no tensor '" + b.name() + "'");
+            if (!t.shape().equals(b.shape()) || !java.util.Arrays.equals(t.data(), b.data()))
+                throw new FormatException(
+                        file, "tensor '" + b.name() + "' (" + t.shape() + ") differs from the network's " + b.shape());
+        }
+        load(net.backend(), net.parameters(), rest, file);
+    }
+
     /** Loads every parameter from the file's tensors; a missing, unexpected or misshapen key is an error. */
     public static void load(Backend backend, List<Parameter> params, Map<String, NamedTensor> tensors, Path file)
             throws IOException {

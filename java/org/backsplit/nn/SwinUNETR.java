@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.backsplit.backend.Backend;
+import org.backsplit.io.NamedTensor;
+import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
@@ -150,6 +152,23 @@ public final class SwinUNETR implements SegmentationNetwork {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
         return v;
+    }
+
+    /** Every block's attn.relative_position_index ([343, 343] for window 7), as MONAI registers it. */
+    @Override
+    public List<NamedTensor> buffers() {
+        int[] index = SwinWindows.relativePositionIndex(WINDOW);
+        float[] values = new float[index.length];
+        for (int i = 0; i < index.length; i++) values[i] = index[i];
+        int t = WINDOW * WINDOW * WINDOW;
+        List<NamedTensor> out = new ArrayList<>();
+        for (int s = 0; s < 4; s++)
+            for (int b = 0; b < DEPTHS[s]; b++)
+                out.add(new NamedTensor(
+                        "swinViT.layers" + (s + 1) + ".0.blocks." + b + ".attn.relative_position_index",
+                        new Shape(t, t),
+                        values.clone()));
+        return out;
     }
 
     @Override

@@ -57,11 +57,7 @@ public final class Checkpoint {
         Path old = parent.resolve(dir.getFileName() + ".old");
         try {
             Files.createDirectories(tmp);
-            StateDict.save(
-                    net.backend(),
-                    net.parameters(),
-                    tmp.resolve(MODEL),
-                    Map.of("format", "pt", "architecture", state.architecture()));
+            StateDict.save(net, tmp.resolve(MODEL), Map.of("format", "pt", "architecture", state.architecture()));
             List<NamedTensor> opt = new ArrayList<>();
             optimizerState.forEach((k, t) ->
                     opt.add(new NamedTensor(k, t.shape(), net.backend().download(t))));
@@ -212,7 +208,7 @@ public final class Checkpoint {
             architecture = StateDict.isPlanar(tensors) ? Architecture.UNET2D : Architecture.UNET;
         }
         SegmentationNetwork net = architecture.build(backend, plan);
-        StateDict.load(backend, net.parameters(), tensors, weights);
+        StateDict.load(net, tensors, weights);
         return net;
     }
 
