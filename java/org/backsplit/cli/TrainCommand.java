@@ -84,7 +84,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--features",
             split = ",",
-            description = "first-stage and largest width (default: 32,320; 32,512 for unet2d and resenc2d)")
+            description =
+                    "first-stage and largest width (default: 32,320; 32,512 for unet2d and resenc2d); for swinunetr the "
+                            + "feature size, a multiple of 12 (default: 24, MONAI's)")
     int[] features;
 
     @Option(
@@ -105,15 +107,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "unet",
-            description = "unet (nnU-Net's PlainConvUNet), resenc (its ResidualEncoderUNet, "
-                    + "preset M blocks), segresnet (MONAI's SegResNet, trained with Adam as the paper does) or unet2d (the 2D U-Net on slices, "
-                    + "widths up to 512 unless --features says otherwise) (default: ${DEFAULT-VALUE})")
+            description =
+                    "unet (nnU-Net's PlainConvUNet), resenc (its ResidualEncoderUNet, "
+                            + "preset M blocks), segresnet (MONAI's SegResNet, trained with Adam as the paper does), unet2d (the 2D U-Net on slices, "
+                            + "widths up to 512 unless --features says otherwise) or swinunetr (MONAI's SwinUNETR v1, trained with AdamW "
+                            + "and cosine annealing as the paper does; patches rounded up to multiples of 32) (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(
             names = "--lr",
-            description = "initial learning rate (default: 0.01 with SGD; 1e-4 with Adam for segresnet)")
+            description =
+                    "initial learning rate (default: 0.01 with SGD; 1e-4 with Adam for segresnet; 8e-4 with AdamW for swinunetr)")
     Double lr;
+
+    @Option(
+            names = "--lr-schedule",
+            description =
+                    "poly (nnU-Net's) or cosine (annealing to 1e-6; the default for swinunetr); any network takes either")
+    String lrSchedule;
 
     @Option(
             names = "--fisher-every",
@@ -184,10 +195,12 @@ final class TrainCommand implements Callable<Integer> {
                     "name the lesion classes with --targets (dataset.json has no backsplit.targets)");
         TrainingMode m = TrainingMode.parse(mode);
         Architecture a = Architecture.ofShortName(arch);
-        int[] widths = features != null ? features : new int[] {32, a.planar() ? 512 : 320};
+        int[] widths = features != null ? features : defaultWidths(a);
+        if (a == Architecture.SWINUNETR && widths.length == 1) widths = new int[] {widths[0], widths[0] * 16};
         if (widths.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
         OptimizerConfig optimizer = OptimizerConfig.forArchitecture(a);
         if (lr != null) optimizer = optimizer.withInitialLr(lr);
+        if (lrSchedule != null) optimizer = optimizer.withSchedule(lrSchedule, 1e-6);
         RunSettings.Builder b = RunSettings.builder(m, targets)
                 .auxiliary(auxiliary)
                 .fold(foldNumber())
@@ -203,5 +216,11 @@ final class TrainCommand implements Callable<Integer> {
                 .architecture(a);
         if (fisherEvery != null) b.fisherEvery(fisherEvery);
         return b.build();
+    }
+
+    /** nnU-Net's widths, or SwinUNETR's feature size 24 (its widths reach 16 times that). */
+    static int[] defaultWidths(Architecture a) {
+        if (a == Architecture.SWINUNETR) return new int[] {24, 384};
+        return new int[] {32, a.planar() ? 512 : 320};
     }
 }

@@ -142,6 +142,8 @@ public final class DatasetTraining {
                 net.parameterCount(),
                 java.util.Arrays.toString(s.plan.patchSize()),
                 s.plan.batchSize()));
+        String note = NetworkConfiguration.patchNote(settings.architecture(), PlanFiles.readPlan(preprocessed));
+        if (note != null) say(note);
         return train(
                 s,
                 batches -> {
@@ -248,8 +250,6 @@ public final class DatasetTraining {
                     preprocessed.resolve(PlanFiles.PLANS), "is missing: run `backsplit plan` on the dataset first");
         }
         Plan datasetPlan = PlanFiles.readPlan(preprocessed);
-        String note = NetworkConfiguration.patchNote(settings.architecture(), datasetPlan);
-        if (note != null) log.accept(note);
         Plan plan = NetworkConfiguration.dataPlan(settings.architecture(), datasetPlan);
         ClassMap classes = settings.classes(data.json());
         List<String> ids = data.trainingIds();

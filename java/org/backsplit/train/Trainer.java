@@ -6,7 +6,6 @@ import org.backsplit.backend.Backend;
 import org.backsplit.loss.DeepSupervisionLoss;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.optim.Optimizer;
-import org.backsplit.optim.PolyLr;
 import org.backsplit.tensor.Tensor;
 import org.backsplit.util.Rng;
 
@@ -86,7 +85,7 @@ public final class Trainer {
     }
 
     public double learningRate() {
-        return PolyLr.at(config.optimizer().initialLr(), epoch, config.epochs());
+        return config.optimizer().learningRate(epoch, config.epochs());
     }
 
     public StepResult step() {

@@ -1,5 +1,8 @@
 package org.backsplit.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.backsplit.backend.Gelu;
 import org.backsplit.backend.RowGather;
 import org.backsplit.backend.WindowLayout;
@@ -143,6 +146,37 @@ final class CpuTransformer {
 
     // ---- window attention ----
 
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * One window's keys and values of one head, transposed to [headDim][T] (rows padded to whole vectors with zeros),
+     * so that a query's scores and an output's sums run along j in vectors.
+     */
+    private static final class HeadColumns {
+        final int t;
+        final int padded;
+        final float[] k;
+        final float[] v;
+
+        HeadColumns(int t, int hd) {
+            this.t = t;
+            this.padded = SPECIES.loopBound(t + SPECIES.length() - 1);
+            this.k = new float[hd * padded];
+            this.v = new float[hd * padded];
+        }
+
+        void load(float[] in, WindowLayout l, int w, int h) {
+            int hd = l.headDim();
+            for (int j = 0; j < t; j++) {
+                int kj = l.k(w, j, h, 0), vj = l.v(w, j, h, 0);
+                for (int e = 0; e < hd; e++) {
+                    k[e * padded + j] = in[kj + e];
+                    v[e * padded + j] = in[vj + e];
+                }
+            }
+        }
+    }
+
     /** out, then the probabilities. */
     float[][] windowAttention(
             float[] in, Shape qkvShape, float[] bias, float[] mask, int masks, int heads, float scale) {
@@ -150,33 +184,74 @@ final class CpuTransformer {
         int T = L.tokens(), hd = L.headDim();
         float[] out = pool.dirty(L.outShape().size()),
                 p = pool.dirty(L.probabilityShape().size());
+        float[][] headBias = new float[heads][T * T]; // [h][i * T + j]: contiguous rows for the vector loop
+        for (int ij = 0; ij < T * T; ij++) for (int h = 0; h < heads; h++) headBias[h][ij] = bias[ij * heads + h];
         parallel.forEach(L.windows() * heads, task -> {
             int w = task / heads, h = task % heads;
-            float[] acc = new float[hd];
+            HeadColumns cols = new HeadColumns(T, hd);
+            cols.load(in, L, w, h);
+            float[] s = new float[cols.padded], q = new float[hd], lanes = new float[SPECIES.length()];
             for (int i = 0; i < T; i++) {
                 int row = L.probabilityRow(w, h, i), qi = L.q(w, i, h, 0);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < T; j++) {
-                    int kj = L.k(w, j, h, 0);
-                    float s = 0;
-                    for (int e = 0; e < hd; e++) s += in[qi + e] * in[kj + e];
-                    s = s * scale + bias[L.bias(i, j, h)] + (mask == null ? 0 : mask[L.mask(w, i, j)]);
-                    p[row + j] = s;
-                    max = Math.max(max, s);
+                for (int e = 0; e < hd; e++) q[e] = in[qi + e] * scale;
+                // scores: q.k_j * scale + bias + mask, a vector of j at a time
+                for (int j = 0; j < cols.padded; j += SPECIES.length()) {
+                    FloatVector acc = FloatVector.zero(SPECIES);
+                    for (int e = 0; e < hd; e++)
+                        acc = FloatVector.fromArray(SPECIES, cols.k, e * cols.padded + j)
+                                .fma(FloatVector.broadcast(SPECIES, q[e]), acc);
+                    acc.intoArray(s, j);
                 }
-                double sum = 0;
-                for (int j = 0; j < T; j++) sum += p[row + j] = (float) Math.exp(p[row + j] - max);
-                float inv = (float) (1 / sum);
-                java.util.Arrays.fill(acc, 0f);
-                for (int j = 0; j < T; j++) {
-                    float pj = p[row + j] *= inv;
-                    int vj = L.v(w, j, h, 0);
-                    for (int e = 0; e < hd; e++) acc[e] += pj * in[vj + e];
+                float[] b = headBias[h];
+                int bi = i * T, mi = mask == null ? 0 : L.mask(w, i, 0);
+                FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+                int j = 0;
+                for (; j + SPECIES.length() <= T; j += SPECIES.length()) {
+                    FloatVector v = FloatVector.fromArray(SPECIES, s, j).add(FloatVector.fromArray(SPECIES, b, bi + j));
+                    if (mask != null) v = v.add(FloatVector.fromArray(SPECIES, mask, mi + j));
+                    v.intoArray(s, j);
+                    maxes = maxes.max(v);
                 }
-                System.arraycopy(acc, 0, out, L.out(w, i, h, 0), hd);
+                float max = maxes.reduceLanes(VectorOperators.MAX);
+                for (; j < T; j++) {
+                    float v = s[j] + b[bi + j] + (mask == null ? 0 : mask[mi + j]);
+                    s[j] = v;
+                    max = Math.max(max, v);
+                }
+                java.util.Arrays.fill(s, T, cols.padded, Float.NEGATIVE_INFINITY); // exp: 0 in the padding
+                FloatVector sums = FloatVector.zero(SPECIES);
+                for (j = 0; j < cols.padded; j += SPECIES.length()) {
+                    FloatVector e = VectorExp.expNonPositive(
+                            FloatVector.fromArray(SPECIES, s, j).sub(max));
+                    e.intoArray(s, j);
+                    sums = sums.add(e);
+                }
+                float inv = 1 / sumLanes(sums, lanes);
+                for (j = 0; j < T; j++) p[row + j] = s[j] *= inv;
+                int o = L.out(w, i, h, 0);
+                for (int e = 0; e < hd; e++) out[o + e] = dot(s, cols.v, e * cols.padded, cols.padded, lanes);
             }
         });
         return new float[][] {out, p};
+    }
+
+    /** sum over j < n of a[j] * b[offset + j], n a multiple of the vector length. */
+    private static float dot(float[] a, float[] b, int offset, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int j = 0; j < n; j += SPECIES.length())
+            acc = FloatVector.fromArray(SPECIES, a, j).fma(FloatVector.fromArray(SPECIES, b, offset + j), acc);
+        return sumLanes(acc, lanes);
+    }
+
+    /**
+     * The lanes' sum in lane order. Not reduceLanes(ADD): its order is unspecified, and the JIT's and the fallback's
+     * differ, which made the same step round differently before and after compilation.
+     */
+    private static float sumLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (float x : lanes) s += x;
+        return s;
     }
 
     /** dqkv, then dbias [T, T, heads]. */
@@ -188,33 +263,57 @@ final class CpuTransformer {
         double[] partial = new double[chunks * heads * T * T];
         parallel.forEach(chunks * heads, task -> {
             int chunk = task / heads, h = task % heads;
-            float[] ds = new float[T], dq = new float[hd];
+            HeadColumns cols = new HeadColumns(T, hd), grads = new HeadColumns(T, hd);
+            int n = cols.padded;
+            float[] ds = new float[n], pr = new float[n], gi = new float[hd], lanes = new float[SPECIES.length()];
             int part = (chunk * heads + h) * T * T;
             for (int w = chunk * perChunk, wEnd = Math.min(W, w + perChunk); w < wEnd; w++) {
+                cols.load(in, L, w, h);
+                java.util.Arrays.fill(grads.k, 0f); // dk, transposed
+                java.util.Arrays.fill(grads.v, 0f); // dv, transposed
                 for (int i = 0; i < T; i++) {
-                    int row = L.probabilityRow(w, h, i), gi = L.out(w, i, h, 0), qi = L.q(w, i, h, 0);
+                    int row = L.probabilityRow(w, h, i), go = L.out(w, i, h, 0), qi = L.q(w, i, h, 0);
+                    System.arraycopy(p, row, pr, 0, T);
+                    for (int e = 0; e < hd; e++) gi[e] = g[go + e];
                     // dP_ij = dout_i . v_j; dS_ij = P_ij (dP_ij - sum_j P_ij dP_ij)
-                    float rowDot = 0;
-                    for (int j = 0; j < T; j++) {
-                        int vj = L.v(w, j, h, 0);
-                        float dp = 0;
-                        for (int e = 0; e < hd; e++) dp += g[gi + e] * in[vj + e];
-                        ds[j] = dp;
-                        rowDot += p[row + j] * dp;
+                    for (int j = 0; j < n; j += SPECIES.length()) {
+                        FloatVector acc = FloatVector.zero(SPECIES);
+                        for (int e = 0; e < hd; e++)
+                            acc = FloatVector.fromArray(SPECIES, cols.v, e * n + j)
+                                    .fma(FloatVector.broadcast(SPECIES, gi[e]), acc);
+                        acc.intoArray(ds, j);
                     }
-                    java.util.Arrays.fill(dq, 0f);
-                    for (int j = 0; j < T; j++) {
-                        float s = p[row + j] * (ds[j] - rowDot);
-                        partial[part + i * T + j] += s;
-                        float ss = s * scale, pj = p[row + j];
-                        int kj = L.k(w, j, h, 0), vj = L.v(w, j, h, 0);
-                        for (int e = 0; e < hd; e++) {
-                            dq[e] += ss * in[kj + e];
-                            dqkv[kj + e] += ss * in[qi + e];
-                            dqkv[vj + e] += pj * g[gi + e];
+                    float rowDot = dot(pr, ds, 0, n, lanes);
+                    for (int j = 0; j < n; j += SPECIES.length()) {
+                        FloatVector pj = FloatVector.fromArray(SPECIES, pr, j);
+                        pj.mul(FloatVector.fromArray(SPECIES, ds, j).sub(rowDot))
+                                .intoArray(ds, j);
+                    }
+                    for (int j = 0; j < T; j++) partial[part + i * T + j] += ds[j];
+                    // dq_i = scale * sum_j dS_ij k_j; dk_j += scale * dS_ij q_i; dv_j += P_ij dout_i
+                    for (int e = 0; e < hd; e++) {
+                        dqkv[qi + e] = scale * dot(ds, cols.k, e * n, n, lanes);
+                        float qe = scale * in[qi + e], ge = gi[e];
+                        for (int j = 0; j < n; j += SPECIES.length()) {
+                            FloatVector.fromArray(SPECIES, ds, j)
+                                    .fma(
+                                            FloatVector.broadcast(SPECIES, qe),
+                                            FloatVector.fromArray(SPECIES, grads.k, e * n + j))
+                                    .intoArray(grads.k, e * n + j);
+                            FloatVector.fromArray(SPECIES, pr, j)
+                                    .fma(
+                                            FloatVector.broadcast(SPECIES, ge),
+                                            FloatVector.fromArray(SPECIES, grads.v, e * n + j))
+                                    .intoArray(grads.v, e * n + j);
                         }
                     }
-                    for (int e = 0; e < hd; e++) dqkv[qi + e] = dq[e];
+                }
+                for (int j = 0; j < T; j++) {
+                    int kj = L.k(w, j, h, 0), vj = L.v(w, j, h, 0);
+                    for (int e = 0; e < hd; e++) {
+                        dqkv[kj + e] = grads.k[e * n + j];
+                        dqkv[vj + e] = grads.v[e * n + j];
+                    }
                 }
             }
         });
@@ -222,9 +321,9 @@ final class CpuTransformer {
         parallel.forEach(T, i -> {
             for (int j = 0; j < T; j++)
                 for (int h = 0; h < heads; h++) {
-                    double s = 0;
-                    for (int c = 0; c < chunks; c++) s += partial[((c * heads + h) * T + i) * T + j];
-                    dbias[L.bias(i, j, h)] = (float) s;
+                    double sum = 0;
+                    for (int c = 0; c < chunks; c++) sum += partial[((c * heads + h) * T + i) * T + j];
+                    dbias[L.bias(i, j, h)] = (float) sum;
                 }
         });
         return new float[][] {dqkv, dbias};
