@@ -23,7 +23,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--arch",
             defaultValue = "unet",
             description = "unet, resenc, segresnet (4 levels whatever --stages), unet2d or resenc2d "
-                    + "(a square slice of --patch) (default: ${DEFAULT-VALUE})")
+                    + "(a square slice of --patch), swinunetr (its own topology; --features' first is the feature size) "
+                    + "(default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--stages", defaultValue = "4", description = "default: ${DEFAULT-VALUE}")
@@ -32,8 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--features",
             split = ",",
-            defaultValue = "8,64",
-            description = "first and largest width (default: ${DEFAULT-VALUE})")
+            description = "first and largest width (default: 8,64; 12,192 for swinunetr)")
     int[] features;
 
     @Option(names = "--patch", defaultValue = "32", description = "cubic patch edge (default: ${DEFAULT-VALUE})")
@@ -56,10 +56,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Architecture a = Architecture.ofShortName(arch);
+        if (features == null) features = a == Architecture.SWINUNETR ? new int[] {12, 192} : new int[] {8, 64};
         if (features.length != 2) throw new IllegalArgumentException("--features takes two widths: first,largest");
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1");
         Backend backend = devices.open();
-        Architecture a = Architecture.ofShortName(arch);
         boolean planar = a.planar();
         int[][] kernels = new int[stages][], strides = new int[stages][];
         for (int s = 0; s < stages; s++) {

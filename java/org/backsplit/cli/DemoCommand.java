@@ -45,8 +45,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
             defaultValue = "unet",
-            description = "the network both models use: unet, resenc, segresnet, unet2d or resenc2d "
-                    + "(default: ${DEFAULT-VALUE})")
+            description = "the network both models use: unet, resenc, segresnet, unet2d, resenc2d or swinunetr "
+                    + "(feature size 12, its smallest) (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(
@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             names = "--lr",
             description =
                     "initial learning rate of both models (default: the network's: 0.01 with SGD, 1e-4 with Adam for "
-                            + "segresnet); the folder keeps one setting, so use another --out to compare")
+                            + "segresnet, 8e-4 with AdamW for swinunetr); the folder keeps one setting, so use another --out to compare")
     Double lr;
 
     @Mixin
@@ -69,8 +69,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Demo.Options d = anatomy ? Demo.Options.anatomy(out) : Demo.Options.defaults(out);
-        Demo.Options.Builder b =
-                d.toBuilder().architecture(Architecture.ofShortName(arch)).learningRate(lr);
+        Architecture a = Architecture.ofShortName(arch);
+        Demo.Options.Builder b = d.toBuilder().architecture(a).learningRate(lr);
+        if (a == Architecture.SWINUNETR)
+            b.features(new int[] {12, 192}); // the demo's widths start at 8; Swin needs 12s
         if (trainingCases != null) b.trainingCases(trainingCases);
         if (testCases != null) b.testCases(testCases);
         if (seed != null) b.seed(seed);

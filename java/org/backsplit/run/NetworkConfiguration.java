@@ -16,7 +16,8 @@ public final class NetworkConfiguration {
 
     /**
      * The 3D U-Nets use the plan as it is; the 2D U-Net nnU-Net's 2d configuration (slices); SegResNet and SwinUNETR
-     * the plan with the patch rounded up to what their stride-2 levels divide (8 and 32).
+     * the plan with the patch rounded up to what their stride-2 levels divide (8 and 32), and for SwinUNETR at least
+     * two bottleneck voxels (64 x 32 x 32, not 32^3).
      */
     public static Plan dataPlan(Architecture a, Plan plan) {
         return switch (a) {
@@ -27,6 +28,9 @@ public final class NetworkConfiguration {
                 int[] patch = plan.patchSize().clone(); // x, y, z
                 for (int i = 0; i < 3; i++)
                     patch[i] = (patch[i] + divisor[2 - i] - 1) / divisor[2 - i] * divisor[2 - i];
+                // a 32^3 patch leaves SwinUNETR one bottleneck voxel, which its instance norms zero out (PyTorch
+                // refuses to train that): the x side doubles
+                if (a == Architecture.SWINUNETR && patch[0] == 32 && patch[1] == 32 && patch[2] == 32) patch[0] = 64;
                 yield new Plan(
                         plan.targetSpacing(),
                         plan.medianShape(),
@@ -50,7 +54,8 @@ public final class NetworkConfiguration {
         if (java.util.Arrays.equals(from, to) || a.planar()) return null;
         return a.checkpointName() + ": patch " + java.util.Arrays.toString(from) + " (x, y, z) rounded up to "
                 + java.util.Arrays.toString(to) + ", which its " + (a == Architecture.SWINUNETR ? "5" : "3")
-                + " stride-2 levels divide";
+                + " stride-2 levels divide"
+                + (a == Architecture.SWINUNETR ? " with more than one bottleneck voxel" : "");
     }
 
     /**

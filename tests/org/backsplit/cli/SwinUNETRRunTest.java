@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `train --arch swinunetr` then `predict` through the command line: the run folder names the network, the planner's
- * 16^3 patch is rounded up to 32^3 and the log says so, the checkpoint records SwinUNETR with AdamW and cosine
- * annealing, and prediction from the checkpoint needs no architecture flag.
+ * 16^3 patch is rounded up to multiples of 32 with two bottleneck voxels (64 x 32 x 32) and the log says so, the
+ * checkpoint records SwinUNETR with AdamW and cosine annealing, and prediction from the checkpoint needs no
+ * architecture flag.
  */
 class SwinUNETRRunTest {
 
@@ -59,7 +60,7 @@ class SwinUNETRRunTest {
         assertEquals(8e-4, state.config().optimizer().initialLr());
         String log = Files.readString(run.resolve("training_log.txt"));
         assertTrue(
-                log.contains("rounded up to [32, 32, 32]"),
+                log.contains("rounded up to [64, 32, 32]"),
                 log.lines().limit(5).toList().toString());
         assertTrue(log.contains("SwinUNETR"), "the log names the network");
         Path out = dir.resolve("pred");
