@@ -57,6 +57,10 @@ PY"
   fi
 done
 
+section "SwinUNETR step 96^3 fp32 (ours, PyTorch)" 240 "$java -cp '$cp' org.backsplit.cli.Main bench --arch swinunetr --features 24,384 \
+  --patch 96 --steps 5 --device cuda 2>&1 | grep -v WARNING | tail -3 | tee '$out/swin_step.txt'; \
+  python3 bench/torch_swin_unetr_step.py 16 5 24 96 cuda 2>&1 | tail -1 | tee -a '$out/swin_step.txt'"
+
 section "forward on the PyTorch fixture, cuda vs cpu" 120 "python3 -c \"import numpy as np; np.save('/tmp/x.npy', np.random.RandomState(0).randn(2,2,4,8,8).astype('float32'))\"; \
   for d in cuda cpu; do $java -cp '$cp' org.backsplit.cli.Main forward --device \$d --checkpoint tests/resources/fixtures/unet_state_dict.safetensors \
     --input /tmp/x.npy --output /tmp/fwd_\$d 2>&1 | grep -v WARNING; done; \

@@ -2,21 +2,26 @@ package org.backsplit.bench;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.backsplit.backend.AttentionOutput;
 import org.backsplit.backend.ConvGeometry;
 import org.backsplit.backend.GroupNormOutput;
+import org.backsplit.backend.LayerNormOutput;
 import org.backsplit.backend.LossResult;
 import org.backsplit.backend.LossSpec;
 import org.backsplit.backend.Precision;
+import org.backsplit.backend.RowGather;
 import org.backsplit.backend.SgdStep;
 import org.backsplit.backend.WeightGrads;
 import org.backsplit.backend.cuda.CudaBackend;
+import org.backsplit.nn.SwinWindows;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
 
 /**
- * Per-kernel GPU timings with CUDA events at the sizes of nnU-Net's largest layer (batch 2, C32, 128^3): each op's
- * median time over 7 groups of 10 launches after a warm-up, and the bandwidth its kernels achieve counting the bytes
- * they actually read and write. Prints one JSON line per op. Usage: CudaOpsBench [SIZE] [CHANNELS]
+ * Per-kernel GPU timings with CUDA events at the sizes of nnU-Net's largest layer (batch 2, C32, 128^3), and
+ * SwinUNETR's transformer operations at its first stage (96^3 patch, feature size 24): each op's median time over 7
+ * groups of 10 launches after a warm-up, and the bandwidth its kernels achieve counting the bytes they actually read
+ * and write. Prints one JSON line per op. Usage: CudaOpsBench [SIZE] [CHANNELS]
  */
 public final class CudaOpsBench {
 
@@ -132,6 +137,7 @@ public final class CudaOpsBench {
                 r.loss(); // reads the terms back, as a logged training step does
             });
             convolutions(gpu, rnd, size);
+            transformer(gpu, rnd);
             report(
                     gpu,
                     "sgd_step (31.2M params)",
@@ -179,6 +185,80 @@ public final class CudaOpsBench {
             gpu.usePrecision(Precision.FP32);
             for (Tensor t : new Tensor[] {x, dy, w, b}) t.close();
         }
+    }
+
+    /**
+     * SwinUNETR's transformer operations at its first stage for MONAI's usual 96^3 patch and feature size 24 (batch 2:
+     * a 48^3 map of 24 channels, 3 heads of 8, shifted 7^3 windows padded to 49^3). For attention "GBps" is GFLOP/s (4
+     * * windows * heads * 343^2 * 8 forward, twice that backward).
+     */
+    private static void transformer(CudaBackend gpu, Random rnd) {
+        int c = 24, heads = 3;
+        SwinWindows w = new SwinWindows(2, new int[] {48, 48, 48}, 7, true);
+        Shape ms = w.mapShape(c), qs = w.windowShape(3 * c), cs = new Shape(c);
+        Tensor map = gpu.upload(random(rnd, (int) ms.numel()), ms),
+                grad = gpu.upload(random(rnd, (int) ms.numel()), ms);
+        Tensor gamma = gpu.upload(random(rnd, c), cs), beta = gpu.upload(random(rnd, c), cs);
+        LayerNormOutput norm = gpu.layerNorm(map, gamma, beta, 1e-5);
+        long bytes = 4 * ms.numel();
+        String shape = "2x48^3x24";
+        report(gpu, "layer_norm_forward", shape, 2 * bytes, () -> {
+            LayerNormOutput f = gpu.layerNorm(map, gamma, beta, 1e-5);
+            f.y().close();
+            f.mean().close();
+            f.rstd().close();
+        });
+        report(gpu, "layer_norm_backward", shape, 4 * bytes, () -> {
+            var g = gpu.layerNormBackward(grad, map, gamma, norm);
+            g.dx().close();
+            g.dgamma().close();
+            g.dbeta().close();
+        });
+        report(gpu, "gelu_forward", shape, 2 * bytes, () -> gpu.gelu(map).close());
+        report(
+                gpu,
+                "gelu_backward",
+                shape,
+                3 * bytes,
+                () -> gpu.geluBackward(grad, map).close());
+        RowGather partition = w.partition(c);
+        Tensor windows = gpu.gatherRows(map, partition);
+        long windowBytes = 4 * w.windowShape(c).numel();
+        report(
+                gpu,
+                "gather_rows_forward (partition)",
+                shape,
+                bytes + windowBytes,
+                () -> gpu.gatherRows(map, partition).close());
+        report(
+                gpu,
+                "gather_rows_backward (partition)",
+                shape,
+                bytes + windowBytes,
+                () -> gpu.gatherRowsBackward(windows, partition).close());
+        Tensor qkv = gpu.upload(random(rnd, (int) qs.numel()), qs);
+        int t = w.tokens();
+        Tensor bias = gpu.upload(random(rnd, t * t * heads), new Shape(t, t, heads));
+        Tensor mask = gpu.upload(w.mask(), w.maskShape());
+        double scale = 1 / Math.sqrt(8);
+        AttentionOutput a = gpu.windowAttention(qkv, bias, mask, heads, scale);
+        Tensor dout =
+                gpu.upload(random(rnd, (int) a.out().shape().numel()), a.out().shape());
+        long flops = 4L * w.windows() * heads * t * t * 8;
+        String ashape = w.windows() + " windows x " + heads + " heads x 343 tokens x 8";
+        report(gpu, "window_attention_forward", ashape, flops, () -> {
+            AttentionOutput f = gpu.windowAttention(qkv, bias, mask, heads, scale);
+            f.out().close();
+            f.probabilities().close();
+        });
+        report(gpu, "window_attention_backward", ashape, 2 * flops, () -> {
+            var g = gpu.windowAttentionBackward(dout, qkv, a, heads, scale);
+            g.dqkv().close();
+            g.dbias().close();
+        });
+        for (Tensor x :
+                new Tensor[] {map, grad, gamma, beta, windows, qkv, bias, mask, dout, a.out(), a.probabilities()})
+            x.close();
     }
 
     private static void release(GroupNormOutput f) {
