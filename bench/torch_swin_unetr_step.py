@@ -29,7 +29,7 @@ torch.manual_seed(0)
 net = SwinUNETR(1, 4, feature_size=features).to(device)
 opt = torch.optim.AdamW(net.parameters(), lr=8e-4, weight_decay=0.01, eps=1e-5)
 x = torch.randn(2, 1, patch, patch, patch, device=device)
-y = torch.randint(0, 4, (2, 1, patch, patch, patch), device=device)
+y = torch.randint(0, 4, (2, patch, patch, patch), device=device)
 times = []
 for s in range(3 + steps):
     t0 = time.perf_counter()
