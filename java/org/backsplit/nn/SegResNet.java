@@ -155,31 +155,10 @@ public final class SegResNet implements SegmentationNetwork {
         return Collections.unmodifiableList(parameters);
     }
 
-    /**
-     * PyTorch's default initialisation, which MONAI keeps: kaiming_uniform_(a = sqrt(5)) for convolution weights, i.e.
-     * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for biases; norms scale 1, shift 0.
-     */
+    /** PyTorch's default initialisation, which MONAI keeps ({@link Initialization#pyTorchDefaults}). */
     @Override
     public void initialize(Rng rng) {
-        double bound = 0;
-        for (Parameter p : parameters) {
-            if (p.layout() == TorchLayout.CONV) {
-                var torch = p.layout().torch(p.value().shape());
-                bound = 1 / Math.sqrt((double) torch.numel() / torch.dim(0));
-                p.set(backend.upload(
-                        p.layout().fromTorch(uniform(rng, torch.size(), bound), torch),
-                        p.value().shape()));
-            } else if (p.name().endsWith(".conv.bias")) { // follows its weight in the state_dict: the same fan-in
-                p.set(backend.upload(
-                        uniform(rng, p.value().shape().size(), bound), p.value().shape()));
-            }
-        }
-    }
-
-    private static float[] uniform(Rng rng, int n, double bound) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
-        return v;
+        Initialization.pyTorchDefaults(backend, parameters, rng);
     }
 
     @Override

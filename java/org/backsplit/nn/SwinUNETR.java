@@ -123,35 +123,18 @@ public final class SwinUNETR implements SegmentationNetwork {
     }
 
     /**
-     * PyTorch's defaults, which MONAI keeps but for the bias tables: kaiming_uniform_(a = sqrt(5)) for convolution and
-     * linear weights, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), the same bound for their biases; layer norms 1 and 0; the
-     * relative position bias tables trunc_normal_(std = 0.02) (cut at +-2, i.e. 100 standard deviations: normal).
+     * PyTorch's defaults, which MONAI keeps ({@link Initialization#pyTorchDefaults}), then the relative position bias
+     * tables trunc_normal_(std = 0.02) (cut at +-2, i.e. 100 standard deviations: normal).
      */
     @Override
     public void initialize(Rng rng) {
-        double bound = 0;
+        Initialization.pyTorchDefaults(backend, parameters, rng);
         for (Parameter p : parameters) {
-            var torch = p.layout().torch(p.value().shape());
-            if (p.layout() != TorchLayout.SAME) {
-                bound = 1 / Math.sqrt((double) torch.numel() / torch.dim(0));
-                p.set(backend.upload(
-                        p.layout().fromTorch(uniform(rng, torch.size(), bound), torch),
-                        p.value().shape()));
-            } else if (p.name().endsWith("relative_position_bias_table")) {
-                float[] v = new float[torch.size()];
-                for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * rng.nextGaussian());
-                p.set(backend.upload(v, p.value().shape()));
-            } else if (!p.name().contains("norm")) { // a bias: follows its weight, the same fan-in
-                p.set(backend.upload(
-                        uniform(rng, torch.size(), bound), p.value().shape()));
-            }
+            if (!p.name().endsWith("relative_position_bias_table")) continue;
+            float[] v = new float[p.value().shape().size()];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (0.02 * rng.nextGaussian());
+            p.set(backend.upload(v, p.value().shape()));
         }
-    }
-
-    private static float[] uniform(Rng rng, int n, double bound) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
-        return v;
     }
 
     /** Every block's attn.relative_position_index ([343, 343] for window 7), as MONAI registers it. */
