@@ -1,9 +1,12 @@
 package org.backsplit.nn;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.backsplit.backend.Backend;
+import org.backsplit.io.FormatException;
 import org.backsplit.io.NamedTensor;
 import org.backsplit.tensor.Shape;
 import org.backsplit.tensor.Tensor;
@@ -100,6 +103,29 @@ public final class SwinUNETR implements SegmentationNetwork {
         }
         java.util.Arrays.fill(decoder, 1);
         return new UNetPlan(inputChannels, numClasses, features, kernels, strides, encoder, decoder);
+    }
+
+    private static final String PATCH_EMBED = "swinViT.patch_embed.proj.weight", HEAD = "out.conv.conv.weight";
+
+    /** True for a state_dict with SwinUNETR's names (a MONAI checkpoint saved as safetensors, or ours). */
+    public static boolean isItsStateDict(Map<String, NamedTensor> tensors) {
+        return tensors.containsKey(PATCH_EMBED) && tensors.containsKey(HEAD);
+    }
+
+    /**
+     * The plan of a SwinUNETR state_dict from its shapes: the patch embedding gives the feature size and the input
+     * channels, the output convolution the classes. Depths, heads and window are MONAI's defaults (a state_dict with
+     * others fails to load, naming the first tensor that differs).
+     */
+    public static UNetPlan inferPlan(Map<String, NamedTensor> tensors, Path file) throws FormatException {
+        Shape embed = tensors.get(PATCH_EMBED).shape(), head = tensors.get(HEAD).shape();
+        if (embed.rank() != 5 || head.rank() != 5 || embed.dim(2) != 2)
+            throw new FormatException(
+                    file,
+                    "is not a 3D SwinUNETR with patch size 2: " + PATCH_EMBED + " " + embed + ", " + HEAD + " " + head);
+        if (embed.dim(0) % 12 != 0)
+            throw new FormatException(file, "has feature size " + embed.dim(0) + ", not a multiple of 12");
+        return plan(embed.dim(1), head.dim(0), embed.dim(0));
     }
 
     @Override

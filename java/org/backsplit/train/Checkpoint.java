@@ -20,6 +20,7 @@ import org.backsplit.io.SafeTensors;
 import org.backsplit.nn.Architecture;
 import org.backsplit.nn.SegmentationNetwork;
 import org.backsplit.nn.StateDict;
+import org.backsplit.nn.SwinUNETR;
 import org.backsplit.nn.UNetPlan;
 import org.backsplit.tensor.Tensor;
 
@@ -183,8 +184,8 @@ public final class Checkpoint {
 
     /**
      * The network of a checkpoint folder (its architecture and plan from state.json), or of a bare .safetensors
-     * state_dict of nnU-Net's PlainConvUNet exported from PyTorch, 3D or 2D (its plan rebuilt from the weights'
-     * shapes).
+     * state_dict exported from PyTorch: nnU-Net's PlainConvUNet, 3D or 2D, or MONAI's SwinUNETR (the plan rebuilt from
+     * the weights' shapes).
      */
     public static SegmentationNetwork loadNetwork(Path path, Backend backend) throws IOException {
         Path weights;
@@ -204,8 +205,13 @@ public final class Checkpoint {
         } else {
             weights = path;
             tensors = SafeTensors.read(weights).tensors();
-            plan = StateDict.inferPlan(tensors, weights);
-            architecture = StateDict.isPlanar(tensors) ? Architecture.UNET2D : Architecture.UNET;
+            if (SwinUNETR.isItsStateDict(tensors)) {
+                plan = SwinUNETR.inferPlan(tensors, weights);
+                architecture = Architecture.SWINUNETR;
+            } else {
+                plan = StateDict.inferPlan(tensors, weights);
+                architecture = StateDict.isPlanar(tensors) ? Architecture.UNET2D : Architecture.UNET;
+            }
         }
         SegmentationNetwork net = architecture.build(backend, plan);
         StateDict.load(net, tensors, weights);

@@ -190,6 +190,24 @@ class SwinUNETRParityTest {
         }
     }
 
+    /** A bare state_dict in safetensors (as MONAI's weights would be converted) loads with no architecture flag. */
+    @Test
+    void aBareStateDictLoadsAsSwinUNETR(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        CpuBackend cpu = new CpuBackend(1);
+        SwinUNETR net = new SwinUNETR(cpu, SwinUNETR.plan(2, 3, 24));
+        net.initialize(new org.backsplit.util.Rng(5));
+        Path file = dir.resolve("swin_unetr.safetensors");
+        StateDict.save(net, file, Map.of());
+        SegmentationNetwork loaded = org.backsplit.train.Checkpoint.loadNetwork(file, cpu);
+        assertEquals(Architecture.SWINUNETR, loaded.architecture());
+        assertEquals(net.plan(), loaded.plan());
+        for (int i = 0; i < net.parameters().size(); i++)
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    cpu.download(net.parameters().get(i).value()),
+                    cpu.download(loaded.parameters().get(i).value()),
+                    net.parameters().get(i).name());
+    }
+
     @Test
     void aRelativePositionIndexForAnotherWindowIsRefused() {
         CpuBackend cpu = new CpuBackend(1);

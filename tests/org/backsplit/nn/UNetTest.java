@@ -182,7 +182,9 @@ class UNetTest {
         float[] w = toFloat(gaussian(rnd, torch.size(), 1));
         Shape torch2d = new Shape(4, 3, 2, 3);
         for (TorchLayout l : TorchLayout.values()) {
-            Shape t = l == TorchLayout.CONV_2D || l == TorchLayout.CONV_TRANSPOSE_2D ? torch2d : torch;
+            Shape t = l == TorchLayout.CONV_2D || l == TorchLayout.CONV_TRANSPOSE_2D
+                    ? torch2d
+                    : l == TorchLayout.LINEAR ? new Shape(4, 18) : torch; // nn.Linear [out, in]
             Shape ours = l.ours(t);
             assertEquals(t, l.torch(ours));
             assertArrayEquals(w, l.toTorch(l.fromTorch(w, t), ours));
