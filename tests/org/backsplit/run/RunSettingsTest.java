@@ -66,7 +66,8 @@ class RunSettingsTest {
             "binary__ResidualEncoderUNet__3d_fullres",
             "binary__SegResNet__3d_fullres",
             "binary__PlainConvUNet__2d",
-            "binary__ResidualEncoderUNet__2d"
+            "binary__ResidualEncoderUNet__2d",
+            "binary__SwinUNETR__3d_fullres"
         };
         Architecture[] all = Architecture.values();
         for (int i = 0; i < all.length; i++) {
