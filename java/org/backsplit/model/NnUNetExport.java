@@ -43,10 +43,10 @@ public final class NnUNetExport {
     public static void write(TrainedModel model, String datasetName, Path out, Backend backend) throws IOException {
         SegmentationNetwork first = model.folds().get(0);
         Architecture a = first.architecture();
-        if (a == Architecture.SEGRESNET)
-            throw new IllegalArgumentException(
-                    model.folder() + ": SegResNet is MONAI's network; nnU-Net v2 has no class"
-                            + " for it, so it cannot be exported as an nnU-Net model");
+        if (a == Architecture.SEGRESNET || a == Architecture.SWINUNETR)
+            throw new IllegalArgumentException(model.folder() + ": " + a.checkpointName()
+                    + " is MONAI's network; nnU-Net v2 has no class for it, so it cannot be exported as an nnU-Net"
+                    + " model (its checkpoint's model.safetensors is a state_dict with MONAI's names)");
         if (a.planar() && model.plan().targetSpacing()[2] > 0)
             throw new IllegalArgumentException(model.folder() + ": this 2D U-Net was trained on slices resampled across"
                     + " slices too; nnU-Net's 2d configuration never resamples across slices, so nnU-Net would predict"

@@ -22,15 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
  * smallest SwinUNETR, for time.
  */
 class SwinUNETRTrainingTest {
-    private static final int STEPS_PER_EPOCH = 20, EPOCHS = 3;
+    private static final int STEPS_PER_EPOCH = 20, EPOCHS = 5;
 
     /**
-     * The paper's AdamW with cosine annealing, but from lr 2e-3 instead of 8e-4 so that 60 steps suffice here (at 8e-4
-     * the Dice of the two classes was 0.92 / 0.86 after 60 steps, 0.97 / 0.97 after 120).
+     * The paper's AdamW with cosine annealing, but from lr 3e-3 instead of 8e-4 so that 100 steps suffice here. The
+     * small box (class 2) is the slow one, and how fast it comes depends on the initial draw: with one draw 60 steps at
+     * 2e-3 gave 0.96 / 0.97, with the current one 0.98 / 0.33 (and 80 steps 0.98 / 0.59; 60 at 3e-3 0.98 / 0.65); 100
+     * steps at 3e-3 gave 0.99 / 0.98.
      */
     static TrainingConfig config(int epochs, int iterations) {
         OptimizerConfig opt =
-                OptimizerConfig.forArchitecture(Architecture.SWINUNETR).withInitialLr(2e-3);
+                OptimizerConfig.forArchitecture(Architecture.SWINUNETR).withInitialLr(3e-3);
         return new TrainingConfig(epochs, iterations, opt, 12, LossSpec.nnUNet(3, false, -1), 42);
     }
 
@@ -46,7 +48,8 @@ class SwinUNETRTrainingTest {
                 t.network().forward(cpu.upload(data.image, data.shape(1, 1))).get(0);
         double[] dice = HardDice.perClass(cpu.download(logits), data.labels, 3);
         t.network().release();
-        assertTrue(dice[1] > 0.9 && dice[2] > 0.9, "Dice per class after 60 steps: " + java.util.Arrays.toString(dice));
+        assertTrue(
+                dice[1] > 0.9 && dice[2] > 0.9, "Dice per class after 100 steps: " + java.util.Arrays.toString(dice));
     }
 
     @Test
